@@ -1,0 +1,1 @@
+"""ClickHouse: schema migrations, batched writers and report queries (clickhouse-connect only)."""

@@ -1,0 +1,71 @@
+"""One clickhouse-connect client per process, called from a worker thread.
+
+The embedded engine (chdb) blocks and is bound to one path per process, so every call goes
+through a single-thread executor: the event loop never blocks and calls never interleave.
+The same SQL runs on the embedded engine and on a ClickHouse server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import clickhouse_connect
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ClickHouse:
+    def __init__(self, client: Any, database: str) -> None:
+        if not _IDENTIFIER.match(database):
+            raise ValueError(f"bad database name {database!r}")
+        self._client = client
+        self.database = database
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
+
+    @classmethod
+    def connect(cls, dsn: str, database: str) -> ClickHouse:
+        """Blocking: call at start-up (or via asyncio.to_thread), never at import time."""
+        client = clickhouse_connect.get_client(dsn=dsn)
+        client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        return cls(client, database)
+
+    def table(self, name: str) -> str:
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"bad table name {name!r}")
+        return f"{self.database}.{name}"
+
+    async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple]:
+        result = await self._run(self._client.query, sql, parameters=parameters or {})
+        return list(result.result_rows)
+
+    async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
+        return await self._run(self._client.command, sql, parameters=parameters or {})
+
+    async def insert(
+        self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
+    ) -> None:
+        if rows:
+            await self._run(self.insert_sync, table, rows, column_names)
+
+    def command_sync(self, sql: str) -> Any:
+        return self._client.command(sql)
+
+    def insert_sync(
+        self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
+    ) -> None:
+        self._client.insert(self.table(table), list(rows), column_names=list(column_names))
+
+    def query_sync(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple]:
+        return list(self._client.query(sql, parameters=parameters or {}).result_rows)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self._client.close()

@@ -1,0 +1,55 @@
+"""Storage rows: how decoded Kafka messages become ClickHouse rows (one function per table)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from domain.events import OrderEvent
+from domain.orders import Order
+from streams.messages import RequestLogRecord, order_to_dict
+
+ORDER_COLUMNS = (
+    "order_id", "company_id", "idempotency_key", "product_id", "amount_value", "currency",
+    "status", "status_reason", "recipient_kind", "card_bin", "card_last4", "card_token",
+    "end_user_id", "external_id", "sandbox", "created_at", "updated_at", "version", "snapshot",
+)  # fmt: skip
+
+ORDER_EVENT_COLUMNS = (
+    "event_id", "order_id", "company_id", "sequence", "status", "reason", "at",
+    "amount_value", "currency",
+)  # fmt: skip
+
+REQUEST_LOG_COLUMNS = RequestLogRecord.__slots__
+
+
+def stored_snapshot(order: Order) -> str:
+    """The order as JSON for reads, without the card ciphertext (never stored in ClickHouse)."""
+    safe = replace(order, recipient=replace(order.recipient, card_ciphertext=None))
+    return orjson.dumps(order_to_dict(safe)).decode()
+
+
+def order_row(order: Order) -> tuple[Any, ...]:
+    r = order.recipient
+    return (
+        order.id, order.company_id, order.idempotency_key, order.product_id,
+        order.amount.value, order.amount.currency, order.status.value,
+        order.history[-1].reason, r.kind.value, r.card_bin or "", r.card_last4 or "",
+        r.card_token or "", order.end_user.id, order.external_id or "", int(order.sandbox),
+        order.created_at, order.updated_at, order.version, stored_snapshot(order),
+    )  # fmt: skip
+
+
+def order_event_row(event: OrderEvent) -> tuple[Any, ...]:
+    o = event.order
+    last = o.history[-1]
+    return (
+        event.event_id, o.id, o.company_id, event.sequence, last.status.value, last.reason,
+        last.at, o.amount.value, o.amount.currency,
+    )  # fmt: skip
+
+
+def request_log_row(record: RequestLogRecord) -> tuple[Any, ...]:
+    return tuple(getattr(record, name) for name in REQUEST_LOG_COLUMNS)

@@ -1,0 +1,1 @@
+"""HTTP edges: the partner REST API (and, later, the staff JSON API)."""

@@ -1,0 +1,35 @@
+"""The partner API application. Built from ready services: nothing connects here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import orders
+from api.deps import ApiServices
+from api.middleware import EdgeMiddleware, RequestLogSink
+from api.order_service import new_request_id
+from api.problems import install_problem_handlers
+
+
+def create_app(services: ApiServices, request_log: RequestLogSink, max_body_bytes: int) -> FastAPI:
+    app = FastAPI(
+        title="Quadra partner API",
+        version="1",
+        description=(
+            "Pay rewards to your end users: card transfers, virtual cards, gift certificates, "
+            "mobile top-ups. Errors are RFC 9457 problem+json; branch on `type`. New fields and "
+            "statuses may appear at any time: ignore what you do not know."
+        ),
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(orders.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(
+        EdgeMiddleware, sink=request_log, max_body_bytes=max_body_bytes, new_request_id=new_request_id
+    )
+    return app

@@ -1,0 +1,142 @@
+"""Use cases behind the order routes. Collaborators come in as ports, so tests pass fakes."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+import orjson
+
+from api import errors
+from api.schemas import OrderCreate
+from domain.cards import CardVault
+from domain.companies import ApiKey, KeyMode
+from domain.intake import Admission
+from domain.money import Money
+from domain.orders import (
+    RESTING_STATUSES,
+    EndUser,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    Recipient,
+    RecipientKind,
+)
+
+
+class IntakeReplyLike(Protocol):
+    admission: Admission
+    order: Order | None
+
+
+class IntakePort(Protocol):
+    async def submit(self, request: OrderRequest, timeout: float) -> IntakeReplyLike | None:
+        """Publish the request and await intake's verdict; None when none came in time."""
+
+    async def wait_for_status(
+        self, order: Order, statuses: frozenset[OrderStatus], timeout: float
+    ) -> Order: ...
+
+    def recent(self, order_id: str) -> Order | None: ...
+
+
+class OrderReader(Protocol):
+    async def find(self, company_id: str, order_id: str) -> Order | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResponse:
+    http_status: int
+    order: Order
+    wait_applied: float | None = None
+
+
+def new_request_id(now: datetime) -> str:
+    """32 hex chars: 12 of milliseconds since the epoch, then 80 random bits; sorts by time."""
+    return f"{int(now.timestamp() * 1000):012x}{os.urandom(10).hex()}"
+
+
+class OrderService:
+    def __init__(
+        self,
+        intake: IntakePort,
+        reader: OrderReader,
+        vault: CardVault,
+        reply_timeout_s: float,
+        max_wait_s: float,
+    ) -> None:
+        self._intake = intake
+        self._reader = reader
+        self._vault = vault
+        self._reply_timeout_s = reply_timeout_s
+        self._max_wait_s = max_wait_s
+
+    async def create(
+        self,
+        key: ApiKey,
+        idempotency_key: str,
+        body: OrderCreate,
+        wait_s: float | None,
+        request_id: str,
+        now: datetime,
+    ) -> OrderResponse:
+        request = self._to_request(key, idempotency_key, body, request_id, now)
+        started = time.monotonic()
+        reply = await self._intake.submit(request, self._reply_timeout_s)
+        if reply is None:
+            raise errors.intake_unavailable()
+        if reply.admission is Admission.CONFLICT or reply.order is None:
+            raise errors.idempotency_conflict(idempotency_key)
+        status = 201 if reply.admission is Admission.CREATED else 200
+        if wait_s is None:
+            return OrderResponse(status, await self._intake.wait_for_status(reply.order, RESTING_STATUSES, 0))
+        wait_s = min(wait_s, self._max_wait_s)
+        remaining = max(0.0, wait_s - (time.monotonic() - started))
+        order = await self._intake.wait_for_status(reply.order, RESTING_STATUSES, remaining)
+        if order.status not in RESTING_STATUSES:
+            status = 202
+        return OrderResponse(status, order, wait_s)
+
+    async def get(self, company_id: str, order_id: str) -> Order:
+        order = self._intake.recent(order_id)
+        if order is None:
+            order = await self._reader.find(company_id, order_id)
+        if order is None or order.company_id != company_id:
+            raise errors.not_found(f"No order {order_id}")
+        return order
+
+    def _to_request(
+        self, key: ApiKey, idempotency_key: str, body: OrderCreate, request_id: str, now: datetime
+    ) -> OrderRequest:
+        canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        return OrderRequest(
+            request_id=request_id,
+            company_id=key.company_id,
+            idempotency_key=idempotency_key,
+            body_hash=self._vault.keyed_hash(canonical),
+            product_id=body.product_id,
+            amount=Money(body.amount.value, body.amount.currency),
+            recipient=self._recipient(body),
+            end_user=EndUser(
+                body.end_user.id, body.end_user.ip, body.end_user.device_id, body.end_user.email
+            ),
+            received_at=now.astimezone(UTC),
+            external_id=body.external_id,
+            metadata=dict(body.metadata),
+            sandbox=key.mode is KeyMode.TEST,
+        )
+
+    def _recipient(self, body: OrderCreate) -> Recipient:
+        r = body.recipient
+        if r.card_number is not None:
+            card = self._vault.protect(r.card_number)
+            return Recipient(
+                RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
+                card_last4=card.last4, card_ciphertext=card.ciphertext,
+            )  # fmt: skip
+        if r.phone is not None:
+            return Recipient(RecipientKind.PHONE, phone=r.phone)
+        return Recipient(RecipientKind.EMAIL, email=r.email)

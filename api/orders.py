@@ -1,0 +1,50 @@
+"""Partner order routes: decode, call one use case, encode."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from api import errors
+from api.deps import authenticate, idempotency_key, prefer_wait, require_json, services
+from api.schemas import OrderCreate, OrderOut
+from domain.companies import ApiKey
+
+router = APIRouter(prefix="/v1", tags=["orders"])
+_ORDER_ID = re.compile(r"^ord_[0-9a-f]{32}$")
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderOut,
+    responses={200: {"description": "Replay: same key and body"}, 202: {"description": "Still processing after the wait"}},
+)
+async def create_order(
+    request: Request,
+    response: Response,
+    key: Annotated[ApiKey, Depends(authenticate)],
+    _json: Annotated[None, Depends(require_json)],
+    idem_key: Annotated[str, Depends(idempotency_key)],
+    wait: Annotated[float | None, Depends(prefer_wait)],
+    body: OrderCreate,
+) -> OrderOut:
+    result = await services(request).orders.create(
+        key, idem_key, body, wait, request.state.request_id, request.state.received_at
+    )
+    response.status_code = result.http_status
+    response.headers["Location"] = f"/v1/orders/{result.order.id}"
+    if result.wait_applied is not None:
+        response.headers["Preference-Applied"] = f"wait={result.wait_applied:g}"
+    return OrderOut.from_order(result.order)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+async def get_order(
+    request: Request, order_id: str, key: Annotated[ApiKey, Depends(authenticate)]
+) -> OrderOut:
+    if not _ORDER_ID.match(order_id):
+        raise errors.not_found(f"No order {order_id[:40]}")
+    return OrderOut.from_order(await services(request).orders.get(key.company_id, order_id))

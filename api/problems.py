@@ -1,0 +1,77 @@
+"""Maps every error to RFC 9457 problem+json, in this one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import errors
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "")
+    return JSONResponse(
+        problem.body(request.url.path, request_id),
+        status_code=problem.status,
+        media_type=errors.PROBLEM_CONTENT_TYPE,
+        headers=problem.headers,
+    )
+
+
+def _pointer(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _message(err: dict[str, Any]) -> str:
+    message = str(err.get("msg", "invalid"))
+    # Pydantic prefixes our own ValueErrors; the prefix says nothing to a partner.
+    return message.removeprefix("Value error, ")
+
+
+def validation_problem(exc: RequestValidationError) -> errors.Problem:
+    raw = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return errors.malformed_json("The body could not be parsed as JSON.")
+    field_errors = [
+        errors.FieldError(_pointer(tuple(e.get("loc", ()))), str(e.get("type", "invalid")), _message(e))
+        for e in raw
+    ]
+    # A body that is not an object at all is a shape problem of the whole document.
+    return errors.validation_failed(field_errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.Problem)
+    async def _problem(request: Request, exc: errors.Problem) -> JSONResponse:
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(request, validation_problem(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            problem = errors.not_found(f"No route {request.url.path}")
+        elif exc.status_code == 405:
+            problem = errors.method_not_allowed(f"{request.method} is not allowed here")
+        else:
+            problem = errors.Problem(exc.status_code, "http-error", str(exc.detail))
+        return problem_response(request, problem)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            request, errors.Problem(500, "internal-error", "Internal error", "Quoted request_id helps support.")
+        )

@@ -1,0 +1,51 @@
+"""What may be logged: card numbers masked, secrets redacted, bodies capped."""
+
+from __future__ import annotations
+
+import re
+
+from domain.cards import luhn_valid, mask_card_number
+
+MAX_LOGGED_BODY = 4096
+_REDACTED = "[REDACTED]"
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
+_CARDLIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+_SECRET_FIELD = re.compile(
+    r'("(?:[^"]*(?:password|secret|token|api_key|apikey|cvv|cvc)[^"]*)"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(qk_(?:test|live)_)[A-Za-z0-9_\-]+")
+
+
+def mask_cards(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", match.group(0))
+        return mask_card_number(digits) if luhn_valid(digits) else match.group(0)
+
+    return _CARDLIKE.sub(replace, text)
+
+
+def sanitize_text(text: str, cap: int = MAX_LOGGED_BODY) -> str:
+    # Mask before capping, so a number cut in half by the cap is never left partly visible.
+    cleaned = _BEARER.sub(r"\1" + _REDACTED, _SECRET_FIELD.sub(r'\1"' + _REDACTED + '"', mask_cards(text)))
+    if len(cleaned) > cap:
+        return cleaned[:cap] + f"…[{len(cleaned) - cap} more chars]"
+    return cleaned
+
+
+def sanitize_body(raw: bytes, cap: int = MAX_LOGGED_BODY) -> str:
+    # Sanitize a bounded prefix only: logging must not cost O(body) on huge payloads.
+    head = raw[: cap * 2].decode("utf-8", errors="replace")
+    text = sanitize_text(head, cap)
+    if len(raw) > cap * 2 and not text.endswith("]"):
+        text += f"…[{len(raw) - cap * 2} more bytes]"
+    return text
+
+
+def sanitize_headers(headers: list[tuple[bytes, bytes]]) -> str:
+    lines = []
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1").lower()
+        value = _REDACTED if name in SECRET_HEADERS else raw_value.decode("latin-1")
+        lines.append(f"{name}: {sanitize_text(value, 512)}")
+    return "\n".join(lines)[:MAX_LOGGED_BODY]

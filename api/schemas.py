@@ -1,0 +1,146 @@
+"""Wire schemas of the partner API (pydantic). Unknown fields are refused, types are strict."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from domain.cards import normalize_card_number
+from domain.orders import Order
+
+MAX_MINOR_UNITS = 10**12  # ten billion in a 2-decimal currency: far above any single payout
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@+\-]+$")
+]
+Email = Annotated[
+    str, StringConstraints(max_length=254, pattern=r"^[^@\s\"<>]{1,64}@[A-Za-z0-9.\-]{1,189}\.[A-Za-z]{2,}$")
+]
+MetadataValue = Annotated[str, StringConstraints(max_length=500)] | int | bool | None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class AmountIn(_Strict):
+    value: int = Field(gt=0, le=MAX_MINOR_UNITS, description="Minor units (cents): 1050 = 10.50")
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class RecipientIn(_Strict):
+    """Exactly one of card_number, phone, email."""
+
+    card_number: Annotated[str, StringConstraints(max_length=32)] | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
+    email: Email | None = None
+
+    @field_validator("card_number")
+    @classmethod
+    def _card(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        number = normalize_card_number(value)
+        if number is None:
+            # Never echo the input: it may be a real card number.
+            raise ValueError("not a valid card number (12-19 digits passing the Luhn check)")
+        return number
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RecipientIn:
+        given = [f for f in ("card_number", "phone", "email") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of card_number, phone, email")
+        return self
+
+
+class EndUserIn(_Strict):
+    id: Identifier
+    ip: Annotated[str, StringConstraints(max_length=45)] | None = None
+    device_id: Identifier | None = None
+    email: Email | None = None
+
+    @field_validator("ip")
+    @classmethod
+    def _ip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("not an IPv4 or IPv6 address") from None
+
+
+class OrderCreate(_Strict):
+    product_id: Identifier
+    amount: AmountIn
+    recipient: RecipientIn
+    end_user: EndUserIn
+    external_id: Identifier | None = None
+    metadata: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], MetadataValue] = (
+        Field(default_factory=dict, max_length=20)
+    )
+
+
+class AmountOut(BaseModel):
+    value: int
+    currency: str
+
+
+class RecipientOut(BaseModel):
+    type: Literal["card", "phone", "email"]
+    card_bin: str | None = None
+    card_last4: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class StatusChangeOut(BaseModel):
+    status: str
+    reason: str
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    id: str
+    object: Literal["order"] = "order"
+    status: str = Field(description="New statuses may appear: treat unknown values as pending.")
+    status_reason: str
+    product_id: str
+    amount: AmountOut
+    recipient: RecipientOut
+    end_user_id: str
+    external_id: str | None
+    metadata: dict[str, str | int | bool | None]
+    sandbox: bool
+    created_at: datetime
+    updated_at: datetime
+    history: list[StatusChangeOut]
+
+    @classmethod
+    def from_order(cls, order: Order) -> OrderOut:
+        r = order.recipient
+        return cls(
+            id=order.id,
+            status=order.status.value,
+            status_reason=order.history[-1].reason,
+            product_id=order.product_id,
+            amount=AmountOut(value=order.amount.value, currency=order.amount.currency),
+            recipient=RecipientOut(
+                type=r.kind.value, card_bin=r.card_bin, card_last4=r.card_last4,
+                phone=r.phone, email=r.email,
+            ),  # fmt: skip
+            end_user_id=order.end_user.id,
+            external_id=order.external_id,
+            metadata=order.metadata,
+            sandbox=order.sandbox,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            history=[
+                StatusChangeOut(status=h.status.value, reason=h.reason, at=h.at)
+                for h in order.history
+            ],
+        )

@@ -1,0 +1,1 @@
+"""Web UI: back office, reports, risk dashboards (server-rendered)."""

@@ -1,0 +1,1 @@
+"""Pure scoring code: features, rules, ML anomaly models, decision policy. Imports only domain/."""

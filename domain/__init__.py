@@ -1,0 +1,1 @@
+"""Pure domain model: money, orders, intake rules, events. No I/O, imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""Composition root: settings, wiring, command line, local Kafka broker manager."""

@@ -1,0 +1,81 @@
+"""One process's life: broker, roles, banner, wait for a signal, orderly stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from quadra.local_kafka import KafkaSetupError, local_kafka_from_settings
+from quadra.runtime import Role, RoleLayoutError, install_stop_signals, start_roles, stop_roles
+from quadra.settings import Settings
+
+log = logging.getLogger("quadra")
+
+
+def parse_roles(csv: str) -> frozenset[Role]:
+    return frozenset(Role(part.strip()) for part in csv.split(",") if part.strip())
+
+
+async def run_process(settings: Settings, roles_csv: str, seed_demo: bool) -> int:
+    roles = parse_roles(roles_csv)
+    stop = asyncio.Event()
+    install_stop_signals(stop)
+
+    local = None
+    started_broker = False
+    bootstrap = settings.kafka_bootstrap
+    if bootstrap is None:
+        local = local_kafka_from_settings(settings)
+        try:
+            await asyncio.to_thread(local.ensure_jars)
+            started_broker = await asyncio.to_thread(local.start)
+        except KafkaSetupError as exc:
+            print(f"quadra: {exc}", flush=True)
+            return 2
+        bootstrap = local.bootstrap
+
+    try:
+        started = await start_roles(settings, roles, bootstrap, seed_demo)
+    except RoleLayoutError as exc:
+        print(f"quadra: {exc}", flush=True)
+        return 2
+
+    _print_banner(settings, roles, started.bootstrap, started.api_url, started.demo_key)
+    await stop.wait()
+    log.info("stopping…")
+    await stop_roles(started)
+    if local is not None and started_broker:
+        await asyncio.to_thread(local.stop)
+        log.info("local Kafka stopped")
+    return 0
+
+
+def _print_banner(
+    settings: Settings,
+    roles: frozenset[Role],
+    bootstrap: str,
+    api_url: str | None,
+    demo_key: str | None,
+) -> None:
+    lines = [
+        "",
+        f"Quadra is running ({', '.join(sorted(r.value for r in roles))}).",
+        f"  Kafka:       {bootstrap}",
+        f"  ClickHouse:  {settings.clickhouse_url if settings.clickhouse_embedded else '(server)'}"
+        f" database {settings.clickhouse_database}",
+    ]
+    if api_url:
+        lines += [f"  API:         {api_url}", f"  API docs:    {api_url}/docs"]
+    if demo_key:
+        lines += [
+            f"  Demo key:    {demo_key}   (sandbox company cmp_demo)",
+            "",
+            "Try it:",
+            f"  curl -s -X POST {api_url}/v1/orders \\",
+            f"    -H 'Authorization: Bearer {demo_key}' -H 'Idempotency-Key: demo-1' \\",
+            "    -H 'Content-Type: application/json' \\",
+            '    -d \'{"product_id":"card-transfer-eur","amount":{"value":1500,"currency":"EUR"},'
+            '"recipient":{"card_number":"4111111111111111"},"end_user":{"id":"user-42"}}\'',
+        ]
+    lines += ["", "Stop with Ctrl-C.", ""]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,240 @@
+"""Wires and runs the roles of one process: api, worker, sink (all three for `quadra up`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+
+from analytics import rows
+from analytics.clickhouse import ClickHouse
+from analytics.migrate import migrate
+from analytics.orders_repo import ClickHouseOrderReader
+from api.app import create_app
+from api.deps import ApiServices
+from api.order_service import OrderService
+from detectors.policy import approve_all
+from domain.cards import CardVault
+from quadra.seed import publish_demo_company
+from quadra.settings import Settings, parse_card_keys
+from streams import messages
+from streams.admin import ensure_topics
+from streams.feeds import KeyDirectory, OrderFeed
+from streams.intake_client import KafkaIntake
+from streams.request_log import KafkaRequestLog
+from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
+from streams.topics import API_KEYS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
+from streams.worker import WorkerConfig, build_worker_app
+
+log = logging.getLogger("quadra")
+
+
+class Role(str, enum.Enum):
+    API = "api"
+    WORKER = "worker"
+    SINK = "sink"
+
+
+class RoleLayoutError(RuntimeError):
+    pass
+
+
+def check_role_layout(settings: Settings, roles: frozenset[Role]) -> None:
+    """The embedded ClickHouse path belongs to one process: it must serve reads and write."""
+    touches_clickhouse = roles & {Role.API, Role.SINK}
+    if settings.clickhouse_embedded and touches_clickhouse and not {Role.API, Role.SINK} <= roles:
+        raise RoleLayoutError(
+            "the embedded ClickHouse (chdb) can be opened by one process only, and that process "
+            "must run both the API and the sink: use `quadra up`, or point "
+            "QUADRA_CLICKHOUSE_DSN at a ClickHouse server to run `quadra api` and `quadra sink` apart"
+        )
+
+
+@dataclass
+class Started:
+    """What this process started, in start order; stopped in reverse."""
+
+    bootstrap: str
+    api_url: str | None = None
+    demo_key: str | None = None
+    stops: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+
+
+def sink_routes(names: TopicNames) -> list[SinkRoute]:
+    return [
+        SinkRoute(
+            names(ORDERS_EVENTS),
+            messages.decode_order_event,
+            (
+                TableTarget("order_events", rows.ORDER_EVENT_COLUMNS, rows.order_event_row),
+                TableTarget("orders", rows.ORDER_COLUMNS, lambda e: rows.order_row(e.order)),
+            ),
+        ),
+        SinkRoute(
+            names(REQUESTS_LOG),
+            messages.decode_request_log,
+            (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),),
+        ),
+    ]
+
+
+class _EmbeddedServer(uvicorn.Server):
+    # Signals are this process's business, not uvicorn's (it would re-raise them on exit).
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def start_roles(
+    settings: Settings, roles: frozenset[Role], bootstrap: str, seed_demo: bool
+) -> Started:
+    check_role_layout(settings, roles)
+    started = Started(bootstrap)
+    try:
+        await _start_roles(settings, roles, seed_demo, started)
+    except BaseException:
+        await stop_roles(started)  # a half-started process must not linger
+        raise
+    return started
+
+
+async def _start_roles(
+    settings: Settings, roles: frozenset[Role], seed_demo: bool, started: Started
+) -> None:
+    names = TopicNames(settings.topic_prefix)
+    bootstrap = started.bootstrap
+    await ensure_topics(bootstrap, names, settings.kafka_partitions, settings.kafka_replication)
+
+    clickhouse: ClickHouse | None = None
+    if roles & {Role.API, Role.SINK}:
+        clickhouse = await asyncio.to_thread(
+            ClickHouse.connect, settings.clickhouse_url, settings.clickhouse_database
+        )
+        applied = await asyncio.to_thread(migrate, clickhouse)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(f"{m.version:04d}_{m.name}" for m in applied))
+        started.stops.append(("clickhouse", clickhouse.close))
+
+    if Role.SINK in roles:
+        assert clickhouse is not None
+        sink = Sink(
+            SinkConfig(
+                bootstrap, f"{settings.topic_prefix}quadra-sink",
+                settings.sink_batch_rows, settings.sink_flush_interval_s,
+            ),  # fmt: skip
+            clickhouse,
+            sink_routes(names),
+        )
+        await sink.start()
+        sink_task = asyncio.create_task(sink.run(), name="sink")
+
+        async def stop_sink() -> None:
+            await sink.stop()
+            await sink_task
+
+        started.stops.append(("sink", stop_sink))
+
+    if Role.WORKER in roles:
+        worker = build_worker_app(
+            WorkerConfig(
+                app_id=f"{settings.topic_prefix}quadra-worker",
+                bootstrap=bootstrap,
+                partitions=settings.kafka_partitions,
+                replication=settings.kafka_replication,
+                topics=names,
+                state_dir=settings.data_dir / "worker-state",
+            ),
+            approve_all,
+        )
+        await worker.start()
+        started.stops.append(("worker", worker.stop))
+
+    if Role.API in roles:
+        assert clickhouse is not None
+        await _start_api(settings, names, bootstrap, clickhouse, seed_demo, started)
+
+
+async def _start_api(
+    settings: Settings,
+    names: TopicNames,
+    bootstrap: str,
+    clickhouse: ClickHouse,
+    seed_demo: bool,
+    started: Started,
+) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1
+    )
+    await producer.start()
+    started.stops.append(("producer", producer.stop))
+    if seed_demo:
+        started.demo_key = await publish_demo_company(producer, names(API_KEYS), settings.data_dir)
+
+    keys = KeyDirectory(bootstrap, names(API_KEYS))
+    await keys.start()
+    started.stops.append(("key directory", keys.stop))
+    feed = OrderFeed(
+        bootstrap, names(INTAKE_REPLIES), names(ORDERS_EVENTS), settings.kafka_partitions
+    )
+    await feed.start()
+    started.stops.append(("order feed", feed.stop))
+
+    vault = CardVault(
+        parse_card_keys(settings.card_keys.get_secret_value()),
+        settings.card_token_key.get_secret_value().encode(),
+    )
+    orders = OrderService(
+        KafkaIntake(producer, feed, names(ORDERS_REQUESTED)),
+        ClickHouseOrderReader(clickhouse),
+        vault,
+        settings.intake_reply_timeout_s,
+        settings.max_prefer_wait_s,
+    )
+    request_log = KafkaRequestLog(producer, names(REQUESTS_LOG))
+    app = create_app(ApiServices(orders, keys), request_log, settings.max_body_bytes)
+    server = _EmbeddedServer(
+        uvicorn.Config(
+            app, host=settings.api_host, port=settings.api_port, log_level="warning",
+            lifespan="off", access_log=False,
+        )  # fmt: skip
+    )
+    serve_task = asyncio.create_task(server.serve(), name="api")
+    while not server.started:
+        if serve_task.done():
+            serve_task.result()  # re-raises why it could not bind
+            raise RuntimeError("API server stopped before it started")
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    started.api_url = f"http://{settings.api_host}:{port}"
+
+    async def stop_api() -> None:
+        server.should_exit = True
+        await serve_task
+        await request_log.drain()
+
+    started.stops.append(("api", stop_api))
+
+
+async def stop_roles(started: Started) -> None:
+    for name, stop in reversed(started.stops):
+        try:
+            result = stop()
+            if asyncio.iscoroutine(result):
+                await asyncio.wait_for(result, 30)
+        except Exception:
+            log.exception("error while stopping %s", name)
+    started.stops.clear()
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,115 @@
+"""The one typed settings object, read from `QUADRA_*` environment variables and `.env`.
+
+Validated once at start-up; everything else receives the object (or parts of it) as an
+argument, so nothing reads the environment behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only secrets. `quadra` refuses to start in live mode while any of these is in use.
+DEV_CARD_KEYS = "dev1:" + base64.b64encode(b"quadra-dev-card-key-32-bytes!!!!").decode()
+DEV_TOKEN_KEY = "quadra-dev-token-key"
+
+
+class Environment(str, enum.Enum):
+    """`local` runs with development secrets; `live` demands real ones."""
+
+    LOCAL = "local"
+    LIVE = "live"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QUADRA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.LOCAL
+    data_dir: Path = Path("var")
+
+    # Kafka. Unset bootstrap means: start the local single-node broker under <data_dir>/kafka.
+    kafka_bootstrap: str | None = None
+    kafka_partitions: int = Field(4, ge=1, le=256)
+    kafka_replication: int = Field(1, ge=1, le=5)
+    topic_prefix: str = Field("", pattern=r"^[A-Za-z0-9._-]*$", max_length=40)
+    local_kafka_port: int = Field(19092, ge=1024, le=65535)
+    local_kafka_controller_port: int = Field(19093, ge=1024, le=65535)
+    local_kafka_version: str = Field("4.1.1", pattern=r"^4\.\d+\.\d+$")
+
+    # ClickHouse. Unset DSN means the embedded engine at chdb:///<data_dir>/clickhouse.
+    clickhouse_dsn: SecretStr | None = None
+    clickhouse_database: str = Field("quadra", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    # HTTP API.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=0, le=65535)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
+    intake_reply_timeout_s: float = Field(8.0, gt=0, le=60)
+    max_prefer_wait_s: float = Field(10.0, gt=0, le=60)
+
+    # Sink batching: flush when either bound is reached.
+    sink_batch_rows: int = Field(10_000, ge=1, le=1_000_000)
+    sink_flush_interval_s: float = Field(0.5, gt=0, le=60)
+
+    # Card data protection (AES-GCM keys "kid:base64key", comma separated, first one encrypts).
+    card_keys: SecretStr = SecretStr(DEV_CARD_KEYS)
+    card_token_key: SecretStr = SecretStr(DEV_TOKEN_KEY)
+
+    # Sandbox company seeded by `quadra up` for the demo.
+    seed_demo_company: bool = True
+
+    @field_validator("card_keys")
+    @classmethod
+    def _card_keys_parse(cls, value: SecretStr) -> SecretStr:
+        parse_card_keys(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _live_needs_real_secrets(self) -> Settings:
+        if self.environment is Environment.LIVE:
+            defaults = []
+            if self.card_keys.get_secret_value() == DEV_CARD_KEYS:
+                defaults.append("QUADRA_CARD_KEYS")
+            if self.card_token_key.get_secret_value() == DEV_TOKEN_KEY:
+                defaults.append("QUADRA_CARD_TOKEN_KEY")
+            if defaults:
+                raise ValueError(
+                    "live mode refuses development secrets; set " + ", ".join(defaults)
+                )
+        return self
+
+    @property
+    def clickhouse_url(self) -> str:
+        if self.clickhouse_dsn is not None:
+            return self.clickhouse_dsn.get_secret_value()
+        return f"chdb:///{(self.data_dir / 'clickhouse').resolve()}"
+
+    @property
+    def clickhouse_embedded(self) -> bool:
+        return self.clickhouse_url.startswith("chdb:")
+
+    @property
+    def local_kafka_home(self) -> Path:
+        return self.data_dir / "kafka"
+
+
+def parse_card_keys(raw: str) -> dict[str, bytes]:
+    """`kid:base64,kid:base64` → {kid: key}; each key must be 16, 24 or 32 bytes (AES)."""
+    keys: dict[str, bytes] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kid, sep, encoded = part.partition(":")
+        if not sep or not kid:
+            raise ValueError("card key entries look like kid:base64key")
+        key = base64.b64decode(encoded, validate=True)
+        if len(key) not in (16, 24, 32):
+            raise ValueError(f"card key {kid!r} must be 16, 24 or 32 bytes")
+        keys[kid] = key
+    if not keys:
+        raise ValueError("at least one card key is required")
+    return keys

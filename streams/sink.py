@@ -1,0 +1,152 @@
+"""The sink: topics → ClickHouse in batches (by size or time), committed only after the write.
+
+At-least-once by construction (offsets are committed after the insert); idempotent because
+every row has a deterministic key in a ReplacingMergeTree, so a replayed batch replaces itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from analytics.clickhouse import ClickHouse
+from streams.messages import MessageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TableTarget:
+    table: str
+    columns: Sequence[str]
+    row: Callable[[Any], tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class SinkRoute:
+    """Messages of `topic`, decoded once, each become one row in every target table."""
+
+    topic: str
+    decode: Callable[[bytes | None], Any]
+    targets: tuple[TableTarget, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SinkConfig:
+    bootstrap: str
+    group_id: str
+    batch_rows: int
+    flush_interval_s: float
+
+
+@dataclass
+class _Batch:
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    messages: int = 0
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.next_offsets.clear()
+        self.messages = 0
+
+
+class Sink:
+    def __init__(self, config: SinkConfig, clickhouse: ClickHouse, routes: Sequence[SinkRoute]):
+        self._config = config
+        self._ch = clickhouse
+        self._routes = {route.topic: route for route in routes}
+        self._columns = {t.table: t.columns for r in routes for t in r.targets}
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self.written_messages = 0
+        self.skipped_messages = 0
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self._routes,
+            bootstrap_servers=self._config.bootstrap,
+            group_id=self._config.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._config.batch_rows,
+        )
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until stop(); the batch in hand is written and committed before returning."""
+        consumer = self._consumer
+        assert consumer is not None, "start() first"
+        batch = _Batch()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._fill(consumer, batch)
+                    if batch.next_offsets:
+                        await self._flush(consumer, batch)
+                except MessageWriteError as exc:
+                    log.error("sink write failed, will re-read the batch: %s", exc)
+                    await self._rewind(consumer, batch)
+                    await asyncio.sleep(1.0)
+                finally:
+                    batch.clear()
+        finally:
+            await consumer.stop()
+
+    async def _fill(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+        deadline = time.monotonic() + self._config.flush_interval_s
+        while batch.messages < self._config.batch_rows and not self._stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            fetched = await consumer.getmany(
+                timeout_ms=int(remaining * 1000) + 1,
+                max_records=self._config.batch_rows - batch.messages,
+            )
+            for tp, records in fetched.items():
+                for record in records:
+                    self._add(batch, tp, record)
+
+    def _add(self, batch: _Batch, tp: TopicPartition, record: ConsumerRecord) -> None:
+        batch.next_offsets[tp] = record.offset + 1
+        batch.messages += 1
+        route = self._routes[record.topic]
+        try:
+            decoded = route.decode(record.value)
+            rows = [(t.table, t.row(decoded)) for t in route.targets]
+        except (MessageError, ValueError, KeyError, TypeError) as exc:
+            self.skipped_messages += 1
+            log.warning("sink skipped %s@%s/%s: %s", record.topic, tp.partition, record.offset, exc)
+            return
+        for table, row in rows:
+            batch.rows.setdefault(table, []).append(row)
+
+    async def _flush(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+        try:
+            for table, rows in batch.rows.items():
+                await self._ch.insert(table, rows, self._columns[table])
+        except Exception as exc:  # any storage failure: retry the same messages later
+            raise MessageWriteError(str(exc)) from exc
+        await consumer.commit(dict(batch.next_offsets))
+        self.written_messages += batch.messages
+
+    async def _rewind(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+        for tp in batch.next_offsets:
+            committed = await consumer.committed(tp)
+            if committed is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)
+
+
+class MessageWriteError(RuntimeError):
+    pass
