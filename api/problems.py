@@ -61,6 +61,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, errors.Problem):
+            # FastAPI wraps errors raised while reading the body (our size limit) in a 400.
+            return problem_response(request, exc.__cause__)
         if exc.status_code == 404:
             problem = errors.not_found(f"No route {request.url.path}")
         elif exc.status_code == 405:

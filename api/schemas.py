@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -19,7 +19,7 @@ Identifier = Annotated[
 Email = Annotated[
     str, StringConstraints(max_length=254, pattern=r"^[^@\s\"<>]{1,64}@[A-Za-z0-9.\-]{1,189}\.[A-Za-z]{2,}$")
 ]
-MetadataValue = Annotated[str, StringConstraints(max_length=500)] | int | bool | None
+MetadataValue = str | int | bool | None
 
 
 class _Strict(BaseModel):
@@ -80,9 +80,20 @@ class OrderCreate(_Strict):
     recipient: RecipientIn
     end_user: EndUserIn
     external_id: Identifier | None = None
-    metadata: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], MetadataValue] = (
-        Field(default_factory=dict, max_length=20)
+    metadata: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Any] = Field(
+        default_factory=dict, max_length=20, description="Up to 20 flat key/value pairs."
     )
+
+    @field_validator("metadata")
+    @classmethod
+    def _flat_metadata(cls, value: dict[str, Any]) -> dict[str, MetadataValue]:
+        for item in value.values():
+            ok = item is None or isinstance(item, bool | int) or (
+                isinstance(item, str) and len(item) <= 500
+            )
+            if not ok or (isinstance(item, int) and abs(item) > 2**53):
+                raise ValueError("values must be strings (up to 500 chars), integers, booleans or null")
+        return value
 
 
 class AmountOut(BaseModel):

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.deps import ApiServices
+from api.order_service import OrderService
+from domain.cards import CardVault
+from tests.api.fakes import TEST_KEY, InMemoryIntake, InMemoryReader, RecordingLog, StaticKeys
+
+MAX_BODY = 16 * 1024
+
+
+@dataclass
+class ApiHarness:
+    client: httpx.AsyncClient
+    intake: InMemoryIntake
+    reader: InMemoryReader
+    log: RecordingLog
+    vault: CardVault
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[ApiHarness]:
+    intake, reader, log = InMemoryIntake(), InMemoryReader(), RecordingLog()
+    vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
+    service = OrderService(intake, reader, vault, reply_timeout_s=1.0, max_wait_s=10.0)
+    app = create_app(ApiServices(service, StaticKeys()), log, MAX_BODY)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {TEST_KEY}"},
+    ) as client:
+        yield ApiHarness(client, intake, reader, log, vault)

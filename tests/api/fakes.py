@@ -1,0 +1,77 @@
+"""Fakes of the API's ports: an in-memory intake that runs the real admission rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from detectors.policy import approve_all
+from domain.companies import ApiKey, api_key_record
+from domain.intake import IntakeEntry, admit, idempotency_scope
+from domain.orders import Order, OrderRequest, OrderStatus
+from streams.messages import IntakeReply, RequestLogRecord
+
+TEST_KEY = "qk_test_" + "A" * 43
+OTHER_KEY = "qk_test_" + "B" * 43
+REVOKED_KEY = "qk_test_" + "C" * 43
+
+
+@dataclass
+class InMemoryIntake:
+    entries: dict[str, IntakeEntry] = field(default_factory=dict)
+    submitted: list[OrderRequest] = field(default_factory=list)
+    orders: dict[str, Order] = field(default_factory=dict)
+    answering: bool = True
+
+    async def submit(self, request: OrderRequest, timeout: float) -> IntakeReply | None:
+        self.submitted.append(request)
+        if not self.answering:
+            return None
+        scope = idempotency_scope(request.company_id, request.idempotency_key)
+        result = admit(request, self.entries.get(scope), approve_all)
+        if result.entry is not None:
+            self.entries[scope] = result.entry
+        if result.order is not None:
+            self.orders.setdefault(result.order.id, result.order)
+        return IntakeReply(request.request_id, result.admission, result.order)
+
+    async def wait_for_status(
+        self, order: Order, statuses: frozenset[OrderStatus], timeout: float
+    ) -> Order:
+        return self.orders.get(order.id, order)
+
+    def recent(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+
+@dataclass
+class InMemoryReader:
+    orders: dict[str, Order] = field(default_factory=dict)
+
+    async def find(self, company_id: str, order_id: str) -> Order | None:
+        order = self.orders.get(order_id)
+        return order if order is not None and order.company_id == company_id else None
+
+
+class StaticKeys:
+    def __init__(self) -> None:
+        revoked = api_key_record(REVOKED_KEY, "cmp_a", "A")
+        self._keys = {
+            k.key_hash: k
+            for k in (
+                api_key_record(TEST_KEY, "cmp_a", "A"),
+                api_key_record(OTHER_KEY, "cmp_b", "B"),
+                ApiKey(revoked.key_hash, revoked.key_prefix, "cmp_a", "A", revoked.mode, True),
+            )
+        }
+
+    def lookup(self, key_hash: str) -> ApiKey | None:
+        key = self._keys.get(key_hash)
+        return None if key is None or key.revoked else key
+
+
+@dataclass
+class RecordingLog:
+    records: list[RequestLogRecord] = field(default_factory=list)
+
+    def publish(self, record: RequestLogRecord) -> None:
+        self.records.append(record)

@@ -1,0 +1,73 @@
+"""Session-wide real components: one Kafka broker and one embedded ClickHouse path.
+
+Kafka: QUADRA_KAFKA_BOOTSTRAP if set, else the local broker (started once per session on free
+ports, jars cached in var/kafka). Tests isolate by topic prefix, ClickHouse tests by database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from analytics.clickhouse import ClickHouse
+from quadra.local_kafka import LocalKafka, LocalKafkaConfig
+from quadra.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("QUADRA_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    version = Settings.model_fields["local_kafka_version"].default
+    broker = LocalKafka(
+        LocalKafkaConfig(
+            home=tmp_path_factory.mktemp("kafka"),
+            port=free_port(),
+            controller_port=free_port(),
+            version=version,
+            libs_dir=REPO / "var" / "kafka" / f"libs-{version}",
+        )
+    )
+    broker.ensure_jars()
+    broker.start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture(scope="session")
+def clickhouse_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+    # One embedded engine per process, bound to its first path: the whole session shares it.
+    return f"chdb:///{tmp_path_factory.mktemp('clickhouse')}"
+
+
+@pytest.fixture
+async def clickhouse(clickhouse_dsn: str) -> AsyncIterator[ClickHouse]:
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    ch = ClickHouse.connect(clickhouse_dsn, database)
+    try:
+        yield ch
+    finally:
+        ch.command_sync(f"DROP DATABASE IF EXISTS {database}")
+        ch.close()

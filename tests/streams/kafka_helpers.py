@@ -1,0 +1,46 @@
+"""Small real-broker helpers for integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+
+@asynccontextmanager
+async def producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await p.start()
+    try:
+        yield p
+    finally:
+        await p.stop()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, partitions: int, count: int, timeout: float = 30.0
+) -> list[ConsumerRecord]:
+    """Read from the beginning until `count` records arrived (or fail after `timeout`)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout
+        while len(records) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic}: {len(records)} of {count} records in {timeout}s")
+            batch = await consumer.getmany(timeout_ms=200)
+            for part in batch.values():
+                records.extend(part)
+        await asyncio.sleep(0.3)  # anything beyond `count` would be a duplicate: collect it too
+        for part in (await consumer.getmany(timeout_ms=300)).values():
+            records.extend(part)
+        return records
+    finally:
+        await consumer.stop()

@@ -1,0 +1,248 @@
+"""compose.yaml and the Dockerfile agree with the CLI and the settings (no Docker needed)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import yaml
+
+from quadra.cli import app
+from quadra.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "compose.yaml"
+APP_SERVICES = {"migrate", "api", "worker", "sink"}
+ENV_PREFIX = "QUADRA_"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and isinstance(data.get("services"), dict)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Settings must be judged on the compose values only, not on the caller's environment.
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        pairs = (item.split("=", 1) if "=" in item else (item, "") for item in raw)
+        return {key: value for key, value in pairs}
+    return {str(key): "" if value is None else str(value) for key, value in raw.items()}
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    command = service.get("command")
+    assert command, "app service without a command"
+    tokens = shlex.split(command) if isinstance(command, str) else [str(t) for t in command]
+    # The image's ENTRYPOINT is `quadra`; tolerate it being spelled out as well.
+    return tokens[1:] if tokens and tokens[0] == "quadra" else tokens
+
+
+def _is_group(command: Any) -> bool:
+    # Typer >= 0.29 vendors its own Click, so duck-type rather than isinstance(click.Group).
+    return isinstance(getattr(command, "commands", None), dict)
+
+
+def _resolve(tokens: list[str]) -> Any:
+    """Walk the Typer command tree (typer.main.get_command) along the non-option tokens."""
+    command: Any = typer.main.get_command(app)
+    path: list[str] = []
+    for token in tokens:
+        if token.startswith("-"):
+            continue
+        if not _is_group(command):
+            break
+        assert token in command.commands, (
+            f"`quadra {' '.join([*path, token])}` is not a CLI command; "
+            f"`quadra {' '.join(path)}` offers {sorted(command.commands)}"
+        )
+        command = command.commands[token]
+        path.append(token)
+    assert path and not _is_group(command), f"`quadra {' '.join(path)}` is a group, not a command"
+    return command
+
+
+def _settings_from(env: dict[str, str]) -> Settings:
+    values = {k[len(ENV_PREFIX) :].lower(): v for k, v in env.items() if k.startswith(ENV_PREFIX)}
+    return Settings(_env_file=None, **values)
+
+
+def _published_host_ports(service: dict[str, Any]) -> list[str]:
+    published = []
+    for port in service.get("ports") or []:
+        if isinstance(port, dict):
+            if port.get("published") not in (None, ""):
+                published.append(str(port["published"]))
+        else:
+            spec = str(port).split("/")[0]
+            parts = spec.rsplit(":", 1)
+            if len(parts) == 2 and parts[0].split(":")[-1]:
+                published.append(parts[0])
+    return published
+
+
+def test_app_services_present_and_built_from_repo(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert APP_SERVICES <= set(services), f"missing: {APP_SERVICES - set(services)}"
+    assert {"kafka", "clickhouse"} <= set(services)
+    for name in APP_SERVICES:
+        build = services[name].get("build")
+        context = build if isinstance(build, str) else (build or {}).get("context")
+        assert context in (".", "./"), f"{name} must build from the repo root"
+        dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
+        assert (ROOT / dockerfile).is_file()
+
+
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_command_is_a_real_cli_command(compose: dict[str, Any], name: str) -> None:
+    command = _resolve(_command(compose["services"][name]))
+    assert command.name == name  # each role's service runs the command of the same name
+
+
+def test_command_resolution_rejects_unknown_and_groups() -> None:
+    assert _resolve(["kafka", "start"]).name == "start"
+    with pytest.raises(AssertionError):
+        _resolve(["no-such-command"])
+    with pytest.raises(AssertionError):
+        _resolve(["kafka"])
+
+
+def test_every_quadra_variable_is_a_settings_field(compose: dict[str, Any]) -> None:
+    fields = {name.upper() for name in Settings.model_fields}
+    text = COMPOSE.read_text(encoding="utf-8")
+    used = set(re.findall(r"\b" + ENV_PREFIX + r"[A-Z0-9_]+\b", text))
+    for service in compose["services"].values():
+        used |= {k for k in _env(service) if k.startswith(ENV_PREFIX)}
+    assert used, "compose.yaml configures no QUADRA_* variables"
+    unknown = sorted(v for v in used if v[len(ENV_PREFIX) :] not in fields)
+    assert not unknown, f"not fields of quadra.settings.Settings: {unknown}"
+
+
+def test_shared_env_is_used_by_every_app_service(compose: dict[str, Any]) -> None:
+    shared = compose.get("x-quadra-env")
+    assert isinstance(shared, dict) and shared, "x-quadra-env anchor missing"
+    shared = {str(k): str(v) for k, v in shared.items()}
+    for name in APP_SERVICES:
+        env = _env(compose["services"][name])
+        assert shared.items() <= env.items(), f"{name} does not use the shared environment"
+
+
+def test_shared_env_validates_for_the_scaled_mode(compose: dict[str, Any]) -> None:
+    settings = _settings_from({str(k): str(v) for k, v in compose["x-quadra-env"].items()})
+    assert settings.kafka_bootstrap == "kafka:9092"
+    assert settings.clickhouse_embedded is False
+    assert settings.clickhouse_url.startswith("http://")
+    assert "@clickhouse:8123" in settings.clickhouse_url
+    assert settings.api_host == "0.0.0.0"  # reachable from outside the container
+    assert settings.kafka_partitions >= 2  # room for more than one worker
+
+
+@pytest.mark.parametrize("name", ["api", "sink", "migrate"])
+def test_clickhouse_users_use_the_server_not_chdb(compose: dict[str, Any], name: str) -> None:
+    env = _env(compose["services"][name])
+    dsn = env.get("QUADRA_CLICKHOUSE_DSN", "")
+    assert dsn, f"{name} has no QUADRA_CLICKHOUSE_DSN and would fall back to the embedded engine"
+    assert not dsn.lower().startswith("chdb"), f"{name} uses chdb, which one process owns"
+    settings = _settings_from(env)
+    assert settings.clickhouse_embedded is False
+
+
+def test_kafka_image_matches_local_broker_version(compose: dict[str, Any]) -> None:
+    version = Settings.model_fields["local_kafka_version"].default
+    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{version}"
+
+
+def test_kafka_is_single_node_kraft(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    env = _env(kafka)
+    assert env["KAFKA_PROCESS_ROLES"].replace(" ", "") in ("broker,controller", "controller,broker")
+    assert env["KAFKA_NODE_ID"] == "1"
+    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert "CONTROLLER://" in env["KAFKA_LISTENERS"] and ":9093" in env["KAFKA_LISTENERS"]
+    assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] == "CONTROLLER"
+    quorum = env.get("KAFKA_CONTROLLER_QUORUM_VOTERS") or env.get(
+        "KAFKA_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS", ""
+    )
+    assert "kafka:9093" in quorum
+    for key in (
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+    ):
+        assert env[key] == "1", key
+    assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == "0"
+    assert "kafka-broker-api-versions.sh" in str(kafka["healthcheck"]["test"])
+
+
+def test_clickhouse_server(compose: dict[str, Any]) -> None:
+    clickhouse = compose["services"]["clickhouse"]
+    assert clickhouse["image"].startswith("clickhouse/clickhouse-server:")
+    env = _env(clickhouse)
+    assert env["CLICKHOUSE_DB"] == "quadra"
+    dsn = compose["x-quadra-env"]["QUADRA_CLICKHOUSE_DSN"]
+    assert f"//{env['CLICKHOUSE_USER']}:{env['CLICKHOUSE_PASSWORD']}@" in dsn
+    assert "8123/ping" in str(clickhouse["healthcheck"]["test"])
+    volume = str(clickhouse["volumes"][0]).split(":")[0]
+    assert volume in (compose.get("volumes") or {}), "ClickHouse data should be a named volume"
+
+
+def test_dependencies_wait_for_health_and_migrations(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in APP_SERVICES:
+        depends = services[name].get("depends_on") or {}
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        for target, spec in depends.items():
+            if spec.get("condition") == "service_healthy":
+                assert "healthcheck" in services[target], f"{target} has no healthcheck"
+    assert services["migrate"]["depends_on"]["clickhouse"]["condition"] == "service_healthy"
+    for name in ("api", "worker", "sink"):
+        depends = services[name]["depends_on"]
+        assert depends["kafka"]["condition"] == "service_healthy", name
+    for name in ("api", "sink"):
+        depends = services[name]["depends_on"]
+        assert depends["clickhouse"]["condition"] == "service_healthy", name
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def test_worker_can_scale(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    assert "container_name" not in worker
+    assert _published_host_ports(worker) == []
+    assert int(worker.get("deploy", {}).get("replicas", 1)) >= 2
+
+
+def test_published_port_detection() -> None:
+    assert _published_host_ports({"ports": ["8000:8000"]}) == ["8000"]
+    assert _published_host_ports({"ports": ["127.0.0.1:8000:8000/tcp"]}) == ["127.0.0.1:8000"]
+    assert _published_host_ports({"ports": [{"target": 8000, "published": 8000}]}) == ["8000"]
+    assert _published_host_ports({"ports": ["8000", {"target": 8000}]}) == []
+
+
+def test_api_port_published(compose: dict[str, Any]) -> None:
+    assert "8000" in _published_host_ports(compose["services"]["api"])
+
+
+def test_dockerfile_runs_quadra_as_non_root() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    assert "uv sync --frozen --no-dev --no-install-project" in text
+    assert re.search(r'^ENTRYPOINT \["quadra"\]', text, re.M)
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0"), "the image must not run as root"
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"var/", ".venv/", ".git/"} <= set(ignored)
