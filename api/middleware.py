@@ -27,11 +27,7 @@ _CORRELATION = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class RequestLogSink(Protocol):
-    def publish(self, record: RequestLogRecord) -> None: ...
-
-
-class _BodyTooLarge(Exception):
-    pass
+    async def publish(self, record: RequestLogRecord) -> None: ...
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -46,16 +42,59 @@ async def send_problem(send: Send, problem: errors.Problem, path: str, request_i
     headers = [
         (b"content-type", errors.PROBLEM_CONTENT_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
-        (b"x-request-id", request_id.encode()),
         *((k.lower().encode(), v.encode()) for k, v in problem.headers.items()),
     ]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+class _Exchange:
+    """What one request/response pair accumulates for its log record."""
+
+    def __init__(self, scope: Scope, request_id: str, correlation_id: str) -> None:
+        self.scope = scope
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.at = datetime.now(UTC)
+        self.started = time.monotonic()
+        self.request_body = bytearray()
+        self.response_body = bytearray()
+        self.status = 500  # until a response starts: a crash is logged as what the client saw
+        self.logged = False
+
+    def record(self) -> RequestLogRecord:
+        scope = self.scope
+        error_type = ""
+        if self.status >= 400 and self.response_body.startswith(b"{"):
+            try:
+                error_type = str(orjson.loads(bytes(self.response_body)).get("type", ""))[-80:]
+            except orjson.JSONDecodeError:
+                error_type = ""
+        client = scope.get("client") or ("", 0)
+        return RequestLogRecord(
+            request_id=self.request_id,
+            direction="inbound",
+            at=self.at,
+            company_id=scope.get("state", {}).get("company_id", ""),
+            method=scope["method"],
+            path=sanitize_text(scope["path"], 512),
+            query=sanitize_text(scope.get("query_string", b"").decode("latin-1"), 1024),
+            status=self.status,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            client_ip=client[0] or "",
+            correlation_id=self.correlation_id,
+            idempotency_key=sanitize_text(_header(scope, b"idempotency-key"), 255),
+            request_headers=sanitize_headers(scope.get("headers", [])),
+            request_body=sanitize_body(bytes(self.request_body)),
+            response_body=sanitize_body(bytes(self.response_body)),
+            error_type=error_type,
+        )
+
+
 class EdgeMiddleware:
     """Outermost layer: assigns the request id, enforces the body limit before the app reads
-    anything, and logs every exchange (sanitized) to the request-log sink."""
+    anything, and logs every exchange (sanitized). The log record is durable before the last
+    byte of the response leaves, so a response a client saw is never missing from the log."""
 
     def __init__(
         self,
@@ -73,87 +112,52 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        started = time.monotonic()
-        at = datetime.now(UTC)
-        request_id = self._new_request_id(at)
+        given = _header(scope, b"x-request-id")
+        request_id = self._new_request_id(datetime.now(UTC))
+        ex = _Exchange(scope, request_id, given if _CORRELATION.match(given) else request_id)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        state["received_at"] = at
-        given = _header(scope, b"x-request-id")
-        correlation_id = given if _CORRELATION.match(given) else request_id
-
-        request_body = bytearray()
-        response_body = bytearray()
-        status = 500
+        state["received_at"] = ex.at
 
         async def limited_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
-                if len(request_body) + len(chunk) > self._max:
+                if len(ex.request_body) + len(chunk) > self._max:
                     # Raised inside the app, so its problem handler answers 413.
                     raise errors.payload_too_large(self._max)
-                request_body.extend(chunk)
+                ex.request_body.extend(chunk)
             return message
 
         async def logging_send(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
+                ex.status = message["status"]
                 message["headers"] = [
-                    *message["headers"],
+                    *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
-                    (b"x-correlation-id", correlation_id.encode()),
+                    (b"x-correlation-id", ex.correlation_id.encode()),
                 ]
-            elif message["type"] == "http.response.body" and len(response_body) < MAX_LOGGED_BODY * 2:
-                response_body.extend(message.get("body", b"")[: MAX_LOGGED_BODY * 2])
+            elif message["type"] == "http.response.body":
+                if len(ex.response_body) < MAX_LOGGED_BODY * 2:
+                    ex.response_body.extend(message.get("body", b"")[: MAX_LOGGED_BODY * 2])
+                if not message.get("more_body", False):
+                    await self._publish(ex)
             await send(message)
 
         declared = _header(scope, b"content-length")
         try:
             if declared.isdigit() and int(declared) > self._max:
-                raise _BodyTooLarge
-            await self._app(scope, limited_receive, logging_send)
-        except _BodyTooLarge:
-            status = 413
-            problem = errors.payload_too_large(self._max)
-            response_body[:] = orjson.dumps(problem.body(scope["path"], request_id))
-            await send_problem(send, problem, scope["path"], request_id)
+                problem = errors.payload_too_large(self._max)
+                await send_problem(logging_send, problem, scope["path"], request_id)
+            else:
+                await self._app(scope, limited_receive, logging_send)
         finally:
-            self._log(scope, state, request_id, correlation_id, at, started, status,
-                      bytes(request_body), bytes(response_body))  # fmt: skip
+            if not ex.logged:  # the app failed before finishing a response
+                await self._publish(ex)
 
-    def _log(
-        self, scope: Scope, state: dict[str, Any], request_id: str, correlation_id: str,
-        at: datetime, started: float, status: int, request_body: bytes, response_body: bytes,
-    ) -> None:  # fmt: skip
-        error_type = ""
-        if status >= 400 and response_body.startswith(b"{"):
-            try:
-                error_type = str(orjson.loads(response_body).get("type", ""))[-80:]
-            except orjson.JSONDecodeError:
-                error_type = ""
-        client = scope.get("client") or ("", 0)
-        record = RequestLogRecord(
-            request_id=request_id,
-            direction="inbound",
-            at=at,
-            company_id=state.get("company_id", ""),
-            method=scope["method"],
-            path=sanitize_text(scope["path"], 512),
-            query=sanitize_text(scope.get("query_string", b"").decode("latin-1"), 1024),
-            status=status,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            client_ip=client[0] or "",
-            correlation_id=correlation_id,
-            idempotency_key=sanitize_text(_header(scope, b"idempotency-key"), 255),
-            request_headers=sanitize_headers(scope.get("headers", [])),
-            request_body=sanitize_body(request_body),
-            response_body=sanitize_body(response_body),
-            error_type=error_type,
-        )
+    async def _publish(self, ex: _Exchange) -> None:
+        ex.logged = True
         try:
-            self._sink.publish(record)
+            await self._sink.publish(ex.record())
         except Exception:  # logging must never break the exchange it logs
-            log.exception("request log publish failed for %s", request_id)
+            log.exception("request log publish failed for %s", ex.request_id)

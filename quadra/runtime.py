@@ -218,7 +218,6 @@ async def _start_api(
     async def stop_api() -> None:
         server.should_exit = True
         await serve_task
-        await request_log.drain()
 
     started.stops.append(("api", stop_api))
 

@@ -73,5 +73,5 @@ class StaticKeys:
 class RecordingLog:
     records: list[RequestLogRecord] = field(default_factory=list)
 
-    def publish(self, record: RequestLogRecord) -> None:
+    async def publish(self, record: RequestLogRecord) -> None:
         self.records.append(record)

@@ -1,0 +1,86 @@
+"""`quadra up` as a real subprocess, driven like an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class QuadraProcess:
+    def __init__(self, data_dir: Path, port: int, bootstrap: str, topic_prefix: str) -> None:
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "QUADRA_KAFKA_BOOTSTRAP": bootstrap,
+            "QUADRA_DATA_DIR": str(data_dir),
+            "QUADRA_API_PORT": str(port),
+            "QUADRA_TOPIC_PREFIX": topic_prefix,
+            "QUADRA_SINK_FLUSH_INTERVAL_S": "0.2",
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "quadra-up.log"
+
+    def start(self, timeout: float = 90) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "quadra.cli", "up"],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"quadra up exited {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"quadra up not ready in {timeout}s:\n{self.tail()}")
+
+    @property
+    def key(self) -> str:
+        return (self.data_dir / "demo-api-key").read_text().strip()
+
+    def terminate(self, timeout: float = 60) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def tail(self, lines: int = 60) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def clickhouse(self, sql: str) -> list[list[object]]:
+        """Query the embedded ClickHouse of a stopped instance from a separate process
+        (this test process may hold another chdb path)."""
+        script = textwrap.dedent(
+            f"""
+            import json, sys, clickhouse_connect
+            c = clickhouse_connect.get_client(dsn="chdb:///{(self.data_dir / 'clickhouse').resolve()}")
+            rows = c.query(sys.stdin.read()).result_rows
+            print(json.dumps([list(r) for r in rows], default=str))
+            """
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script], input=sql.encode(), capture_output=True, timeout=120,
+            check=True, cwd=REPO,
+        )  # fmt: skip
+        return json.loads(out.stdout)
