@@ -1,0 +1,38 @@
+# Quadra: `make run` starts everything on embedded defaults, `make test` runs the whole suite.
+# Needs Python 3.11+, Java 17+ and Maven; everything else is installed here.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV_STAMP := .venv/.synced
+
+.PHONY: setup run test test-fast bench kafka-stop clean help
+
+help:
+	@echo "make run    - set up and run quadra up (local Kafka, embedded ClickHouse, API on :8000)"
+	@echo "make test   - set up and run the whole test suite (starts its own Kafka)"
+	@echo "make bench  - the end-to-end slice benchmark against a raw aiokafka baseline"
+
+setup: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.13,<0.14"
+	$(UV) sync --frozen
+	@touch $@
+
+run: setup
+	$(UV) run --frozen quadra up
+
+test: setup
+	$(UV) run --frozen pytest -q -ra
+
+test-fast: setup
+	$(UV) run --frozen pytest -q -m "not kafka"
+
+bench: setup
+	$(UV) run --frozen python -m bench.slice_throughput
+
+kafka-stop: setup
+	$(UV) run --frozen quadra kafka stop
+
+clean:
+	rm -rf .venv .pytest_cache
