@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from api.sanitize import MAX_LOGGED_BODY, sanitize_body, sanitize_headers, sanitize_text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"card_number":"4111111111111111"}', '{"card_number":"411111******1111"}'),
+        ("card 4111 1111 1111 1111 end", "card 411111******1111 end"),
+        ("5500-0000-0000-0004", "550000******0004"),
+        ("order 12345678901234 is not a card", "order 12345678901234 is not a card"),
+        ('{"password": "hunter2"}', '{"password": "[REDACTED]"}'),
+        ('{"client_secret":"s3cr\\"et"}', '{"client_secret":"[REDACTED]"}'),
+        ("Bearer qk_live_abcDEF123_-x", "Bearer qk_live_[REDACTED]"),
+    ],
+)
+def test_sanitize_text(text: str, expected: str) -> None:
+    assert sanitize_text(text) == expected
+
+
+def test_bodies_are_capped_and_cards_masked_before_the_cap() -> None:
+    raw = b'{"card":"4111111111111111","pad":"' + b"x" * 100_000 + b'"}'
+    logged = sanitize_body(raw)
+    assert "4111111111111111" not in logged and "411111******1111" in logged
+    assert len(logged) < MAX_LOGGED_BODY + 64
+
+
+def test_secret_headers_are_redacted() -> None:
+    logged = sanitize_headers(
+        [(b"Authorization", b"Bearer qk_test_secret"), (b"Cookie", b"s=1"), (b"Accept", b"*/*")]
+    )
+    assert "qk_test_secret" not in logged and "s=1" not in logged
+    assert "accept: */*" in logged

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+from pydantic import ValidationError
+
+from quadra.runtime import Role, RoleLayoutError, check_role_layout
+from quadra.settings import Environment, Settings
+
+REAL_KEY = "k9:" + base64.b64encode(b"r" * 32).decode()
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_are_embedded_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("QUADRA_CLICKHOUSE_DSN", "QUADRA_KAFKA_BOOTSTRAP"):
+        monkeypatch.delenv(name, raising=False)
+    s = _settings(data_dir="/tmp/q")
+    assert s.clickhouse_embedded and s.clickhouse_url == "chdb:////tmp/q/clickhouse"
+    assert s.kafka_bootstrap is None
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUADRA_KAFKA_PARTITIONS", "8")
+    monkeypatch.setenv("QUADRA_CLICKHOUSE_DSN", "http://u:p@ch:8123/quadra")
+    s = _settings()
+    assert s.kafka_partitions == 8 and not s.clickhouse_embedded
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"kafka_partitions": 0},
+        {"api_port": 70000},
+        {"topic_prefix": "bad prefix!"},
+        {"clickhouse_database": "drop table;"},
+        {"card_keys": "nokey"},
+        {"card_keys": "k1:" + base64.b64encode(b"short").decode()},
+        {"card_keys": "k1:not-base64!!"},
+    ],
+)
+def test_invalid_settings_are_refused_at_start(values: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        _settings(**values)
+
+
+def test_live_mode_refuses_development_secrets() -> None:
+    with pytest.raises(ValidationError, match="QUADRA_CARD_KEYS, QUADRA_CARD_TOKEN_KEY"):
+        _settings(environment=Environment.LIVE)
+    with pytest.raises(ValidationError, match="QUADRA_CARD_TOKEN_KEY"):
+        _settings(environment=Environment.LIVE, card_keys=REAL_KEY)
+    ok = _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token")
+    assert ok.environment is Environment.LIVE
+
+
+@pytest.mark.parametrize(
+    ("dsn", "roles", "allowed"),
+    [
+        (None, {Role.API, Role.WORKER, Role.SINK}, True),
+        (None, {Role.WORKER}, True),
+        (None, {Role.API}, False),
+        (None, {Role.SINK}, False),
+        ("http://u:p@ch:8123/q", {Role.API}, True),
+        ("http://u:p@ch:8123/q", {Role.SINK}, True),
+    ],
+)
+def test_embedded_clickhouse_needs_api_and_sink_in_one_process(
+    dsn: str | None, roles: set[Role], allowed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUADRA_CLICKHOUSE_DSN", raising=False)
+    settings = _settings(clickhouse_dsn=dsn)
+    if allowed:
+        check_role_layout(settings, frozenset(roles))
+    else:
+        with pytest.raises(RoleLayoutError, match="quadra up"):
+            check_role_layout(settings, frozenset(roles))

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from detectors.policy import approve_all
+from domain.companies import api_key_record
+from domain.events import events_for
+from domain.intake import Admission, admit
+from domain.orders import Recipient, RecipientKind
+from streams import messages
+from tests.builders import order_request
+
+
+def test_round_trips() -> None:
+    request = order_request(
+        recipient=Recipient(RecipientKind.CARD, card_token="tok_x", card_bin="411111",
+                            card_last4="1111", card_ciphertext="k1.abc"),
+        metadata={"campaign": "q4", "n": 3, "ok": True, "none": None},
+    )  # fmt: skip
+    assert messages.decode_order_request(messages.encode_order_request(request)) == request
+    result = admit(request, None, approve_all)
+    assert result.entry is not None and result.order is not None
+    assert messages.decode_intake_entry(messages.encode_intake_entry(result.entry)) == result.entry
+    for event in events_for(result.order):
+        assert messages.decode_order_event(messages.encode_order_event(event)) == event
+    reply = messages.IntakeReply("r1", Admission.CONFLICT, None)
+    assert messages.decode_intake_reply(messages.encode_intake_reply(reply)) == reply
+    key = api_key_record("qk_test_" + "a" * 43, "cmp", "Company")
+    assert messages.decode_api_key(messages.encode_api_key(key)) == key
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [None, b"", b"not json", b"[]", b'{"v": 99}', b'{"v": 1}', b'{"v": 1, "request_id": 5}'],
+)
+def test_undecodable_messages_raise_message_error(raw: bytes | None) -> None:
+    for decode in (
+        messages.decode_order_request,
+        messages.decode_order_event,
+        messages.decode_intake_reply,
+        messages.decode_request_log,
+        messages.decode_api_key,
+    ):
+        with pytest.raises(messages.MessageError):
+            decode(raw)
