@@ -1,4 +1,7 @@
-"""Request-scoped dependencies: the services, the caller's API key, protocol headers."""
+"""Request-scoped dependencies: the services, the caller's API key, protocol headers.
+
+All are `async def`: FastAPI would run plain functions in a thread pool, one hop each.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ def services(request: Request) -> ApiServices:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
-def authenticate(request: Request) -> ApiKey:
+async def authenticate(request: Request) -> ApiKey:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -45,14 +48,14 @@ def authenticate(request: Request) -> ApiKey:
     return key
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";")[0].strip().lower()
     if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
         raise errors.unsupported_media_type(media)
 
 
-def idempotency_key(request: Request) -> str:
+async def idempotency_key(request: Request) -> str:
     value = request.headers.get("idempotency-key")
     if value is None:
         raise errors.missing_header(
@@ -63,7 +66,7 @@ def idempotency_key(request: Request) -> str:
     return value
 
 
-def prefer_wait(request: Request) -> float | None:
+async def prefer_wait(request: Request) -> float | None:
     """RFC 7240 `Prefer: wait=N`; a preference we cannot read is ignored, as the RFC says."""
     match = _PREFER_WAIT.search(request.headers.get("prefer", ""))
     return float(match.group(1)) if match else None

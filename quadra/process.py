@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from aiokafka.errors import KafkaError
+
 from quadra.local_kafka import KafkaSetupError, local_kafka_from_settings
 from quadra.runtime import Role, RoleLayoutError, install_stop_signals, start_roles, stop_roles
 from quadra.settings import Settings
+from streams.admin import TopicLayoutError
 
 log = logging.getLogger("quadra")
 
@@ -36,8 +39,11 @@ async def run_process(settings: Settings, roles_csv: str, seed_demo: bool) -> in
 
     try:
         started = await start_roles(settings, roles, bootstrap, seed_demo)
-    except RoleLayoutError as exc:
+    except (RoleLayoutError, TopicLayoutError) as exc:
         print(f"quadra: {exc}", flush=True)
+        return 2
+    except KafkaError as exc:
+        print(f"quadra: cannot use Kafka at {bootstrap}: {exc!r}", flush=True)
         return 2
 
     _print_banner(settings, roles, started.bootstrap, started.api_url, started.demo_key)
