@@ -91,14 +91,13 @@ class OrderService:
         if reply.admission is Admission.CONFLICT or reply.order is None:
             raise errors.idempotency_conflict(idempotency_key)
         status = 201 if reply.admission is Admission.CREATED else 200
-        if wait_s is None:
-            return OrderResponse(status, await self._intake.wait_for_status(reply.order, RESTING_STATUSES, 0))
-        wait_s = min(wait_s, self._max_wait_s)
-        remaining = max(0.0, wait_s - (time.monotonic() - started))
+        wait = 0.0 if wait_s is None else min(wait_s, self._max_wait_s)
+        remaining = max(0.0, wait - (time.monotonic() - started))
+        # With no wait this returns at once, with the newest state this node has seen.
         order = await self._intake.wait_for_status(reply.order, RESTING_STATUSES, remaining)
-        if order.status not in RESTING_STATUSES:
-            status = 202
-        return OrderResponse(status, order, wait_s)
+        if wait_s is None:
+            return OrderResponse(status, order)
+        return OrderResponse(202 if order.status not in RESTING_STATUSES else status, order, wait)
 
     async def get(self, company_id: str, order_id: str) -> Order:
         order = self._intake.recent(order_id)

@@ -21,6 +21,10 @@ from streams.messages import MessageError
 log = logging.getLogger(__name__)
 
 
+class MessageWriteError(RuntimeError):
+    """ClickHouse refused a batch; its messages are re-read from the last commit."""
+
+
 @dataclass(frozen=True, slots=True)
 class TableTarget:
     table: str
@@ -146,7 +150,3 @@ class Sink:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, committed)
-
-
-class MessageWriteError(RuntimeError):
-    pass

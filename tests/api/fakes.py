@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from detectors.policy import approve_all
 from domain.companies import ApiKey, api_key_record
-from domain.intake import IntakeEntry, admit, idempotency_scope
+from domain.intake import Decide, IntakeEntry, admit, idempotency_scope
 from domain.orders import Order, OrderRequest, OrderStatus
 from streams.messages import IntakeReply, RequestLogRecord
 
@@ -21,13 +21,14 @@ class InMemoryIntake:
     submitted: list[OrderRequest] = field(default_factory=list)
     orders: dict[str, Order] = field(default_factory=dict)
     answering: bool = True
+    decide: Decide = approve_all
 
     async def submit(self, request: OrderRequest, timeout: float) -> IntakeReply | None:
         self.submitted.append(request)
         if not self.answering:
             return None
         scope = idempotency_scope(request.company_id, request.idempotency_key)
-        result = admit(request, self.entries.get(scope), approve_all)
+        result = admit(request, self.entries.get(scope), self.decide)
         if result.entry is not None:
             self.entries[scope] = result.entry
         if result.order is not None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from domain.intake import Decision
+from domain.orders import OrderStatus
 from tests.api.conftest import ApiHarness
 from tests.api.fakes import OTHER_KEY
 from tests.builders import order_body
@@ -86,6 +88,19 @@ async def test_prefer_wait_is_applied_and_reported(api: ApiHarness) -> None:
     )
     assert response.status_code == 201
     assert response.headers["preference-applied"] == "wait=10"  # capped at the maximum
+
+
+async def test_an_order_still_moving_after_the_wait_is_202(api: ApiHarness) -> None:
+    api.intake.decide = lambda order: Decision(OrderStatus.RESERVED, "moving on")
+    waited = await api.client.post(
+        "/v1/orders", json=order_body(), headers=_headers(Prefer="wait=0.1")
+    )
+    assert waited.status_code == 202
+    assert waited.json()["status"] == "reserved"
+    assert waited.headers["preference-applied"] == "wait=0.1"
+    # without a wait preference the answer is immediate: 200 for the replay, current status
+    replay = await api.client.post("/v1/orders", json=order_body(), headers=_headers())
+    assert replay.status_code == 200 and replay.json()["status"] == "reserved"
 
 
 async def test_intake_silence_is_503_with_retry_after_and_retry_is_safe(api: ApiHarness) -> None:
