@@ -107,7 +107,8 @@ class LocalKafka:
             command = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
                        f"-DoutputDirectory={self.libs_dir}", "-DincludeScope=runtime",
                        f"-Dkafka.version={self.config.version}"]  # fmt: skip
-            _run(command, f"fetching Kafka {self.config.version} with Maven", timeout=900)
+            _run(command, f"fetching Kafka {self.config.version} with Maven", self.libs_dir.parent,
+                 timeout=900)
             (self.libs_dir / ".complete").touch()
 
     def start(self, timeout: float = 90) -> bool:
@@ -179,7 +180,8 @@ class LocalKafka:
         command = self._java_command(java, "kafka.tools.StorageTool", "format", "--standalone",
                                      "-g", "-t", id_path.read_text().strip(),
                                      "-c", str(self.properties_path))  # fmt: skip
-        _run(command, f"formatting Kafka storage in {self.data_dir} (log: {self.log_path})")
+        _run(command, f"formatting Kafka storage in {self.data_dir} (log: {self.log_path})",
+             self.home)
 
     def _launch(self, java: str) -> int:
         """Start the broker fully detached and record its pid."""
@@ -282,10 +284,10 @@ def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _run(command: list[str], what: str, timeout: float = 120) -> None:
-    """Run a set-up step; if it fails, raise with the end of its output."""
+def _run(command: list[str], what: str, cwd: Path, timeout: float = 120) -> None:
+    """Run a set-up step in `cwd`; if it fails, raise with the end of its output."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise KafkaSetupError(f"{what} did not finish within {timeout:.0f} s") from None
     if done.returncode != 0:
