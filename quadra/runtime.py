@@ -7,6 +7,7 @@ import contextlib
 import enum
 import logging
 import signal
+from functools import partial
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from streams.intake_client import KafkaIntake
 from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from streams.topics import API_KEYS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
+from streams.intake_agent import register_intake
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -152,7 +154,7 @@ async def _start_roles(
                 topics=names,
                 state_dir=settings.data_dir / "worker-state",
             ),
-            approve_all,
+            [partial(register_intake, decide=approve_all)],
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))

@@ -1,31 +1,23 @@
-"""The Faust worker app: the agents that own a company's partition.
+"""The Faust worker app that hosts the agents owning a company's partition.
 
 Delivery is at-least-once (Faust flushes the producer before it commits offsets); what makes
-it effectively once is that every output is deterministic: a redelivered request re-creates
-the same order with the same event ids, and every consumer de-duplicates by those ids.
+it effectively once is that every output is deterministic: a redelivered message re-creates
+the same outputs with the same ids, and every consumer de-duplicates by those ids.
+
+Each agent lives in its own module with a `register_*(kit, ...)` function; the composition
+root decides which agents a worker runs.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import faust
 
-from domain.intake import Decide, admit, idempotency_scope
-from domain.orders import OrderStatus
-from streams import messages
-from streams.topics import (
-    INTAKE_REPLIES,
-    ORDERS_DECIDED,
-    ORDERS_EVENTS,
-    ORDERS_REQUESTED,
-    TopicNames,
-)
-
-log = logging.getLogger(__name__)
+from streams.topics import TopicNames, TopicSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +31,31 @@ class WorkerConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class IntakeOutputs:
-    events: Any  # faust topics; typed loosely because faust's typing is incomplete
-    decided: Any
-    replies: Any
+class WorkerKit:
+    """What an agent module needs to declare its topics, tables and agents."""
+
+    app: Any  # faust.App; typed loosely because faust's typing is incomplete
+    config: WorkerConfig
+
+    def topic(self, spec: TopicSpec) -> Any:
+        return self.app.topic(
+            self.config.topics(spec),
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+
+    def table(self, name: str) -> Any:
+        """A bytes → bytes table, changelogged to the partition of the event being processed."""
+        return self.app.Table(
+            name, partitions=self.config.partitions, key_type=bytes, value_type=bytes
+        )
 
 
-def build_worker_app(config: WorkerConfig, decide: Decide) -> faust.App:
+def build_worker_app(
+    config: WorkerConfig, registrations: Sequence[Callable[[WorkerKit], None]]
+) -> faust.App:
     app = faust.App(
         config.app_id,
         broker=f"kafka://{config.bootstrap}",
@@ -68,54 +78,7 @@ def build_worker_app(config: WorkerConfig, decide: Decide) -> faust.App:
         value_serializer="raw",
     )
 
-    def raw_topic(name: str) -> Any:
-        return app.topic(
-            name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-        )
-
-    names = config.topics
-    requested = raw_topic(names(ORDERS_REQUESTED))
-    outputs = IntakeOutputs(
-        events=raw_topic(names(ORDERS_EVENTS)),
-        decided=raw_topic(names(ORDERS_DECIDED)),
-        replies=raw_topic(names(INTAKE_REPLIES)),
-    )
-    entries = app.Table(
-        "intake-entries",
-        partitions=config.partitions,
-        key_type=bytes,
-        value_type=bytes,
-    )
-
-    @app.agent(requested, name="intake")
-    async def intake(stream: Any) -> None:
-        async for value in stream:
-            await process_intake(value, entries, decide, outputs)
-
+    kit = WorkerKit(app, config)
+    for register in registrations:
+        register(kit)
     return app
-
-
-async def process_intake(
-    raw: bytes, entries: Any, decide: Decide, outputs: IntakeOutputs
-) -> None:
-    """Decode one order request, admit it, store the entry, emit events and the reply."""
-    try:
-        request = messages.decode_order_request(raw)
-    except messages.MessageError as exc:
-        log.warning("skipping undecodable order request: %s", exc)
-        return
-    scope = idempotency_scope(request.company_id, request.idempotency_key).encode()
-    stored = entries.get(scope)
-    existing = messages.decode_intake_entry(stored) if stored is not None else None
-    result = admit(request, existing, decide)
-    if result.entry is not None:
-        entries[scope] = messages.encode_intake_entry(result.entry)
-
-    key = request.company_id.encode()
-    for event in result.events:
-        encoded = messages.encode_order_event(event)
-        await outputs.events.send(key=key, value=encoded)
-        if event.order.status is not OrderStatus.RECEIVED:
-            await outputs.decided.send(key=key, value=encoded)
-    reply = messages.IntakeReply(request.request_id, result.admission, result.order)
-    await outputs.replies.send(key=key, value=messages.encode_intake_reply(reply))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from domain.intake import Admission
 from streams import messages
 from streams.admin import ensure_topics
 from streams.topics import INTAKE_REPLIES, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames
+from streams.intake_agent import register_intake
 from streams.worker import WorkerConfig, build_worker_app
 from tests.builders import order_request
 from tests.streams.kafka_helpers import producer, read_topic
@@ -26,7 +28,7 @@ async def worker(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> Asy
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
     app = build_worker_app(
         WorkerConfig(f"{topic_prefix}worker", kafka_bootstrap, PARTITIONS, 1, names, tmp_path),
-        approve_all,
+        [partial(register_intake, decide=approve_all)],
     )
     await app.start()
     try:
