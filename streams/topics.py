@@ -20,6 +20,27 @@ ORDERS_EVENTS = TopicSpec("orders.events")
 INTAKE_REPLIES = TopicSpec("intake.replies", configs={"retention.ms": str(6 * 3600 * 1000)})
 REQUESTS_LOG = TopicSpec("requests.log")
 API_KEYS = TopicSpec("companies.api_keys", compacted=True, single_partition=True)
+_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+_SHORT = {"retention.ms": str(6 * 3600 * 1000)}
+
+# Money: the ledger agent is the single writer of balances (one company = one partition).
+BALANCE_COMMANDS = TopicSpec("balance.commands")  # staff and API → ledger
+PAYOUTS_REQUESTED = TopicSpec("payouts.requested")  # ledger (reserved orders) → dispatch
+PAYOUTS_RESULTS = TopicSpec("payouts.results")  # dispatch → ledger (capture or release)
+LEDGER_ENTRIES = TopicSpec("ledger.entries", configs=_FOREVER)  # the books, kept forever
+BALANCES = TopicSpec("balances", compacted=True)  # latest balance sheet per company
+COMMAND_REPLIES = TopicSpec("commands.replies", configs=_SHORT)  # verdicts for waiting callers
+PARTNER_EVENTS = TopicSpec("partner.events")  # what partners are told: balance.low, order.*
+
+# Registry: companies and staff, one writer each, read whole by every process.
+COMPANY_COMMANDS = TopicSpec("companies.commands")
+COMPANIES = TopicSpec("companies", compacted=True)
+STAFF_COMMANDS = TopicSpec("staff.commands", single_partition=True)
+STAFF_USERS = TopicSpec("staff.users", compacted=True, single_partition=True)
+
+# Audit: staff actions and API-key uses, hash-chained per partition by the audit agent.
+AUDIT_EVENTS = TopicSpec("audit.events")
+AUDIT_LOG = TopicSpec("audit.log", configs=_FOREVER)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     ORDERS_REQUESTED,
@@ -28,6 +49,19 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     INTAKE_REPLIES,
     REQUESTS_LOG,
     API_KEYS,
+    BALANCE_COMMANDS,
+    PAYOUTS_REQUESTED,
+    PAYOUTS_RESULTS,
+    LEDGER_ENTRIES,
+    BALANCES,
+    COMMAND_REPLIES,
+    PARTNER_EVENTS,
+    COMPANY_COMMANDS,
+    COMPANIES,
+    STAFF_COMMANDS,
+    STAFF_USERS,
+    AUDIT_EVENTS,
+    AUDIT_LOG,
 )
 
 
