@@ -41,7 +41,10 @@ class TopicTail:
 
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, group_id=None
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            isolation_level="read_committed",  # aborted ledger outputs never reach callers
         )
         await consumer.start()
         partitions = [TopicPartition(t, p) for t, count in self._topics.items() for p in range(count)]
@@ -92,12 +95,21 @@ class KeyDirectory:
         self._tail = TopicTail(bootstrap, {topic: 1}, self._on_record, from_beginning=True)
 
     def _on_record(self, record: ConsumerRecord) -> None:
-        key = messages.decode_api_key(record.value)
-        self._keys[key.key_hash] = key
+        self.remember(messages.decode_api_key(record.value))
+
+    def remember(self, key: ApiKey) -> None:
+        """Keep the newest version: a registry reply may be applied before the record arrives."""
+        known = self._keys.get(key.key_hash)
+        if known is None or key.version >= known.version:
+            self._keys[key.key_hash] = key
 
     def lookup(self, key_hash: str) -> ApiKey | None:
         key = self._keys.get(key_hash)
         return None if key is None or key.revoked else key
+
+    def for_company(self, company_id: str) -> list[ApiKey]:
+        """Every key of the company, revoked ones included (a scan: keys are few)."""
+        return [k for k in self._keys.values() if k.company_id == company_id]
 
     async def start(self, timeout: float = 30.0) -> None:
         await self._tail.start()

@@ -79,6 +79,7 @@ class Sink:
             group_id=self._config.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            isolation_level="read_committed",  # never store what a ledger transaction aborted
             max_poll_records=self._config.batch_rows,
         )
         await self._consumer.start()

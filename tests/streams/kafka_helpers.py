@@ -24,7 +24,9 @@ async def read_topic(
     bootstrap: str, topic: str, partitions: int, count: int, timeout: float = 30.0
 ) -> list[ConsumerRecord]:
     """Read from the beginning until `count` records arrived (or fail after `timeout`)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]

@@ -1,0 +1,230 @@
+"""Exactly-once keyed-state processing on Kafka transactions (aiokafka).
+
+A batch from co-partitioned input topics is handed, record by record, to a handler that reads
+and writes the keyed state of the record's partition and returns outputs. The outputs, the
+changed state (to a compacted state topic, same partition) and the input offsets are then
+written in ONE transaction: after a crash (kill -9 at any instant), a broker restart or any
+error, nothing of an unfinished batch is visible to `read_committed` readers, the state is
+reloaded from the state topic and the batch is processed again from the committed offsets.
+
+Why not Faust tables here: Faust flushes changelog and outputs without a transaction, so a
+crash can persist one and not the other; money needs both or neither.
+
+A restarted worker reuses its transactional id, which fences its dead predecessor and aborts
+whatever that one left open. (A worker that was merely paused past its session timeout is not
+fenced against its successor: run workers with distinct, stable ids and health checks.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.errors import ProducerFenced
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorConfig:
+    bootstrap: str
+    group_id: str
+    transactional_id: str
+    input_topics: tuple[str, ...]
+    state_topic: str
+    max_batch: int = 500
+    transaction_timeout_ms: int = 15_000
+    session_timeout_ms: int = 10_000
+    retry_backoff_s: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+@dataclass
+class PartitionState:
+    """The keyed state of one partition, plus what changed since the last commit."""
+
+    partition: int
+    data: dict[bytes, bytes] = field(default_factory=dict)
+    changed: dict[bytes, bytes] = field(default_factory=dict)
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.data.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self.data[key] = value
+        self.changed[key] = value
+
+
+Handler = Callable[[PartitionState, ConsumerRecord], Sequence[Output]]
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, processor: TransactionalProcessor) -> None:
+        self._processor = processor
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._processor._on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        await self._processor._on_assigned(assigned)
+
+
+class TransactionalProcessor:
+    def __init__(self, config: ProcessorConfig, handler: Handler) -> None:
+        self._config = config
+        self._handler = handler
+        self._states: dict[int, PartitionState] = {}
+        self._lock = asyncio.Lock()  # a batch and a rebalance never interleave
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.committed_batches = 0
+        self.failed_batches = 0
+
+    async def run(self) -> None:
+        """Process until stop(); on any failure start over from the committed state."""
+        while not self._stopping.is_set():
+            try:
+                await self._open()
+                await self._loop()
+            except ProducerFenced:
+                log.error("%s: fenced by a newer instance with the same id; stopping",
+                          self._config.transactional_id)  # fmt: skip
+                raise
+            except Exception:
+                self.failed_batches += 1
+                log.exception("%s: batch failed; restarting from the last commit",
+                              self._config.transactional_id)  # fmt: skip
+                await asyncio.sleep(self._config.retry_backoff_s)
+            finally:
+                await self._close()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _open(self) -> None:
+        c = self._config
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=c.bootstrap,
+            transactional_id=c.transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            transaction_timeout_ms=c.transaction_timeout_ms,
+            linger_ms=2,
+        )
+        await self._producer.start()  # fences a dead predecessor, aborting its open transaction
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=c.bootstrap,
+            group_id=c.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            # Range keeps partition N of every input topic on the same worker (co-partitioning).
+            partition_assignment_strategy=(RangePartitionAssignor,),
+            session_timeout_ms=c.session_timeout_ms,
+            heartbeat_interval_ms=max(1000, c.session_timeout_ms // 4),
+            max_poll_records=c.max_batch,
+        )
+        await self._consumer.start()
+        self._consumer.subscribe(list(c.input_topics), listener=_Rebalance(self))
+
+    async def _close(self) -> None:
+        async with self._lock:
+            self._states.clear()  # reloaded from the state topic on the next assignment
+        for client in (self._consumer, self._producer):
+            if client is not None:
+                try:
+                    await client.stop()
+                except Exception:
+                    log.exception("error while closing a Kafka client")
+        self._consumer = self._producer = None
+
+    async def _loop(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._stopping.is_set():
+            batch = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
+            if batch:
+                async with self._lock:
+                    await self._process(batch)
+
+    async def _process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        producer = self._producer
+        assert producer is not None
+        touched: dict[int, PartitionState] = {}
+        await producer.begin_transaction()
+        try:
+            for tp, records in batch.items():
+                state = self._states[tp.partition]
+                touched[tp.partition] = state
+                for record in records:
+                    for out in self._handler(state, record):
+                        await producer.send(out.topic, out.value, key=out.key)
+            for state in touched.values():
+                for key, value in state.changed.items():
+                    await producer.send(
+                        self._config.state_topic, value, key=key, partition=state.partition
+                    )
+            offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+            await producer.send_offsets_to_transaction(offsets, self._config.group_id)
+            await producer.commit_transaction()
+        except BaseException:
+            # The in-memory state now holds uncommitted changes: the caller reopens, which
+            # reloads committed state and re-reads from committed offsets.
+            self._states.clear()
+            raise
+        for state in touched.values():
+            state.changed.clear()
+        self.committed_batches += 1
+
+    async def _on_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self._lock:
+            for partition in {tp.partition for tp in revoked}:
+                self._states.pop(partition, None)
+
+    async def _on_assigned(self, assigned: list[TopicPartition]) -> None:
+        async with self._lock:
+            wanted = {tp.partition for tp in assigned} - set(self._states)
+            if wanted:
+                self._states.update(await self._load(wanted))
+
+    async def _load(self, partitions: set[int]) -> dict[int, PartitionState]:
+        """Read the committed state of these partitions from the compacted state topic."""
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=self._config.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+        )
+        await reader.start()
+        try:
+            tps = [TopicPartition(self._config.state_topic, p) for p in sorted(partitions)]
+            reader.assign(tps)
+            await reader.seek_to_beginning(*tps)
+            ends = await reader.end_offsets(tps)
+            states = {p: PartitionState(p) for p in partitions}
+            pending = {tp for tp in tps if ends[tp] > 0}
+            while pending:
+                fetched = await reader.getmany(*pending, timeout_ms=500)
+                for tp, records in fetched.items():
+                    for record in records:
+                        if record.value is not None:
+                            states[tp.partition].data[record.key] = record.value
+                for tp in list(pending):
+                    if await reader.position(tp) >= ends[tp]:
+                        pending.discard(tp)
+            log.info("%s: loaded state of partitions %s (%d keys)", self._config.transactional_id,
+                     sorted(partitions), sum(len(s.data) for s in states.values()))  # fmt: skip
+            return states
+        finally:
+            await reader.stop()
