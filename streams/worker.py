@@ -46,16 +46,18 @@ class WorkerKit:
             value_serializer="raw",
         )
 
-    def table(self, name: str) -> Any:
-        """A bytes → bytes table, changelogged to the partition of the event being processed."""
+    def table(self, name: str, partitions: int | None = None) -> Any:
+        """A bytes → bytes table, changelogged to the partition of the event being processed.
+        `partitions` must match the source topic's (1 for single-partition control topics)."""
         return self.app.Table(
-            name, partitions=self.config.partitions, key_type=bytes, value_type=bytes
+            name, partitions=partitions or self.config.partitions, key_type=bytes, value_type=bytes
         )
 
 
 def build_worker_app(
     config: WorkerConfig, registrations: Sequence[Callable[[WorkerKit], None]]
 ) -> faust.App:
+    config.state_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app = faust.App(
         config.app_id,
         broker=f"kafka://{config.bootstrap}",
