@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from domain.ledger_commands import BalanceCommand, CommandKind
 from domain.money import Money
@@ -121,7 +122,8 @@ def _top_up(n: int, company: str, amount: int) -> bytes:
     return encode_command(CommandEnvelope(f"crash-top-up-{n}", command))
 
 
-async def _feed(plan: CrashPlan, bootstrap: str, names: TopicNames, rng: random.Random) -> set[str]:
+async def _feed(plan: CrashPlan, bootstrap: str, names: TopicNames, rng: random.Random,
+                flowing: asyncio.Event) -> set[str]:  # fmt: skip
     """Interleave orders and top-ups; funds cover roughly 70% of the order volume."""
     companies = [f"cmp_crash_{i:02d}" for i in range(plan.companies)]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
@@ -134,6 +136,7 @@ async def _feed(plan: CrashPlan, bootstrap: str, names: TopicNames, rng: random.
             await producer.send(names(BALANCE_COMMANDS), _top_up(i, company, per_top_up), key=company.encode())
         await producer.flush()
         await _replies_at_least(bootstrap, names, min(len(companies), plan.top_ups))
+        flowing.set()  # the chaos starts now, with orders in flight
         top_up_at = sorted(rng.sample(range(plan.orders), max(0, min(plan.top_ups, plan.orders) - len(companies))))
         next_top_up = 0
         for n in range(plan.orders):
@@ -165,8 +168,9 @@ async def _replies_at_least(bootstrap: str, names: TopicNames, count: int, timeo
         await asyncio.sleep(0.5)
 
 
-async def _chaos(plan: CrashPlan, workers: list[Worker], broker: LocalKafka | None,
-                 rng: random.Random, result: CrashResult, feeding: asyncio.Task[set[str]]) -> None:  # fmt: skip
+async def _chaos(plan: CrashPlan, workers: list[Worker], broker: LocalKafka | None, rng: random.Random,
+                 result: CrashResult, feeding: asyncio.Task[set[str]], flowing: asyncio.Event) -> None:  # fmt: skip
+    await flowing.wait()
     restart_after = plan.kills // 2 if plan.restart_broker and broker is not None else -1
     for k in range(plan.kills):
         await asyncio.sleep(rng.uniform(1.0, 4.0))
@@ -192,7 +196,13 @@ async def _wait_settled(bootstrap: str, names: TopicNames, order_ids: set[str],
     while True:
         for w in workers:
             w.ensure_running()
-        snapshot = await read_ledger(bootstrap, names)
+        try:
+            snapshot = await read_ledger(bootstrap, names)
+        except KafkaError:  # the broker may still be settling after its restart
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(2.0)
+            continue
         if order_ids <= set(snapshot.terminal) or time.monotonic() > deadline:
             return snapshot
         await asyncio.sleep(2.0)
@@ -212,8 +222,9 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     for w in workers:
         w.start()
     try:
-        feeding = asyncio.create_task(_feed(plan, bootstrap, names, rng))
-        await _chaos(plan, workers, broker, rng, result, feeding)
+        flowing = asyncio.Event()
+        feeding = asyncio.create_task(_feed(plan, bootstrap, names, rng, flowing))
+        await _chaos(plan, workers, broker, rng, result, feeding, flowing)
         order_ids = feeding.result()
         snapshot = await _wait_settled(bootstrap, names, order_ids, workers, plan.settle_timeout_s)
     finally:
