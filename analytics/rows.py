@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from domain.audit_chain import AuditRecord, canonical_json
 from domain.events import OrderEvent
 from domain.orders import Order
 from streams.messages import RequestLogRecord, order_to_dict
@@ -53,3 +54,19 @@ def order_event_row(event: OrderEvent) -> tuple[Any, ...]:
 
 def request_log_row(record: RequestLogRecord) -> tuple[Any, ...]:
     return tuple(getattr(record, name) for name in REQUEST_LOG_COLUMNS)
+
+
+AUDIT_LOG_COLUMNS = (
+    "chain", "seq", "hash", "prev_hash", "event_id", "at", "actor_kind", "actor_id",
+    "company_id", "action", "target", "request_id", "ip", "details",
+)  # fmt: skip
+
+
+def audit_log_row(record: AuditRecord) -> tuple[Any, ...]:
+    e = record.event
+    # details in canonical JSON: read back and re-hashed by `quadra audit verify`.
+    return (
+        record.chain, record.seq, record.hash, record.prev_hash, e.event_id, e.at,
+        e.actor_kind.value, e.actor_id, e.company_id, e.action, e.target, e.request_id, e.ip,
+        canonical_json(e.details),
+    )  # fmt: skip

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import orders
+from api import balances, orders
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.order_service import new_request_id
 from api.problems import install_problem_handlers
+from api.staff.router import router as staff_router
 
 
 def create_app(services: ApiServices, request_log: RequestLogSink, max_body_bytes: int) -> FastAPI:
@@ -24,12 +25,18 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(orders.router)
+    app.include_router(balances.router)
+    app.include_router(staff_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.add_middleware(
-        EdgeMiddleware, sink=request_log, max_body_bytes=max_body_bytes, new_request_id=new_request_id
+        EdgeMiddleware,
+        sink=request_log,
+        max_body_bytes=max_body_bytes,
+        new_request_id=new_request_id,
+        audit=services.audit,
     )
     return app

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from fastapi import Request
 
 from api import errors
+from api.balance_service import BalanceService
 from api.order_service import OrderService
-from domain.companies import ApiKey, hash_api_key
+from api.staff.services import StaffServices
+from domain.audit import AuditTrail
+from domain.companies import ApiKey, Company, hash_api_key
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*\"?(\d{1,3}(?:\.\d{1,3})?)\"?", re.IGNORECASE)
@@ -24,10 +28,24 @@ class KeyLookup(Protocol):
     def lookup(self, key_hash: str) -> ApiKey | None: ...
 
 
+class CompanyLookup(Protocol):
+    def get(self, company_id: str) -> Company | None: ...
+
+
+class KeyUseRecorder(Protocol):
+    def touch(self, key: ApiKey, at: datetime) -> None:
+        """Remember the use in memory; reported to the registry later, off the request path."""
+
+
 @dataclass(frozen=True, slots=True)
 class ApiServices:
     orders: OrderService
     keys: KeyLookup
+    audit: AuditTrail  # every staff action is recorded here; API-key uses by EdgeMiddleware
+    companies: CompanyLookup
+    key_uses: KeyUseRecorder
+    staff: StaffServices
+    balances: BalanceService
 
 
 def services(request: Request) -> ApiServices:
@@ -45,6 +63,14 @@ async def authenticate(request: Request) -> ApiKey:
     if key is None:
         raise errors.unauthorized("Unknown or revoked API key.")
     request.state.company_id = key.company_id
+    request.state.key_prefix = key.key_prefix  # EdgeMiddleware records the key's use
+    company = services(request).companies.get(key.company_id)
+    if company is None or not company.active:  # unknown: fail closed
+        raise errors.company_inactive()
+    client_ip = request.client.host if request.client else ""
+    if not company.admits_ip(client_ip):
+        raise errors.ip_not_allowed(client_ip)
+    services(request).key_uses.touch(key, request.state.received_at)
     return key
 
 

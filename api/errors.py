@@ -103,3 +103,48 @@ def intake_unavailable() -> Problem:
         "and body: you will get the same order, never a second one.",
         headers={"Retry-After": "1"},
     )  # fmt: skip
+
+
+def company_inactive() -> Problem:
+    return Problem(
+        403, "company-inactive", "Company is not active",
+        "This company has been deactivated: its API keys are refused. Contact Quadra support.",
+    )  # fmt: skip
+
+
+def ip_not_allowed(ip: str) -> Problem:
+    return Problem(
+        403, "ip-not-allowed", "Address not on the allowlist",
+        f"Calls from {ip or 'an unknown address'} are not on this company's IP allowlist.",
+    )  # fmt: skip
+
+
+def staff_unauthorized(detail: str) -> Problem:
+    return Problem(
+        401, "unauthorized", "Not signed in", detail,
+        headers={"WWW-Authenticate": 'Bearer realm="quadra-staff"'},
+    )  # fmt: skip
+
+
+def permission_denied(permission: str) -> Problem:
+    return Problem(403, "forbidden", "Not allowed", f"Your role does not grant {permission}.")
+
+
+def csrf_failed() -> Problem:
+    return Problem(
+        403, "csrf-failed", "Missing or wrong CSRF token",
+        "Requests that change something with the session cookie need the X-CSRF-Token header "
+        "from the login response.",
+    )  # fmt: skip
+
+
+def login_failed() -> Problem:
+    return Problem(401, "login-failed", "Sign-in failed", "Email or password is wrong.")
+
+
+def account_locked(retry_after_s: int) -> Problem:
+    return Problem(
+        429, "account-locked", "Account temporarily locked",
+        "Too many failed sign-ins. Try again later.",
+        headers={"Retry-After": str(max(1, retry_after_s))},
+    )  # fmt: skip

@@ -90,11 +90,17 @@ class OrderService:
             raise errors.intake_unavailable()
         if reply.admission is Admission.CONFLICT or reply.order is None:
             raise errors.idempotency_conflict(idempotency_key)
+        order = reply.order
+        if reply.admission is Admission.REPLAYED:
+            # Intake's copy is the order as first decided; later steps moved it on since.
+            stored = await self._reader.find(key.company_id, order.id)
+            if stored is not None and stored.version > order.version:
+                order = stored
         status = 201 if reply.admission is Admission.CREATED else 200
         wait = 0.0 if wait_s is None else min(wait_s, self._max_wait_s)
         remaining = max(0.0, wait - (time.monotonic() - started))
         # With no wait this returns at once, with the newest state this node has seen.
-        order = await self._intake.wait_for_status(reply.order, RESTING_STATUSES, remaining)
+        order = await self._intake.wait_for_status(order, RESTING_STATUSES, remaining)
         if wait_s is None:
             return OrderResponse(status, order)
         return OrderResponse(202 if order.status not in RESTING_STATUSES else status, order, wait)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import errors
+from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.Problem)
     async def _problem(request: Request, exc: errors.Problem) -> JSONResponse:
         return problem_response(request, exc)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(request, errors.Problem(exc.status, exc.slug, exc.title, exc.detail))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

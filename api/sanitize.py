@@ -8,7 +8,9 @@ from domain.cards import luhn_valid, mask_card_number
 
 MAX_LOGGED_BODY = 4096
 _REDACTED = "[REDACTED]"
-SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization", "x-csrf-token"}
+)
 _CARDLIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 _SECRET_FIELD = re.compile(
     r'("(?:[^"]*(?:password|secret|token|api_key|apikey|cvv|cvc)[^"]*)"\s*:\s*)"(?:[^"\\]|\\.)*"',

@@ -31,8 +31,7 @@ TERMINAL_STATUSES = frozenset(
 )
 
 # Statuses after which nothing happens without outside help: `Prefer: wait=N` waits for one.
-# `approved` rests here only until the ledger and dispatch steps exist to move it on.
-RESTING_STATUSES = TERMINAL_STATUSES | {OrderStatus.IN_REVIEW, OrderStatus.APPROVED}
+RESTING_STATUSES = TERMINAL_STATUSES | {OrderStatus.IN_REVIEW}
 
 
 class RecipientKind(str, enum.Enum):

@@ -9,7 +9,10 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from quadra.cli_audit import audit_app
+from quadra.cli_admin import admin_app
 from quadra.cli_kafka import kafka_app
+from quadra.cli_ledger import ledger_app
 from quadra.settings import Settings
 
 app = typer.Typer(
@@ -24,6 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kafka_app, name="kafka")
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _settings() -> Settings:

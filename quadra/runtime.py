@@ -24,15 +24,21 @@ from api.deps import ApiServices
 from api.order_service import OrderService
 from detectors.policy import approve_all
 from domain.cards import CardVault
-from quadra.seed import publish_demo_company
+from quadra.money_roles import start_balance_api, start_money_agents
+from quadra.seed import publish_demo_company, publish_demo_funds
 from quadra.settings import Settings, parse_card_keys
+from quadra.staff_roles import registry_agents, start_registry_api
 from streams import messages
 from streams.admin import ensure_topics
+from streams.audit_agent import register_audit
+from streams.audit_messages import decode_audit_record
+from streams.audit_trail import KafkaAuditTrail
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
 from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
-from streams.topics import API_KEYS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
+from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG
 from streams.intake_agent import register_intake
 from streams.worker import WorkerConfig, build_worker_app
 
@@ -67,6 +73,7 @@ class Started:
     bootstrap: str
     api_url: str | None = None
     demo_key: str | None = None
+    audit: KafkaAuditTrail | None = None  # for staff actions, when this process runs the API
     stops: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
 
 
@@ -84,6 +91,11 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             names(REQUESTS_LOG),
             messages.decode_request_log,
             (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),),
+        ),
+        SinkRoute(
+            names(AUDIT_LOG),
+            decode_audit_record,
+            (TableTarget("audit_log", rows.AUDIT_LOG_COLUMNS, rows.audit_log_row),),
         ),
     ]
 
@@ -154,10 +166,11 @@ async def _start_roles(
                 topics=names,
                 state_dir=settings.data_dir / "worker-state",
             ),
-            [partial(register_intake, decide=approve_all)],
+            [partial(register_intake, decide=approve_all), register_audit, *registry_agents(settings)],
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))
+        started.stops.extend(start_money_agents(settings, names, bootstrap))
 
     if Role.API in roles:
         assert clickhouse is not None
@@ -178,7 +191,7 @@ async def _start_api(
     await producer.start()
     started.stops.append(("producer", producer.stop))
     if seed_demo:
-        started.demo_key = await publish_demo_company(producer, names(API_KEYS), settings.data_dir)
+        await publish_demo_funds(producer, names(BALANCE_COMMANDS))
 
     keys = KeyDirectory(bootstrap, names(API_KEYS))
     await keys.start()
@@ -201,7 +214,19 @@ async def _start_api(
         settings.max_prefer_wait_s,
     )
     request_log = KafkaRequestLog(producer, names(REQUESTS_LOG))
-    app = create_app(ApiServices(orders, keys), request_log, settings.max_body_bytes)
+    started.audit = KafkaAuditTrail(producer, names(AUDIT_EVENTS))
+    registry = await start_registry_api(
+        settings, names, bootstrap, producer, keys, started.audit, started.stops
+    )
+    if seed_demo:  # through the registry agent, the one writer of companies and keys
+        started.demo_key = await publish_demo_company(registry.registry, settings.data_dir)
+    balances = await start_balance_api(
+        settings, names, bootstrap, registry.bus, started.audit, started.stops
+    )
+    services = ApiServices(
+        orders, keys, started.audit, registry.companies, registry.key_uses, registry.staff, balances
+    )
+    app = create_app(services, request_log, settings.max_body_bytes)
     server = _EmbeddedServer(
         uvicorn.Config(
             app, host=settings.api_host, port=settings.api_port, log_level="warning",

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Protocol
+
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from domain.companies import KeyMode, api_key_record, new_api_key
-from streams.messages import encode_api_key
+from domain.companies import CompanyProfile, KeyMode, hash_api_key, new_api_key
+from domain.errors import DomainError
+from domain.registry import CreateApiKey, CreateCompany, RegistryCommand, RegistryResult
+from domain.ledger_commands import BalanceCommand, CommandKind
+from streams.ledger_messages import CommandEnvelope, encode_command
+from streams.command_client import NoReply
 
 DEMO_COMPANY_ID = "cmp_demo"
 DEMO_COMPANY_NAME = "Demo Rewards (sandbox)"
@@ -27,8 +35,52 @@ def demo_key(data_dir: Path) -> str:
     return key
 
 
-async def publish_demo_company(producer: AIOKafkaProducer, topic: str, data_dir: Path) -> str:
+class Registry(Protocol):
+    async def submit(self, command: RegistryCommand) -> RegistryResult: ...
+
+
+async def publish_demo_company(registry: Registry, data_dir: Path, wait_s: float = 60.0) -> str:
+    """Registers the demo company and its key through the registry, the one writer of both.
+
+    On a restart both exist already (409: fine). The worker may still be starting, so a
+    command nobody answered is sent again with the same request id (applied at most once).
+    """
     key = demo_key(data_dir)
-    record = api_key_record(key, DEMO_COMPANY_ID, DEMO_COMPANY_NAME)
-    await producer.send_and_wait(topic, encode_api_key(record), key=record.key_hash.encode())
+    now = datetime.now(UTC)
+    email = "ops@demo.quadra.test"
+    profile = CompanyProfile(DEMO_COMPANY_NAME, "Demo Rewards Ltd", "DE", email, email)
+    key_hash = hash_api_key(key)
+    commands: list[RegistryCommand] = [
+        CreateCompany("seed-demo-company", DEMO_COMPANY_ID, profile, now),
+        CreateApiKey(f"seed-demo-key-{key_hash[:16]}", DEMO_COMPANY_ID, key_hash, key[:12],
+                     KeyMode.TEST, now),  # fmt: skip
+    ]
+    deadline = time.monotonic() + wait_s
+    for command in commands:
+        while True:
+            try:
+                await registry.submit(command)
+            except NoReply:
+                if time.monotonic() > deadline:
+                    raise
+                continue
+            except DomainError as error:
+                if error.status != 409:
+                    raise
+            break
     return key
+
+
+DEMO_TOP_UPS = (("EUR", 100_000_000), ("USD", 100_000_000))  # 1,000,000.00 each, sandbox money
+
+
+async def publish_demo_funds(producer: AIOKafkaProducer, topic: str) -> None:
+    """Top up the demo company once: the command ids make every later publish a no-op."""
+    for currency, amount in DEMO_TOP_UPS:
+        command = BalanceCommand(
+            command_id=f"seed-demo-{currency}", company_id=DEMO_COMPANY_ID, kind=CommandKind.TOP_UP,
+            currency=currency, actor="system:seed", at=datetime.now(UTC), amount=amount,
+            reference="sandbox demo funds",
+        )  # fmt: skip
+        envelope = CommandEnvelope(f"seed-demo-{currency}", command)
+        await producer.send_and_wait(topic, encode_command(envelope), key=DEMO_COMPANY_ID.encode())

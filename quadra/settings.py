@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import socket
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -16,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development-only secrets. `quadra` refuses to start in live mode while any of these is in use.
 DEV_CARD_KEYS = "dev1:" + base64.b64encode(b"quadra-dev-card-key-32-bytes!!!!").decode()
 DEV_TOKEN_KEY = "quadra-dev-token-key"
+DEV_SESSION_SECRET = "quadra-dev-session-secret"
 
 
 class Environment(str, enum.Enum):
@@ -53,6 +55,12 @@ class Settings(BaseSettings):
     intake_reply_timeout_s: float = Field(8.0, gt=0, le=60)
     max_prefer_wait_s: float = Field(10.0, gt=0, le=60)
 
+    # Workers: a stable id per worker process (it names the ledger's Kafka transactions, so a
+    # restarted worker fences its dead predecessor); defaults to the host name.
+    worker_id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    # Sandbox settlement (until providers exist): share of payouts that fail, 0..1.
+    settlement_failure_share: float = Field(0.0, ge=0.0, le=1.0)
+
     # Sink batching: flush when either bound is reached.
     sink_batch_rows: int = Field(10_000, ge=1, le=1_000_000)
     sink_flush_interval_s: float = Field(0.5, gt=0, le=60)
@@ -60,6 +68,14 @@ class Settings(BaseSettings):
     # Card data protection (AES-GCM keys "kid:base64key", comma separated, first one encrypts).
     card_keys: SecretStr = SecretStr(DEV_CARD_KEYS)
     card_token_key: SecretStr = SecretStr(DEV_TOKEN_KEY)
+
+    # Staff sign-in: sessions signed with this secret (HMAC-SHA256), lockout after failures.
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    staff_session_ttl_minutes: int = Field(8 * 60, ge=5, le=7 * 24 * 60)
+    staff_max_failed_logins: int = Field(5, ge=1, le=100)
+    staff_lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    # How long staff API calls wait for the registry or staff agent to confirm a change.
+    staff_command_timeout_s: float = Field(5.0, gt=0, le=60)
 
     # Sandbox company seeded by `quadra up` for the demo.
     seed_demo_company: bool = True
@@ -78,6 +94,9 @@ class Settings(BaseSettings):
                 defaults.append("QUADRA_CARD_KEYS")
             if self.card_token_key.get_secret_value() == DEV_TOKEN_KEY:
                 defaults.append("QUADRA_CARD_TOKEN_KEY")
+            session_secret = self.session_secret.get_secret_value()
+            if session_secret == DEV_SESSION_SECRET or len(session_secret) < 32:
+                defaults.append("QUADRA_SESSION_SECRET (32+ characters)")
             if defaults:
                 raise ValueError(
                     "live mode refuses development secrets; set " + ", ".join(defaults)

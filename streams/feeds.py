@@ -16,6 +16,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from domain.companies import ApiKey
+from domain.intake import Admission
 from domain.orders import Order, OrderStatus
 from streams import messages
 
@@ -68,16 +69,20 @@ class TopicTail:
             self.caught_up.set()
         while True:
             fetched = await consumer.getmany(timeout_ms=200, max_records=5000)
-            for tp, records in fetched.items():
+            for records in fetched.values():
                 for record in records:
                     try:
                         self._handle(record)
                     except messages.MessageError as exc:
                         log.warning("skipping bad message on %s: %s", record.topic, exc)
-                    if tp in pending and record.offset + 1 >= pending[tp]:
+            if pending:
+                # Positions, not record offsets: transactional topics end in commit markers,
+                # which take an offset but are never returned as records.
+                for tp, end in list(pending.items()):
+                    if await consumer.position(tp) >= end:
                         del pending[tp]
-                        if not pending:
-                            self.caught_up.set()
+                if not pending:
+                    self.caught_up.set()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -181,7 +186,8 @@ class OrderFeed:
         self, order: Order, statuses: frozenset[OrderStatus], timeout: float
     ) -> Order:
         """The order once it reaches one of `statuses`, or its newest known state at timeout."""
-        current = self.remember(order)
+        known = self._recent.get(order.id)
+        current = known if known is not None and known.version >= order.version else order
         if current.status in statuses or timeout <= 0:
             return current
         future: asyncio.Future[Order] = asyncio.get_running_loop().create_future()
@@ -204,7 +210,8 @@ class OrderFeed:
             future = self._replies.pop(reply.request_id, None)
             if future is not None and not future.done():
                 future.set_result(reply)
-            if reply.order is not None:
+            if reply.admission is Admission.CREATED and reply.order is not None:
+                # A replay's order is intake's snapshot from when it was created: stale.
                 self.remember(reply.order)
         else:
             self.remember(messages.decode_order_event(record.value).order)

@@ -251,21 +251,23 @@ def decode_request_log(raw: bytes | None) -> RequestLogRecord:
         raise MessageError(f"bad request log record: {exc!r}") from exc
 
 
-def encode_api_key(k: ApiKey) -> bytes:
-    return dumps(
-        {
-            "key_hash": k.key_hash,
-            "key_prefix": k.key_prefix,
-            "company_id": k.company_id,
-            "company_name": k.company_name,
-            "mode": k.mode.value,
-            "revoked": k.revoked,
-        }
-    )
+def api_key_to_dict(k: ApiKey) -> dict[str, Any]:
+    return {
+        "key_hash": k.key_hash,
+        "key_prefix": k.key_prefix,
+        "company_id": k.company_id,
+        "company_name": k.company_name,
+        "mode": k.mode.value,
+        "revoked": k.revoked,
+        "created_at": _ts(k.created_at) if k.created_at else None,
+        "revoked_at": _ts(k.revoked_at) if k.revoked_at else None,
+        "last_used_at": _ts(k.last_used_at) if k.last_used_at else None,
+        "version": k.version,
+    }
 
 
-def decode_api_key(raw: bytes | None) -> ApiKey:
-    d = loads(raw)
+def api_key_from_dict(d: dict[str, Any]) -> ApiKey:
+    """Records written before the registry lack the timestamps and version: they default."""
     try:
         return ApiKey(
             d["key_hash"],
@@ -274,9 +276,21 @@ def decode_api_key(raw: bytes | None) -> ApiKey:
             d["company_name"],
             KeyMode(d["mode"]),
             bool(d["revoked"]),
+            created_at=_dt(d["created_at"]) if d.get("created_at") else None,
+            revoked_at=_dt(d["revoked_at"]) if d.get("revoked_at") else None,
+            last_used_at=_dt(d["last_used_at"]) if d.get("last_used_at") else None,
+            version=int(d.get("version", 0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MessageError(f"bad api key record: {exc!r}") from exc
+
+
+def encode_api_key(k: ApiKey) -> bytes:
+    return dumps(api_key_to_dict(k))
+
+
+def decode_api_key(raw: bytes | None) -> ApiKey:
+    return api_key_from_dict(loads(raw))
 
 
 def encode_intake_entry(e: IntakeEntry) -> bytes:

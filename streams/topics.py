@@ -29,6 +29,7 @@ PAYOUTS_REQUESTED = TopicSpec("payouts.requested")  # ledger (reserved orders) â
 PAYOUTS_RESULTS = TopicSpec("payouts.results")  # dispatch â†’ ledger (capture or release)
 LEDGER_ENTRIES = TopicSpec("ledger.entries", configs=_FOREVER)  # the books, kept forever
 BALANCES = TopicSpec("balances", compacted=True)  # latest balance sheet per company
+LEDGER_STATE = TopicSpec("ledger.state", compacted=True)  # the ledger agent's own state
 COMMAND_REPLIES = TopicSpec("commands.replies", configs=_SHORT)  # verdicts for waiting callers
 PARTNER_EVENTS = TopicSpec("partner.events")  # what partners are told: balance.low, order.*
 
@@ -54,6 +55,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     PAYOUTS_RESULTS,
     LEDGER_ENTRIES,
     BALANCES,
+    LEDGER_STATE,
     COMMAND_REPLIES,
     PARTNER_EVENTS,
     COMPANY_COMMANDS,

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from api.balance_service import BalanceService
+from tests.api.ledger_fakes import InMemoryLedger
+
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +14,16 @@ from api.app import create_app
 from api.deps import ApiServices
 from api.order_service import OrderService
 from domain.cards import CardVault
-from tests.api.fakes import TEST_KEY, InMemoryIntake, InMemoryReader, RecordingLog, StaticKeys
+from tests.api.fakes import (
+    TEST_KEY,
+    InMemoryIntake,
+    InMemoryReader,
+    RecordingAuditTrail,
+    RecordingLog,
+    StaticCompanies,
+    StaticKeys,
+)
+from tests.api.staff.fakes import InMemoryRegistry, InMemoryStaff, RecordingKeyUses, staff_services
 
 MAX_BODY = 16 * 1024
 
@@ -23,6 +35,7 @@ class ApiHarness:
     reader: InMemoryReader
     log: RecordingLog
     vault: CardVault
+    audit: RecordingAuditTrail
 
 
 @pytest.fixture
@@ -30,11 +43,18 @@ async def api() -> AsyncIterator[ApiHarness]:
     intake, reader, log = InMemoryIntake(), InMemoryReader(), RecordingLog()
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     service = OrderService(intake, reader, vault, reply_timeout_s=1.0, max_wait_s=10.0)
-    app = create_app(ApiServices(service, StaticKeys()), log, MAX_BODY)
+    audit = RecordingAuditTrail()
+    staff = staff_services(InMemoryStaff(), InMemoryRegistry(), audit)
+    ledger = InMemoryLedger()
+    balances = BalanceService(ledger, ledger, audit)
+    services = ApiServices(
+        service, StaticKeys(), audit, StaticCompanies(), RecordingKeyUses(), staff, balances
+    )
+    app = create_app(services, log, MAX_BODY)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://test",
         headers={"Authorization": f"Bearer {TEST_KEY}"},
     ) as client:
-        yield ApiHarness(client, intake, reader, log, vault)
+        yield ApiHarness(client, intake, reader, log, vault, audit)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from detectors.policy import approve_all
-from domain.companies import ApiKey, api_key_record
+from domain.audit import AuditEvent
+from domain.companies import ApiKey, Company, CompanyProfile, CompanyStatus, api_key_record
 from domain.intake import Decide, IntakeEntry, admit, idempotency_scope
 from domain.orders import Order, OrderRequest, OrderStatus
 from streams.messages import IntakeReply, RequestLogRecord
+from tests.builders import T0
 
 TEST_KEY = "qk_test_" + "A" * 43
 OTHER_KEY = "qk_test_" + "B" * 43
@@ -70,9 +72,30 @@ class StaticKeys:
         return None if key is None or key.revoked else key
 
 
+class StaticCompanies:
+    """The companies of StaticKeys' keys, both active and open to any address."""
+
+    def __init__(self) -> None:
+        profile = CompanyProfile("A", "A GmbH", "DE", "ops@a.test", "ops@a.test")
+        self.companies = {
+            cid: Company(cid, profile, CompanyStatus.ACTIVE, T0, T0) for cid in ("cmp_a", "cmp_b")
+        }
+
+    def get(self, company_id: str) -> Company | None:
+        return self.companies.get(company_id)
+
+
 @dataclass
 class RecordingLog:
     records: list[RequestLogRecord] = field(default_factory=list)
 
     async def publish(self, record: RequestLogRecord) -> None:
         self.records.append(record)
+
+
+@dataclass
+class RecordingAuditTrail:
+    events: list[AuditEvent] = field(default_factory=list)
+
+    async def record(self, event: AuditEvent) -> None:
+        self.events.append(event)

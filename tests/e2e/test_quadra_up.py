@@ -66,13 +66,14 @@ def _replays_return_the_same_orders(partner: Partner) -> None:
         assert response.json()["id"] == order_id
 
 
-def _all_orders_readable(partner: Partner, timeout: float = 30) -> None:
+def _all_orders_completed(partner: Partner, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     for order_id in partner.orders.values():
-        while (response := partner.get(order_id)).status_code != 200:
-            assert time.monotonic() < deadline, f"{order_id} not readable: {response.text}"
+        while (response := partner.get(order_id)).status_code != 200 or (
+            response.json()["status"] != "completed"
+        ):
+            assert time.monotonic() < deadline, f"{order_id} not completed: {response.text}"
             time.sleep(0.3)
-        assert response.json()["status"] == "approved"
 
 
 def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
@@ -81,12 +82,12 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
     try:
         partner = Partner(q)
 
-        # A new order is decided and readable within 2 s.
+        # A new order is decided, paid (sandbox settlement) and readable within 2 s.
         started = time.monotonic()
         created = partner.post("e2e-first", order_body(), retry_503_for=30)
         assert created.status_code == 201, created.text
         order_id = created.json()["id"]
-        while (read := partner.get(order_id)).json().get("status") != "approved":
+        while (read := partner.get(order_id)).json().get("status") != "completed":
             assert time.monotonic() - started < 2, read.text
             time.sleep(0.05)
         assert time.monotonic() - started < 2
@@ -116,7 +117,7 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
         assert q.terminate() == 0, q.tail()
         q.start()
         partner = _reconnect(partner, q)
-        _all_orders_readable(partner)
+        _all_orders_completed(partner)
         _replays_return_the_same_orders(partner)
 
         # SIGKILL right after a burst: nothing lost, nothing processed twice.
@@ -126,7 +127,7 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
         partner = _reconnect(partner, q)
         _replays_return_the_same_orders(partner)
         _create_many(partner, "after-kill", 4)
-        _all_orders_readable(partner)
+        _all_orders_completed(partner)
     finally:
         if q.proc is not None and q.proc.poll() is None:
             q.terminate()
@@ -136,13 +137,14 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
         f"WHERE company_id = 'cmp_demo'"
     )
     assert {row[0]: row[1] for row in orders} == partner.orders  # one order per key, no others
-    assert {(row[2], row[3]) for row in orders} == {("approved", 2)}
+    assert {(row[2], row[3]) for row in orders} == {("completed", 5)}
     events = q.clickhouse(
         "SELECT order_id, groupArray(status) FROM "
         "(SELECT order_id, status FROM quadra.order_events FINAL ORDER BY sequence) GROUP BY order_id"
     )
     assert {row[0]: row[1] for row in events} == {
-        oid: ["received", "approved"] for oid in partner.orders.values()
+        oid: ["received", "approved", "reserved", "dispatched", "completed"]
+        for oid in partner.orders.values()
     }
     logged = q.clickhouse("SELECT request_id, count() FROM quadra.request_log FINAL GROUP BY request_id")
     counts = {row[0]: row[1] for row in logged}

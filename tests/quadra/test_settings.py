@@ -52,7 +52,13 @@ def test_live_mode_refuses_development_secrets() -> None:
         _settings(environment=Environment.LIVE)
     with pytest.raises(ValidationError, match="QUADRA_CARD_TOKEN_KEY"):
         _settings(environment=Environment.LIVE, card_keys=REAL_KEY)
-    ok = _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token")
+    with pytest.raises(ValidationError, match="QUADRA_SESSION_SECRET"):
+        _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token")
+    with pytest.raises(ValidationError, match="QUADRA_SESSION_SECRET"):  # too short to be safe
+        _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token",
+                  session_secret="short")  # fmt: skip
+    ok = _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token",
+                   session_secret="s" * 32)  # fmt: skip
     assert ok.environment is Environment.LIVE
 
 

@@ -1,0 +1,13 @@
+"""All staff routes under /staff/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.staff import balance_routes, company_routes, session_routes, user_routes
+
+router = APIRouter(prefix="/staff/v1")
+router.include_router(session_routes.router)
+router.include_router(company_routes.router)
+router.include_router(user_routes.router)
+router.include_router(balance_routes.router)

@@ -1,0 +1,16 @@
+"""The staff API's use cases, bundled for ApiServices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.staff.auth_service import StaffAuthService
+from api.staff.company_service import CompanyAdmin
+from api.staff.user_service import StaffAdmin
+
+
+@dataclass(frozen=True, slots=True)
+class StaffServices:
+    auth: StaffAuthService
+    companies: CompanyAdmin
+    users: StaffAdmin

@@ -1,0 +1,99 @@
+"""Wiring of the company registry and staff accounts: the agents a worker runs, and the
+replicas, command clients and use cases an API process holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from api.staff.auth_service import StaffAuthService
+from api.staff.company_service import CompanyAdmin
+from api.staff.services import StaffServices
+from api.staff.tokens import SessionTokens
+from api.staff.user_service import StaffAdmin
+from domain.audit import AuditTrail
+from domain.passwords import PasswordHasher
+from domain.staff import LockoutPolicy
+from quadra.settings import Environment, Settings
+from streams.directories import CompanyDirectory, StaffDirectory
+from streams.feeds import KeyDirectory
+from streams.registry_agent import register_registry
+from streams.registry_client import KafkaRegistry, KeyUseReporter
+from streams.replies import CommandBus
+from streams.staff_agent import register_staff
+from streams.staff_client import KafkaStaffAccounts
+from streams.topics import (
+    COMMAND_REPLIES,
+    COMPANIES,
+    COMPANY_COMMANDS,
+    STAFF_COMMANDS,
+    STAFF_USERS,
+    TopicNames,
+)
+from streams.worker import WorkerKit
+
+Stops = list[tuple[str, Callable[[], Any]]]
+
+
+def lockout_policy(settings: Settings) -> LockoutPolicy:
+    return LockoutPolicy(
+        settings.staff_max_failed_logins, timedelta(minutes=settings.staff_lockout_minutes)
+    )
+
+
+def registry_agents(settings: Settings) -> list[Callable[[WorkerKit], None]]:
+    """For the worker's registration list."""
+    return [register_registry, partial(register_staff, lockout=lockout_policy(settings))]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryApi:
+    """What ApiServices needs from the registry and staff side."""
+
+    companies: CompanyDirectory
+    key_uses: KeyUseReporter
+    staff: StaffServices
+    registry: KafkaRegistry  # also used to seed the demo company
+    bus: CommandBus  # one per process: every command client shares it
+
+
+async def start_registry_api(
+    settings: Settings,
+    names: TopicNames,
+    bootstrap: str,
+    producer: AIOKafkaProducer,
+    keys: KeyDirectory,
+    audit: AuditTrail,
+    stops: Stops,
+    passwords: PasswordHasher | None = None,
+) -> RegistryApi:
+    """Starts the replicas (caught up before returning) and the command bus; registers stops."""
+    users = StaffDirectory(bootstrap, names(STAFF_USERS))
+    companies = CompanyDirectory(bootstrap, names(COMPANIES), settings.kafka_partitions)
+    bus = CommandBus(producer, bootstrap, names(COMMAND_REPLIES), settings.kafka_partitions)
+    key_uses = KeyUseReporter(producer, names(COMPANY_COMMANDS))
+    for name, part in (("staff directory", users), ("company directory", companies),
+                       ("command bus", bus), ("key use reporter", key_uses)):  # fmt: skip
+        await part.start()
+        stops.append((name, part.stop))
+
+    timeout = settings.staff_command_timeout_s
+    registry = KafkaRegistry(bus, names(COMPANY_COMMANDS), companies, keys, timeout)
+    accounts = KafkaStaffAccounts(bus, names(STAFF_COMMANDS), users, timeout)
+    passwords = passwords or PasswordHasher()
+    tokens = SessionTokens(
+        settings.session_secret.get_secret_value().encode(),
+        timedelta(minutes=settings.staff_session_ttl_minutes),
+    )
+    secure_cookies = settings.environment is Environment.LIVE
+    staff = StaffServices(
+        auth=StaffAuthService(users, accounts, passwords, tokens, audit, secure_cookies),
+        companies=CompanyAdmin(companies, keys, registry, audit),
+        users=StaffAdmin(users, accounts, passwords, audit),
+    )
+    return RegistryApi(companies, key_uses, staff, registry, bus)

@@ -1,0 +1,27 @@
+"""The AuditTrail port on Kafka: audit events go to audit.events, keyed by company.
+
+The audit agent that owns the partition chains them; the event id is deterministic, so a
+caller that retries after an error cannot record one action twice.
+"""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+
+from domain.audit import AuditEvent
+from domain.audit_chain import canonical_event
+from streams.audit_messages import encode_audit_event
+
+
+class KafkaAuditTrail:
+    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+        self._producer = producer
+        self._topic = topic
+
+    async def record(self, event: AuditEvent) -> None:
+        """Returns once the broker has the event (the producer uses acks=all)."""
+        # Refuse here what the chain could not hash (naive time, non-JSON details), so the
+        # caller sees the error instead of the audit agent skipping the event later.
+        canonical_event(event)
+        key = (event.company_id or "-").encode()
+        await self._producer.send_and_wait(self._topic, encode_audit_event(event), key=key)

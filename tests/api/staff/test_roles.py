@@ -1,0 +1,93 @@
+"""Acceptance 3: each role can do exactly what its row allows and gets 403 everywhere else.
+
+The expected matrix is written out by hand (not derived from ROLE_PERMISSIONS), so a change
+to the permission table that widens or narrows a role fails here until the row is updated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.registry import CreateApiKey
+from domain.companies import KeyMode, hash_api_key
+from domain.staff import Role
+from tests.api.staff.conftest import COMPANY, StaffHarness
+
+A, F, R, S, O = Role.ADMIN, Role.FINANCE, Role.RISK, Role.SUPPORT, Role.READ_ONLY
+EVERYONE = frozenset(Role)
+SEEDED_KEY = "qk_test_SEEDseedSEEDseedSEEDseedSEEDseedSEEDsee"
+COMPANY_BODY = {
+    "name": "New Co", "legal_name": "New Co Ltd", "country": "GB", "contact_email": "ops@new.test"
+}  # fmt: skip
+USER_BODY = {"email": "new@quadra.test", "name": "New Person", "role": "support",
+             "password": "a long enough password"}  # fmt: skip
+
+BALANCE = "/staff/v1/companies/{company}/balances/EUR"
+
+# (method, path, body, roles allowed); {company}, {prefix}, {other_user} are filled in.
+ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
+    ("GET", "/staff/v1/me", None, EVERYONE),
+    ("POST", "/staff/v1/logout", None, EVERYONE),
+    ("GET", "/staff/v1/companies", None, EVERYONE),
+    ("GET", "/staff/v1/companies/{company}", None, EVERYONE),
+    ("GET", "/staff/v1/companies/{company}/api-keys", None, EVERYONE),
+    ("POST", "/staff/v1/companies", COMPANY_BODY, frozenset({A, S})),
+    ("PATCH", "/staff/v1/companies/{company}", {"address": "1 Main St"}, frozenset({A, S})),
+    ("POST", "/staff/v1/companies/{company}/deactivate", None, frozenset({A, S})),
+    ("POST", "/staff/v1/companies/{company}/reactivate", None, frozenset({A, S})),
+    ("POST", "/staff/v1/companies/{company}/api-keys", {"mode": "live"}, frozenset({A, S})),
+    ("POST", "/staff/v1/companies/{company}/api-keys/{prefix}/revoke", None, frozenset({A, S})),
+    ("GET", "/staff/v1/users", None, frozenset({A})),
+    ("POST", "/staff/v1/users", USER_BODY, frozenset({A})),
+    ("PATCH", "/staff/v1/users/{other_user}", {"role": "finance"}, frozenset({A})),
+    ("GET", "/staff/v1/companies/{company}/balances", None, EVERYONE),
+    ("POST", BALANCE + "/top-ups", {"amount": 1000, "reference": "wire 7"}, frozenset({A, F})),
+    ("POST", BALANCE + "/adjustments", {"amount": 500, "reason": "goodwill"}, frozenset({A, F})),
+    ("PUT", BALANCE + "/credit-limit", {"credit_limit": 1000}, frozenset({A, F})),
+    ("PUT", BALANCE + "/low-balance-threshold", {"threshold": 500}, frozenset({A, F})),
+    ("PUT", BALANCE + "/limits", {"per_order": 100_000, "per_product_day": {"p": 5}}, frozenset({A, F})),
+    ("POST", BALANCE + "/block", {"reason": "chargeback"}, frozenset({A, F})),
+    ("POST", BALANCE + "/unblock", None, frozenset({A, F})),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in ENDPOINTS]
+)
+async def test_each_role_gets_exactly_its_row(
+    staff_api: StaffHarness, role: Role, method: str, path: str, body: Any, allowed: frozenset[Role]
+) -> None:
+    h = staff_api
+    await h.registry.submit(
+        CreateApiKey("seed-key", COMPANY, hash_api_key(SEEDED_KEY), SEEDED_KEY[:12], KeyMode.TEST, h.now())
+    )
+    before_registry, before_staff = h.registry.snapshot(), dict(h.staff.users)
+    before_books = dict(h.ledger.books)
+    other = h.users[Role.READ_ONLY if role is not Role.READ_ONLY else Role.RISK]
+    url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id)
+
+    headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
+    response = await h.client.request(method, url, json=body, headers=headers)
+
+    if role in allowed:
+        assert 200 <= response.status_code < 300, response.text
+    else:
+        assert response.status_code == 403, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/forbidden")
+        assert h.registry.snapshot() == before_registry and h.staff.users == before_staff
+        assert h.ledger.books == before_books and not h.ledger.received
+
+
+async def test_the_matrix_covers_every_staff_route(staff_api: StaffHarness) -> None:
+    spec = (await staff_api.client.get("/openapi.json")).json()
+    routes = {(method.upper(), path) for path, item in spec["paths"].items()
+              if path.startswith("/staff/") for method in item}  # fmt: skip
+    covered = {(m, p.replace("{company}", "{company_id}").replace("{other_user}", "{user_id}")
+                .replace("/EUR", "/{currency}"))
+               for m, p, _, _ in ENDPOINTS}  # fmt: skip
+    # Login is the one route without a session.
+    assert routes - covered == {("POST", "/staff/v1/login")}

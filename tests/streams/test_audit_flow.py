@@ -1,0 +1,103 @@
+"""The audit agent through the real broker: chains per partition, redelivery after a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from domain.audit_chain import verify
+from streams.admin import ensure_topics
+from streams.audit_agent import register_audit
+from streams.audit_messages import decode_audit_event, decode_audit_record
+from streams.audit_trail import KafkaAuditTrail
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, TopicNames
+from streams.worker import WorkerConfig, build_worker_app
+from tests.domain.test_audit_chain import event
+from tests.streams.kafka_helpers import producer, read_topic
+
+pytestmark = pytest.mark.kafka
+PARTITIONS = 3
+
+
+async def _rewind_group(bootstrap: str, group: str, topic: str, back: int) -> int:
+    """As if the worker had died before committing its last `back` events of each partition."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        rewound = {tp: max(0, ends[tp] - back) for tp in tps}
+        await consumer.commit(rewound)
+        return sum(ends[tp] - rewound[tp] for tp in tps)  # events that will come again
+    finally:
+        await consumer.stop()
+
+
+def _by_position(out: list[ConsumerRecord]) -> dict[tuple[int, int], set[bytes]]:
+    """The distinct bytes published for each (chain, seq): one each, or a chain forked."""
+    positions: dict[tuple[int, int], set[bytes]] = {}
+    for message in out:
+        r = decode_audit_record(message.value)
+        positions.setdefault((r.chain, r.seq), set()).add(message.value)
+    return positions
+
+
+async def test_chains_per_partition_and_a_restart_replays_identical_records(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1, (AUDIT_EVENTS, AUDIT_LOG))
+    config = WorkerConfig(f"{topic_prefix}worker", kafka_bootstrap, PARTITIONS, 1, names, tmp_path)
+    companies = ["cmp_a", "cmp_b", "cmp_c", "cmp_d", ""]
+    events = [event(n, company_id=companies[n % 5]) for n in range(1, 21)]
+
+    app = build_worker_app(config, [register_audit])
+    await app.start()
+    try:
+        async with producer(kafka_bootstrap) as p:
+            trail = KafkaAuditTrail(p, names(AUDIT_EVENTS))
+            for e in events + [events[3]]:  # the fourth one twice
+                await trail.record(e)
+        out = await read_topic(kafka_bootstrap, names(AUDIT_LOG), PARTITIONS, 21, 90)
+    finally:
+        await app.stop()
+
+    records = [decode_audit_record(m.value) for m in out]
+    assert all(m.partition == r.chain for m, r in zip(out, records, strict=True))
+    positions = _by_position(out)
+    assert len(positions) == 20, "the repeated event was linked twice"
+    assert all(len(copies) == 1 for copies in positions.values())
+    result = verify(records)
+    assert result.ok and result.records == 20
+    # Each event is chained in the partition it was published to (keyed by company).
+    sources = await read_topic(kafka_bootstrap, names(AUDIT_EVENTS), PARTITIONS, 21)
+    source_partition = {decode_audit_event(m.value).event_id: m.partition for m in sources}
+    assert all(source_partition[r.event.event_id] == r.chain for r in records)
+
+    # Restart with the last 3 events of each partition uncommitted: they are redelivered, and
+    # only the table (recovered from its changelog) knows where the chain stood, so each comes
+    # out as the identical record. A new event extends the chain.
+    again = await _rewind_group(kafka_bootstrap, config.app_id, names(AUDIT_EVENTS), back=3)
+    app = build_worker_app(config, [register_audit])
+    await app.start()
+    try:
+        async with producer(kafka_bootstrap) as p:
+            await KafkaAuditTrail(p, names(AUDIT_EVENTS)).record(event(21, company_id="cmp_a"))
+        expected = 21 + again + 1
+        out = await read_topic(kafka_bootstrap, names(AUDIT_LOG), PARTITIONS, expected, 90)
+    finally:
+        await app.stop()
+
+    records = [decode_audit_record(m.value) for m in out]
+    positions = _by_position(out)
+    assert len(positions) == 21
+    assert all(len(copies) == 1 for copies in positions.values()), "a replay forked a chain"
+    assert verify(records).ok
+    newest = next(r for r in records if r.event.event_id == event(21).event_id)
+    chain_len = sum(1 for chain, _ in positions if chain == newest.chain)
+    assert newest.seq == chain_len
