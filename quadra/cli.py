@@ -7,13 +7,12 @@ import logging
 import sys
 
 import typer
-from pydantic import ValidationError
 
 from quadra.cli_audit import audit_app
 from quadra.cli_admin import admin_app
+from quadra.cli_common import load_settings
 from quadra.cli_kafka import kafka_app
 from quadra.cli_ledger import ledger_app
-from quadra.settings import Settings
 
 app = typer.Typer(
     help=(
@@ -32,14 +31,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        typer.echo(f"quadra: invalid settings:\n{exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -54,7 +45,7 @@ def _run(roles: str, seed_demo: bool, verbose: bool) -> None:
     from quadra.process import run_process
 
     _configure_logging(verbose)
-    settings = _settings()
+    settings = load_settings()
     code = asyncio.run(run_process(settings, roles, seed_demo))
     raise typer.Exit(code)
 
@@ -66,7 +57,7 @@ def up(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug loggin
     Starts the local Kafka broker if needed, applies ClickHouse migrations, seeds a sandbox
     company and prints the API URL and its demo API key.
     """
-    settings = _settings()
+    settings = load_settings()
     _run("api,worker,sink", settings.seed_demo_company, verbose)
 
 
@@ -94,7 +85,7 @@ def migrate() -> None:
     from analytics.clickhouse import ClickHouse
     from analytics.migrate import migrate as apply
 
-    settings = _settings()
+    settings = load_settings()
     ch = ClickHouse.connect(settings.clickhouse_url, settings.clickhouse_database)
     try:
         applied = apply(ch)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from domain.audit_chain import VerifyResult, verify, verify_ordered
+from quadra.cli_common import fail, load_settings
 from quadra.settings import Settings
 
 audit_app = typer.Typer(
@@ -41,7 +41,7 @@ def verify_command(
     from the local broker, which must be running (`quadra kafka start`); it works while
     `quadra up` runs.
     """
-    settings = _settings()
+    settings = load_settings()
     if source is Source.KAFKA:
         result = _verify_kafka(settings)
     else:
@@ -58,14 +58,14 @@ def _verify_clickhouse(settings: Settings) -> VerifyResult:
         ch = ClickHouse.connect(settings.clickhouse_url, settings.clickhouse_database)
     except Exception as exc:  # the engine's own message says what is wrong (e.g. path in use)
         hint = " (is `quadra up` running? stop it first)" if settings.clickhouse_embedded else ""
-        _fail(f"cannot open ClickHouse{hint}: {exc}")
+        fail(f"cannot open ClickHouse{hint}: {exc}")
     try:
         tables = ch.query_sync(
             "SELECT count() FROM system.tables WHERE database = {db:String} AND name = 'audit_log'",
             {"db": ch.database},
         )
         if tables[0][0] == 0:
-            _fail("no audit_log table: run `quadra migrate` (or `quadra up`) first")
+            fail("no audit_log table: run `quadra migrate` (or `quadra up`) first")
         return verify_ordered(ClickHouseAuditLog(ch).records_sync())
     finally:
         ch.close()
@@ -80,13 +80,13 @@ def _verify_kafka(settings: Settings) -> VerifyResult:
     if bootstrap is None:
         local = local_kafka_from_settings(settings)
         if not local.status().running:
-            _fail("the local Kafka broker is not running: `quadra kafka start` first")
+            fail("the local Kafka broker is not running: `quadra kafka start` first")
         bootstrap = local.bootstrap
     topic = TopicNames(settings.topic_prefix)(AUDIT_LOG)
     try:
         snapshot = asyncio.run(read_audit_log(bootstrap, topic))
     except Exception as exc:
-        _fail(f"cannot read {topic} from Kafka at {bootstrap}: {exc!r}")
+        fail(f"cannot read {topic} from Kafka at {bootstrap}: {exc!r}")
     for problem in snapshot.undecodable:
         typer.echo(f"warning: not an audit record at {topic} {problem}", err=True)
     return verify(snapshot.records)
@@ -107,13 +107,3 @@ def _print(result: VerifyResult) -> None:
         typer.echo(f"  chain {chain.chain}: {chain.records} records, {state}")
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        _fail(f"invalid settings:\n{error}")
-
-
-def _fail(message: object) -> NoReturn:
-    typer.echo(f"quadra: {message}", err=True)
-    raise typer.Exit(2)

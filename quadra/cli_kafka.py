@@ -6,13 +6,12 @@ import collections
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from quadra.local_kafka import KafkaSetupError, LocalKafka, local_kafka_from_settings
-from quadra.settings import Settings
+from quadra.cli_common import fail, load_settings
 
 kafka_app = typer.Typer(
     help=(
@@ -34,7 +33,7 @@ def start(
 
     The first start downloads the broker with Maven (~45 MB); Java 17+ is required.
     """
-    settings = _settings()
+    settings = load_settings()
     if settings.kafka_bootstrap:
         typer.echo(
             f"An external Kafka cluster is configured (QUADRA_KAFKA_BOOTSTRAP="
@@ -48,7 +47,7 @@ def start(
     try:
         started = kafka.start(timeout=timeout)
     except KafkaSetupError as error:
-        _fail(error)
+        fail(error)
     state = "started" if started else "already running"
     typer.echo(f"Kafka {state} on {kafka.bootstrap} (pid {kafka.status().pid})")
     typer.echo(f"Log: {kafka.log_path}")
@@ -61,7 +60,7 @@ def stop(
     ] = 30,
 ) -> None:
     """Stop the local broker (SIGTERM, then SIGKILL after --timeout). Data is kept."""
-    kafka = local_kafka_from_settings(_settings())
+    kafka = local_kafka_from_settings(load_settings())
     pid = kafka.status().pid
     if kafka.stop(timeout=timeout):
         typer.echo(f"Kafka stopped (pid {pid})")
@@ -72,7 +71,7 @@ def stop(
 @kafka_app.command()
 def status() -> None:
     """Show whether the local broker runs, its pid, address and log. Exit code 1 if stopped."""
-    settings = _settings()
+    settings = load_settings()
     if settings.kafka_bootstrap:
         typer.echo(f"External Kafka configured: QUADRA_KAFKA_BOOTSTRAP={settings.kafka_bootstrap}")
     state = local_kafka_from_settings(settings).status()
@@ -94,7 +93,7 @@ def logs(
     ] = False,
 ) -> None:
     """Print the end of the local broker's log (<home>/logs/server.log)."""
-    kafka: LocalKafka = local_kafka_from_settings(_settings())
+    kafka: LocalKafka = local_kafka_from_settings(load_settings())
     path = kafka.log_path
     if not path.exists() and not follow:
         typer.echo(f"No log yet at {path}: the broker has not been started.", err=True)
@@ -133,14 +132,3 @@ def _follow(path: Path, position: int) -> None:
         pass
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        _fail(f"invalid settings:\n{error}")
-
-
-def _fail(message: object) -> NoReturn:
-    """A set-up problem is the user's to fix: say what it is, without a traceback."""
-    typer.echo(f"quadra: {message}", err=True)
-    raise typer.Exit(2)

@@ -6,6 +6,7 @@ import asyncio
 
 import typer
 
+from quadra.cli_common import fail, load_settings
 from quadra.local_kafka import local_kafka_from_settings
 from quadra.settings import Settings
 from streams.ledger_reader import read_ledger
@@ -22,7 +23,7 @@ def verify() -> None:
     each order has one reservation and at most one capture or release, matching its terminal
     status; no entry is applied twice. Exit code 1 on any problem.
     """
-    settings = Settings()
+    settings = load_settings()
     bootstrap = _running_bootstrap(settings)
     snapshot = asyncio.run(read_ledger(bootstrap, TopicNames(settings.topic_prefix)))
     report = snapshot.verify()
@@ -44,7 +45,5 @@ def _running_bootstrap(settings: Settings) -> str:
         return settings.kafka_bootstrap
     local = local_kafka_from_settings(settings)
     if not local.status().running:
-        typer.echo("quadra: the local Kafka broker is not running (start Quadra first, or set "
-                   "QUADRA_KAFKA_BOOTSTRAP)", err=True)  # fmt: skip
-        raise typer.Exit(2)
+        fail("the local Kafka broker is not running (start Quadra first, or set QUADRA_KAFKA_BOOTSTRAP)")
     return local.bootstrap
