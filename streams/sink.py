@@ -104,8 +104,36 @@ class Sink:
                     await asyncio.sleep(1.0)
                 finally:
                     batch.clear()
+            await self._drain(consumer, batch)
         finally:
             await consumer.stop()
+
+    async def _drain(self, consumer: AIOKafkaConsumer, batch: _Batch, timeout: float = 15.0) -> None:
+        """On a graceful stop, write everything already in the topics (the API stops first, so
+        nothing new arrives): what callers saw before the stop is stored before the exit."""
+        assigned = list(consumer.assignment())
+        if not assigned:
+            return
+        ends = await consumer.end_offsets(assigned)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                positions = {tp: await consumer.position(tp) for tp in assigned}
+                if all(positions[tp] >= ends[tp] for tp in assigned):
+                    break
+                fetched = await consumer.getmany(timeout_ms=200, max_records=self._config.batch_rows)
+                for tp, records in fetched.items():
+                    for record in records:
+                        self._add(batch, tp, record)
+                if batch.messages >= self._config.batch_rows:
+                    await self._flush(consumer, batch)
+                    batch.clear()
+            if batch.next_offsets:
+                await self._flush(consumer, batch)
+        except MessageWriteError as exc:
+            log.error("sink could not drain before stopping (kept in Kafka for the next start): %s", exc)
+        finally:
+            batch.clear()
 
     async def _fill(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
         deadline = time.monotonic() + self._config.flush_interval_s

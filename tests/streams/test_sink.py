@@ -110,3 +110,23 @@ async def test_a_failed_write_is_retried_from_the_last_commit(
     await task
     rows = await clickhouse.query(f"SELECT status, version FROM {clickhouse.table('orders')} FINAL")
     assert rows == [(order.status.value, 2)]
+
+
+async def test_a_graceful_stop_writes_everything_already_in_the_topics(
+    kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
+) -> None:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, 2, 1)
+    migrate(clickhouse)
+    async with producer(kafka_bootstrap) as p:
+        for n in range(30):
+            await p.send(names(REQUESTS_LOG), messages.encode_request_log(_log_record(n)), key=b"cmp_a")
+        await p.flush()
+    # A flush interval far beyond the test: only the drain on stop can write these rows.
+    sink = Sink(SinkConfig(kafka_bootstrap, f"{topic_prefix}sink", 10_000, 60.0), clickhouse, sink_routes(names))
+    await sink.start()
+    task = asyncio.create_task(sink.run())
+    await asyncio.sleep(2.0)
+    await sink.stop()
+    await asyncio.wait_for(task, 30)
+    assert await clickhouse.query(f"SELECT count() FROM {clickhouse.table('request_log')} FINAL") == [(30,)]
