@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -234,7 +235,15 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     result.snapshot = snapshot
     missing = order_ids - set(snapshot.terminal)
     if missing:
-        result.problems.append(f"{len(missing)} orders never reached a terminal state")
+        stuck: dict[str, int] = {}
+        for order_id in missing:
+            status = snapshot.statuses.get(order_id)
+            name = status.value if status is not None else "no event at all"
+            stuck[name] = stuck.get(name, 0) + 1
+        result.problems.append(
+            f"{len(missing)} orders never reached a terminal state; last status: {stuck}; "
+            f"e.g. {sorted(missing)[:3]}; topic prefix {prefix}"
+        )
     extra = set(snapshot.terminal) - order_ids
     if extra:
         result.problems.append(f"{len(extra)} unknown orders appeared")
@@ -268,26 +277,28 @@ def main() -> int:
     args = parser.parse_args()
     # Broker restarts make the clients log connection errors by design: keep the report readable.
     logging.basicConfig(level=logging.CRITICAL)
-    with tempfile.TemporaryDirectory(prefix="quadra-crash-") as tmp:
-        work = Path(tmp)
-        broker = LocalKafka(LocalKafkaConfig(
-            home=work / "kafka", port=_free_port(), controller_port=_free_port(),
-            libs_dir=REPO / "var" / "kafka" / "libs-4.1.1"))  # fmt: skip
-        broker.ensure_jars()
-        broker.start()
-        try:
-            for run in range(args.runs):
-                plan = CrashPlan(args.orders, args.top_ups, args.companies, args.kills, seed=args.seed + run)
-                run_dir = work / f"run{run}"
-                run_dir.mkdir()
-                result = asyncio.run(run_scenario(plan, broker.bootstrap, broker, run_dir))
-                print(f"run {run + 1}/{args.runs} seed {plan.seed}: {summary(result)}", flush=True)
-                for problem in result.problems[:20]:
-                    print(f"  PROBLEM {problem}", flush=True)
-                if not result.ok:
-                    return 1
-        finally:
-            broker.stop()
+    work = Path(tempfile.mkdtemp(prefix="quadra-crash-"))
+    broker = LocalKafka(LocalKafkaConfig(
+        home=work / "kafka", port=_free_port(), controller_port=_free_port(),
+        libs_dir=REPO / "var" / "kafka" / "libs-4.1.1"))  # fmt: skip
+    broker.ensure_jars()
+    broker.start()
+    try:
+        for run in range(args.runs):
+            plan = CrashPlan(args.orders, args.top_ups, args.companies, args.kills, seed=args.seed + run)
+            run_dir = work / f"run{run}"
+            run_dir.mkdir()
+            result = asyncio.run(run_scenario(plan, broker.bootstrap, broker, run_dir))
+            print(f"run {run + 1}/{args.runs} seed {plan.seed}: {summary(result)}", flush=True)
+            for problem in result.problems[:20]:
+                print(f"  PROBLEM {problem}", flush=True)
+            if not result.ok:
+                # Kept for a post-mortem: broker data (restart a broker on it) and worker logs.
+                print(f"  evidence kept in {work}", flush=True)
+                return 1
+    finally:
+        broker.stop()
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
