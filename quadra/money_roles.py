@@ -11,16 +11,20 @@ from quadra.settings import Settings
 from streams.balance_directory import BalanceDirectory
 from streams.ledger_client import KafkaLedger
 from streams.replies import CommandBus
+from domain.intake import Decide
+from streams.intake_agent import IntakeHandler
 from streams.ledger_agent import LedgerHandler
 from streams.settlement import Settlement, SettlementConfig
 from streams.topics import (
     BALANCE_COMMANDS,
     BALANCES,
+    INTAKE_STATE,
     LEDGER_STATE,
     ORDERS_EVENTS,
     PAYOUTS_REQUESTED,
     PAYOUTS_RESULTS,
     TopicNames,
+    TopicSpec,
 )
 from streams.txn_processor import ProcessorConfig, TransactionalProcessor
 
@@ -37,19 +41,30 @@ def _run_until_stopped(name: str, runner: TransactionalProcessor | Settlement) -
     return stop
 
 
-def start_money_agents(settings: Settings, names: TopicNames, bootstrap: str) -> list[tuple[str, Stop]]:
+def _transactional(
+    settings: Settings, names: TopicNames, bootstrap: str, name: str, handler: IntakeHandler | LedgerHandler,
+    state: TopicSpec,
+) -> TransactionalProcessor:  # fmt: skip
     prefix = settings.topic_prefix
-    handler = LedgerHandler(names)
-    ledger = TransactionalProcessor(
+    return TransactionalProcessor(
         ProcessorConfig(
             bootstrap=bootstrap,
-            group_id=f"{prefix}quadra-ledger",
-            transactional_id=f"{prefix}quadra-ledger-{settings.worker_id}",
+            group_id=f"{prefix}quadra-{name}",
+            transactional_id=f"{prefix}quadra-{name}-{settings.worker_id}",
             input_topics=handler.input_topics,
-            state_topic=names(LEDGER_STATE),
+            state_topic=names(state),
         ),
         handler,
     )
+
+
+def start_order_agents(
+    settings: Settings, names: TopicNames, bootstrap: str, decide: Decide
+) -> list[tuple[str, Stop]]:
+    """Intake and ledger (exactly-once, on Kafka transactions) and the sandbox settlement."""
+    prefix = settings.topic_prefix
+    intake = _transactional(settings, names, bootstrap, "intake", IntakeHandler(names, decide), INTAKE_STATE)
+    ledger = _transactional(settings, names, bootstrap, "ledger", LedgerHandler(names), LEDGER_STATE)
     settlement = Settlement(
         SettlementConfig(
             bootstrap=bootstrap,
@@ -61,6 +76,7 @@ def start_money_agents(settings: Settings, names: TopicNames, bootstrap: str) ->
         )
     )
     return [
+        ("intake", _run_until_stopped("intake", intake)),
         ("ledger", _run_until_stopped("ledger", ledger)),
         ("settlement", _run_until_stopped("settlement", settlement)),
     ]

@@ -7,7 +7,6 @@ import contextlib
 import enum
 import logging
 import signal
-from functools import partial
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from api.deps import ApiServices
 from api.order_service import OrderService
 from detectors.policy import approve_all
 from domain.cards import CardVault
-from quadra.money_roles import start_balance_api, start_money_agents
+from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.seed import publish_demo_company, publish_demo_funds
 from quadra.settings import Settings, parse_card_keys
 from quadra.staff_roles import registry_agents, start_registry_api
@@ -39,7 +38,6 @@ from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
 from streams.topics import AUDIT_EVENTS, AUDIT_LOG
-from streams.intake_agent import register_intake
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -166,11 +164,11 @@ async def _start_roles(
                 topics=names,
                 state_dir=settings.data_dir / "worker-state",
             ),
-            [partial(register_intake, decide=approve_all), register_audit, *registry_agents(settings)],
+            [register_audit, *registry_agents(settings)],
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))
-        started.stops.extend(start_money_agents(settings, names, bootstrap))
+        started.stops.extend(start_order_agents(settings, names, bootstrap, approve_all))
 
     if Role.API in roles:
         assert clickhouse is not None

@@ -30,6 +30,7 @@ PAYOUTS_RESULTS = TopicSpec("payouts.results")  # dispatch → ledger (capture o
 LEDGER_ENTRIES = TopicSpec("ledger.entries", configs=_FOREVER)  # the books, kept forever
 BALANCES = TopicSpec("balances", compacted=True)  # latest balance sheet per company
 LEDGER_STATE = TopicSpec("ledger.state", compacted=True)  # the ledger agent's own state
+INTAKE_STATE = TopicSpec("intake.state", compacted=True)  # idempotency entries per company
 COMMAND_REPLIES = TopicSpec("commands.replies", configs=_SHORT)  # verdicts for waiting callers
 PARTNER_EVENTS = TopicSpec("partner.events")  # what partners are told: balance.low, order.*
 
@@ -56,6 +57,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     LEDGER_ENTRIES,
     BALANCES,
     LEDGER_STATE,
+    INTAKE_STATE,
     COMMAND_REPLIES,
     PARTNER_EVENTS,
     COMPANY_COMMANDS,

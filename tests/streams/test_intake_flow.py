@@ -1,10 +1,10 @@
-"""Intake through the real broker: Faust worker, co-partitioned topics, replies and events."""
+"""Intake through the real broker: transactional processor, co-partitioned topics, replies
+and events."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from functools import partial
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +12,11 @@ from detectors.policy import approve_all
 from domain.intake import Admission
 from streams import messages
 from streams.admin import ensure_topics
-from streams.topics import INTAKE_REPLIES, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames
-from streams.intake_agent import register_intake
-from streams.worker import WorkerConfig, build_worker_app
+from streams.intake_agent import IntakeHandler
+from streams.topics import (
+    INTAKE_REPLIES, INTAKE_STATE, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames,
+)  # fmt: skip
+from streams.txn_processor import ProcessorConfig, TransactionalProcessor
 from tests.builders import order_request
 from tests.streams.kafka_helpers import producer, read_topic
 
@@ -23,24 +25,25 @@ PARTITIONS = 3
 
 
 @pytest.fixture
-async def worker(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> AsyncIterator[TopicNames]:
+async def intake(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[TopicNames]:
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
-    app = build_worker_app(
-        WorkerConfig(f"{topic_prefix}worker", kafka_bootstrap, PARTITIONS, 1, names, tmp_path),
-        [partial(register_intake, decide=approve_all)],
-    )
-    await app.start()
+    handler = IntakeHandler(names, approve_all)
+    processor = TransactionalProcessor(
+        ProcessorConfig(kafka_bootstrap, f"{topic_prefix}intake", f"{topic_prefix}intake-w1",
+                        handler.input_topics, names(INTAKE_STATE)),
+        handler,
+    )  # fmt: skip
+    task = asyncio.create_task(processor.run())
     try:
         yield names
     finally:
-        await app.stop()
+        await processor.stop()
+        await task
 
 
-async def test_requests_are_admitted_once_per_key_and_redeliveries_repeat_outputs(
-    kafka_bootstrap: str, worker: TopicNames
-) -> None:
-    names = worker
+async def test_requests_are_admitted_once_per_key(kafka_bootstrap: str, intake: TopicNames) -> None:
+    names = intake
     first = order_request(request_id="01a2" + "0" * 27 + "1")
     retry_same_body = order_request(request_id="01a2" + "0" * 27 + "2")
     retry_other_body = order_request(request_id="01a2" + "0" * 27 + "3", body_hash="other")
@@ -62,7 +65,7 @@ async def test_requests_are_admitted_once_per_key_and_redeliveries_repeat_output
     )
     assert [(r.request_id[-1], r.admission) for r in decoded] == [
         ("1", Admission.CREATED),
-        ("1", Admission.CREATED),  # the redelivered creating message gets the same verdict
+        ("1", Admission.CREATED),  # the same creating message again gets the same verdict
         ("2", Admission.REPLAYED),
         ("3", Admission.CONFLICT),
         ("4", Admission.CREATED),
@@ -70,7 +73,7 @@ async def test_requests_are_admitted_once_per_key_and_redeliveries_repeat_output
     assert decoded[0].order == decoded[1].order == decoded[2].order
     assert decoded[3].order is None
 
-    # Two orders exist: each has two events; the redelivery re-emitted identical ones.
+    # Two orders, two events each: the repeated creating message re-emits identical events.
     events = await read_topic(kafka_bootstrap, names(ORDERS_EVENTS), PARTITIONS, 6)
     by_id: dict[str, set[bytes]] = {}
     for record in events:
