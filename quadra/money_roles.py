@@ -12,11 +12,13 @@ from streams.balance_directory import BalanceDirectory
 from streams.ledger_client import KafkaLedger
 from streams.replies import CommandBus
 from domain.intake import Decide
+from streams.audit_agent import AuditHandler
 from streams.intake_agent import IntakeHandler
 from streams.ledger_agent import LedgerHandler
 from streams.settlement import Settlement, SettlementConfig
 from streams.topics import (
     BALANCE_COMMANDS,
+    AUDIT_STATE,
     BALANCES,
     INTAKE_STATE,
     LEDGER_STATE,
@@ -42,7 +44,8 @@ def _run_until_stopped(name: str, runner: TransactionalProcessor | Settlement) -
 
 
 def _transactional(
-    settings: Settings, names: TopicNames, bootstrap: str, name: str, handler: IntakeHandler | LedgerHandler,
+    settings: Settings, names: TopicNames, bootstrap: str, name: str,
+    handler: IntakeHandler | LedgerHandler | AuditHandler,
     state: TopicSpec,
 ) -> TransactionalProcessor:  # fmt: skip
     prefix = settings.topic_prefix
@@ -61,9 +64,11 @@ def _transactional(
 def start_order_agents(
     settings: Settings, names: TopicNames, bootstrap: str, decide: Decide
 ) -> list[tuple[str, Stop]]:
-    """Intake and ledger (exactly-once, on Kafka transactions) and the sandbox settlement."""
+    """Intake, ledger and audit chains (exactly-once, on Kafka transactions) and the sandbox
+    settlement."""
     prefix = settings.topic_prefix
     intake = _transactional(settings, names, bootstrap, "intake", IntakeHandler(names, decide), INTAKE_STATE)
+    audit = _transactional(settings, names, bootstrap, "audit", AuditHandler(names), AUDIT_STATE)
     ledger = _transactional(settings, names, bootstrap, "ledger", LedgerHandler(names), LEDGER_STATE)
     settlement = Settlement(
         SettlementConfig(
@@ -77,6 +82,7 @@ def start_order_agents(
     )
     return [
         ("intake", _run_until_stopped("intake", intake)),
+        ("audit", _run_until_stopped("audit", audit)),
         ("ledger", _run_until_stopped("ledger", ledger)),
         ("settlement", _run_until_stopped("settlement", settlement)),
     ]

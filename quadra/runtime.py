@@ -29,7 +29,6 @@ from quadra.settings import Settings, parse_card_keys
 from quadra.staff_roles import registry_agents, start_registry_api
 from streams import messages
 from streams.admin import ensure_topics
-from streams.audit_agent import register_audit
 from streams.audit_messages import decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
 from streams.feeds import KeyDirectory, OrderFeed
@@ -164,7 +163,7 @@ async def _start_roles(
                 topics=names,
                 state_dir=settings.data_dir / "worker-state",
             ),
-            [register_audit, *registry_agents(settings)],
+            registry_agents(settings),
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))

@@ -4,27 +4,20 @@ audit.events partition p → chain p → audit.log partition p. One worker owns 
 time, so each chain has one writer and never forks; more partitions, more chains, more
 throughput.
 
-Crash safety (delivery is at-least-once): after a crash, every event since the last committed
-offset comes again, in the same order. The chain state lives in a changelogged table, and an
-event that is found there (a "link" remembered by event id) is re-linked at its old seq: the
-record comes out byte-identical and is sent again, so a lost output is restored and a
-surviving one merely repeated (the sink's ReplacingMergeTree and `verify` both absorb
-identical copies). An event not found is linked after the head. Since the replayed events
-arrive in their original order, even an output that survived while its table writes did not
-is recreated identically. This relies on audit.events being the chain's only input: a
-second input topic would interleave differently on replay.
-
-Table writes go to the chain's own changelog partition, in order, with the head written last;
-a link or slot entry whose seq is past the head is a leftover of an interrupted write and is
-ignored. Links are kept for the last `window` seqs of each chain (a ring of slots evicts
-older ones), which bounds memory and must exceed the redelivery span (Faust commits at least
-every 1,000 messages or 1 s).
+Crash safety: the agent runs on the transactional processor, so a chain's head, its remembered
+links and the emitted record commit together with the input offset; a crash replays uncommitted
+events against the committed chain and re-creates identical records. Links are remembered by
+event id for the last `window` seqs of each chain (a ring of slots evicts older ones), so an
+event sent twice (a retried publish) is re-linked at its old seq, never chained twice.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+
+from aiokafka import ConsumerRecord
 
 from domain.audit import AuditEvent
 from domain.audit_chain import AuditRecord, ChainHead, Extension, Link, Outcome, extend
@@ -37,8 +30,8 @@ from streams.audit_messages import (
     encode_link,
 )
 from streams.messages import MessageError
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG
-from streams.worker import WorkerKit
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, TopicNames
+from streams.txn_processor import Output, PartitionState
 
 log = logging.getLogger(__name__)
 
@@ -105,22 +98,32 @@ class ChainStore:
         return f"chain-{partition}-slot-{seq % self._window}".encode()
 
 
-def register_audit(kit: WorkerKit, window: int = DEDUP_WINDOW) -> None:
-    events = kit.topic(AUDIT_EVENTS)
-    audit_log = kit.topic(AUDIT_LOG)
-    store = ChainStore(kit.table("audit-chains"), window)
+class AuditHandler:
+    """For the transactional processor: audit.events partition p extends chain p, whose state
+    lives in the processor's state of partition p and commits with the emitted record."""
 
-    # concurrency=1 (the default) is required: a chain is extended one event at a time, in order.
-    @kit.app.agent(events, name="audit", concurrency=1)
-    async def audit(stream: Any) -> None:
-        async for event in stream.events():  # events, not values: the chain is the partition
-            await process_audit(event.message.partition, event.value, store, audit_log)
+    def __init__(self, names: TopicNames, window: int = DEDUP_WINDOW) -> None:
+        self._events = names(AUDIT_EVENTS)
+        self._log = names(AUDIT_LOG)
+        self._window = window
+
+    @property
+    def input_topics(self) -> tuple[str, ...]:
+        return (self._events,)
+
+    def __call__(self, state: PartitionState, record: ConsumerRecord) -> Sequence[Output]:
+        extension = chain_audit_event(record.partition, record.value, ChainStore(state, self._window))
+        if extension is None or extension.record is None:
+            return ()
+        chained = extension.record
+        # Explicit partition: chain p lives in audit.log partition p whatever the key hashes to.
+        key = (chained.event.company_id or "-").encode()
+        return (Output(self._log, key, encode_audit_record(chained), partition=record.partition),)
 
 
-async def process_audit(
-    partition: int, raw: bytes, store: ChainStore, audit_log: Any
-) -> Extension | None:
-    """Decode one audit event, link it into its partition's chain, emit the record."""
+def chain_audit_event(partition: int, raw: bytes | None, store: ChainStore) -> Extension | None:
+    """Decode one audit event and link it into its partition's chain; None when undecodable.
+    The extension's record is what to emit (None for a conflicting repeat)."""
     try:
         event = decode_audit_event(raw)
     except MessageError as exc:
@@ -136,11 +139,4 @@ async def process_audit(
             "audit event %s came again with other content; the first one stays chained",
             event.event_id,
         )
-        return extension
-    # Explicit partition: chain p lives in audit.log partition p whatever the key hashes to.
-    await audit_log.send(
-        key=(event.company_id or "-").encode(),
-        value=encode_audit_record(extension.record),
-        partition=partition,
-    )
     return extension

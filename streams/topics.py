@@ -31,6 +31,7 @@ LEDGER_ENTRIES = TopicSpec("ledger.entries", configs=_FOREVER)  # the books, kep
 BALANCES = TopicSpec("balances", compacted=True)  # latest balance sheet per company
 LEDGER_STATE = TopicSpec("ledger.state", compacted=True)  # the ledger agent's own state
 INTAKE_STATE = TopicSpec("intake.state", compacted=True)  # idempotency entries per company
+AUDIT_STATE = TopicSpec("audit.state", compacted=True)  # each audit chain's head and links
 COMMAND_REPLIES = TopicSpec("commands.replies", configs=_SHORT)  # verdicts for waiting callers
 PARTNER_EVENTS = TopicSpec("partner.events")  # what partners are told: balance.low, order.*
 
@@ -58,6 +59,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     BALANCES,
     LEDGER_STATE,
     INTAKE_STATE,
+    AUDIT_STATE,
     COMMAND_REPLIES,
     PARTNER_EVENTS,
     COMPANY_COMMANDS,

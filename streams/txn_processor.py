@@ -47,6 +47,7 @@ class Output:
     topic: str
     key: bytes
     value: bytes
+    partition: int | None = None  # None: by key, as the default partitioner does
 
 
 @dataclass
@@ -55,7 +56,7 @@ class PartitionState:
 
     partition: int
     data: dict[bytes, bytes] = field(default_factory=dict)
-    changed: dict[bytes, bytes] = field(default_factory=dict)
+    changed: dict[bytes, bytes | None] = field(default_factory=dict)  # None: deleted
 
     def get(self, key: bytes) -> bytes | None:
         return self.data.get(key)
@@ -63,6 +64,20 @@ class PartitionState:
     def put(self, key: bytes, value: bytes) -> None:
         self.data[key] = value
         self.changed[key] = value
+
+    def delete(self, key: bytes) -> None:
+        if self.data.pop(key, None) is not None:
+            self.changed[key] = None  # a tombstone: compaction forgets the key
+
+    # Mapping-style access, for stores written against a dict-like table.
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.put(key, value)
+
+    def __delitem__(self, key: bytes) -> None:
+        self.delete(key)
 
 
 Handler = Callable[[PartitionState, ConsumerRecord], Sequence[Output]]
@@ -169,7 +184,7 @@ class TransactionalProcessor:
                 touched[tp.partition] = state
                 for record in records:
                     for out in self._handler(state, record):
-                        await producer.send(out.topic, out.value, key=out.key)
+                        await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
             for state in touched.values():
                 for key, value in state.changed.items():
                     await producer.send(
@@ -218,7 +233,9 @@ class TransactionalProcessor:
                 fetched = await reader.getmany(*pending, timeout_ms=500)
                 for tp, records in fetched.items():
                     for record in records:
-                        if record.value is not None:
+                        if record.value is None:  # a tombstone
+                            states[tp.partition].data.pop(record.key, None)
+                        else:
                             states[tp.partition].data[record.key] = record.value
                 for tp in list(pending):
                     if await reader.position(tp) >= ends[tp]:

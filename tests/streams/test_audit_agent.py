@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from domain.audit import AuditEvent
 from domain.audit_chain import AuditRecord, Outcome, verify
-from streams.audit_agent import ChainStore, process_audit
+from domain.audit_chain import Extension
+from streams.audit_agent import ChainStore, chain_audit_event
 from streams.audit_messages import (
     decode_audit_event,
     decode_audit_record,
@@ -55,6 +56,17 @@ class RecordingTopic:
 
     def records(self) -> list[AuditRecord]:
         return [decode_audit_record(value) for _, value, _ in self.sent]
+
+
+async def process_audit(
+    partition: int, raw: bytes | None, store: ChainStore, topic: RecordingTopic
+) -> Extension | None:
+    """What the agent's handler emits for one event, recorded."""
+    extension = chain_audit_event(partition, raw, store)
+    if extension is not None and extension.record is not None:
+        key = (extension.record.event.company_id or "-").encode()
+        await topic.send(key=key, value=encode_audit_record(extension.record), partition=partition)
+    return extension
 
 
 async def feed(

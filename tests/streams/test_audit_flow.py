@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from domain.audit_chain import verify
 from streams.admin import ensure_topics
-from streams.audit_agent import register_audit
+from streams.audit_agent import AuditHandler
 from streams.audit_messages import decode_audit_event, decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG, TopicNames
-from streams.worker import WorkerConfig, build_worker_app
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, AUDIT_STATE, TopicNames
+from streams.txn_processor import ProcessorConfig, TransactionalProcessor
 from tests.domain.test_audit_chain import event
 from tests.streams.kafka_helpers import producer, read_topic
 
@@ -38,6 +39,12 @@ async def _rewind_group(bootstrap: str, group: str, topic: str, back: int) -> in
         await consumer.stop()
 
 
+def _audit_processor(bootstrap: str, names: TopicNames, group: str) -> TransactionalProcessor:
+    handler = AuditHandler(names)
+    config = ProcessorConfig(bootstrap, group, f"{group}-w1", handler.input_topics, names(AUDIT_STATE))
+    return TransactionalProcessor(config, handler)
+
+
 def _by_position(out: list[ConsumerRecord]) -> dict[tuple[int, int], set[bytes]]:
     """The distinct bytes published for each (chain, seq): one each, or a chain forked."""
     positions: dict[tuple[int, int], set[bytes]] = {}
@@ -51,13 +58,13 @@ async def test_chains_per_partition_and_a_restart_replays_identical_records(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
     names = TopicNames(topic_prefix)
-    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1, (AUDIT_EVENTS, AUDIT_LOG))
-    config = WorkerConfig(f"{topic_prefix}worker", kafka_bootstrap, PARTITIONS, 1, names, tmp_path)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1, (AUDIT_EVENTS, AUDIT_LOG, AUDIT_STATE))
+    group = f"{topic_prefix}audit"
     companies = ["cmp_a", "cmp_b", "cmp_c", "cmp_d", ""]
     events = [event(n, company_id=companies[n % 5]) for n in range(1, 21)]
 
-    app = build_worker_app(config, [register_audit])
-    await app.start()
+    app = _audit_processor(kafka_bootstrap, names, group)
+    task = asyncio.create_task(app.run())
     try:
         async with producer(kafka_bootstrap) as p:
             trail = KafkaAuditTrail(p, names(AUDIT_EVENTS))
@@ -66,6 +73,7 @@ async def test_chains_per_partition_and_a_restart_replays_identical_records(
         out = await read_topic(kafka_bootstrap, names(AUDIT_LOG), PARTITIONS, 21, 90)
     finally:
         await app.stop()
+        await task
 
     records = [decode_audit_record(m.value) for m in out]
     assert all(m.partition == r.chain for m, r in zip(out, records, strict=True))
@@ -80,11 +88,11 @@ async def test_chains_per_partition_and_a_restart_replays_identical_records(
     assert all(source_partition[r.event.event_id] == r.chain for r in records)
 
     # Restart with the last 3 events of each partition uncommitted: they are redelivered, and
-    # only the table (recovered from its changelog) knows where the chain stood, so each comes
-    # out as the identical record. A new event extends the chain.
-    again = await _rewind_group(kafka_bootstrap, config.app_id, names(AUDIT_EVENTS), back=3)
-    app = build_worker_app(config, [register_audit])
-    await app.start()
+    # only the processor state (reloaded from its state topic) knows where the chain stood,
+    # so each comes out as the identical record. A new event extends the chain.
+    again = await _rewind_group(kafka_bootstrap, group, names(AUDIT_EVENTS), back=3)
+    app = _audit_processor(kafka_bootstrap, names, group)
+    task = asyncio.create_task(app.run())
     try:
         async with producer(kafka_bootstrap) as p:
             await KafkaAuditTrail(p, names(AUDIT_EVENTS)).record(event(21, company_id="cmp_a"))
@@ -92,6 +100,7 @@ async def test_chains_per_partition_and_a_restart_replays_identical_records(
         out = await read_topic(kafka_bootstrap, names(AUDIT_LOG), PARTITIONS, expected, 90)
     finally:
         await app.stop()
+        await task
 
     records = [decode_audit_record(m.value) for m in out]
     positions = _by_position(out)
