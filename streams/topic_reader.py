@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 async def read_whole(bootstrap: str, topics: list[str]) -> dict[str, list[ConsumerRecord]]:
-    """Every committed record of `topics` up to the end offsets at the time of the call,
-    in log order per partition."""
+    """Every committed record of `topics` up to the end offsets at the time of the call, in log
+    order per partition. Raises LookupError for a topic that does not exist."""
+    tps = await _partitions(bootstrap, topics)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -16,14 +18,7 @@ async def read_whole(bootstrap: str, topics: list[str]) -> dict[str, list[Consum
     )
     await consumer.start()
     try:
-        await consumer.topics()  # metadata for every topic, so partitions_for_topic answers
-        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - no public way
-        tps = [
-            TopicPartition(t, p) for t in topics for p in sorted(cluster.partitions_for_topic(t) or ())
-        ]
         out: dict[str, list[ConsumerRecord]] = {t: [] for t in topics}
-        if not tps:
-            return out
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
@@ -31,10 +26,23 @@ async def read_whole(bootstrap: str, topics: list[str]) -> dict[str, list[Consum
         while pending:
             batch = await consumer.getmany(*pending, timeout_ms=500)
             for tp, records in batch.items():
+                # Later records (written after we started) are left for the next reading.
                 out[tp.topic].extend(r for r in records if r.offset < ends[tp])
-            for tp in list(pending):
-                if await consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
         return out
     finally:
         await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    found = {t["topic"]: sorted(p["partition"] for p in t.get("partitions", [])) for t in described}
+    missing = [t for t in topics if not found.get(t)]
+    if missing:
+        raise LookupError(f"topics do not exist: {', '.join(missing)}")
+    return [TopicPartition(t, p) for t in topics for p in found[t]]
