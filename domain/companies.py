@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import ipaddress
 import re
@@ -104,7 +105,13 @@ class Company:
             return False
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
-        return any(address in ipaddress.ip_network(cidr) for cidr in self.profile.ip_allowlist)
+        return any(address in _network(cidr) for cidr in self.profile.ip_allowlist)
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """Parsed once, not on every partner request (allowlists change rarely)."""
+    return ipaddress.ip_network(cidr)
 
 
 COMPANY_ID = re.compile(r"^cmp_[A-Za-z0-9_]{1,64}$")
