@@ -13,6 +13,7 @@ from quadra.cli_admin import admin_app
 from quadra.cli_common import load_settings
 from quadra.cli_kafka import kafka_app
 from quadra.cli_ledger import ledger_app
+from quadra.cli_sandbox import sandbox
 
 app = typer.Typer(
     help=(
@@ -29,6 +30,7 @@ app.add_typer(kafka_app, name="kafka")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
+app.command(name="sandbox")(sandbox)
 
 
 def _configure_logging(verbose: bool) -> None:
