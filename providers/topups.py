@@ -1,0 +1,45 @@
+"""Mobile top-up aggregator: operator by E.164 prefix; unknown prefix declines `unknown_operator`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from providers.base import (
+    DEFAULT_SLEEP,
+    IGNORE_CALLS,
+    CallHook,
+    PayoutRequest,
+    ProductType,
+    ProviderConfig,
+    Sleep,
+)
+from providers.http import HttpProvider, money_json
+
+
+class TopUpProvider(HttpProvider):
+    """`POST /topup/v1/topups {order_id, phone, amount}`."""
+
+    pay_path = "/v1/topups"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        config: ProviderConfig | None = None,
+        on_call: CallHook = IGNORE_CALLS,
+        sleep: Sleep = DEFAULT_SLEEP,
+        *,
+        name: str = "topup",
+        prefix: str = "/topup",
+    ) -> None:
+        super().__init__(
+            client, name=name, prefix=prefix, config=config, on_call=on_call, sleep=sleep
+        )
+
+    def build_body(self, request: PayoutRequest) -> dict[str, Any]:
+        if request.product_type is not ProductType.MOBILE_TOPUP:
+            raise ValueError(f"{self.name} tops up phones, not {request.product_type.value}")
+        if not request.phone:
+            raise ValueError("a top-up needs a phone number")
+        return {"order_id": request.order_id, "phone": request.phone, "amount": money_json(request)}
