@@ -13,14 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from domain.catalog import ProductType  # re-exported: adapters and callers share one enum
 from domain.money import Money
-
-
-class ProductType(str, enum.Enum):
-    CARD_TRANSFER = "card_transfer"
-    VIRTUAL_CARD = "virtual_card"
-    GIFT_CERTIFICATE = "gift_certificate"
-    MOBILE_TOPUP = "mobile_topup"
 
 
 class OutcomeState(str, enum.Enum):
