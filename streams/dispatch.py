@@ -1,0 +1,140 @@
+"""Dispatch: reserved orders → payout providers → results for the ledger (capture or release).
+
+At-least-once over `payouts.requested` (read_committed: only reservations the ledger
+committed). Paying twice is prevented at the provider, never by hoping: every payout carries
+the order id as its idempotency key, and before paying, dispatch asks the providers whether
+they already know the order (a redelivery after a crash, or an earlier ambiguous call). Only
+when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from domain.cards import CardVault
+from domain.catalog import Catalog
+from domain.events import events_for
+from domain.orders import Order, OrderStatus
+from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, PayoutRequest
+from providers.routing import Router
+from streams import messages
+from streams.ledger_messages import PayoutResult, encode_payout_result
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchConfig:
+    bootstrap: str
+    group_id: str
+    requests_topic: str
+    results_topic: str
+    events_topic: str
+    settle_timeout_s: float = 30.0  # how long to follow a pending payout before retrying later
+    poll_interval_s: float = 0.2
+
+
+class Unsettled(RuntimeError):
+    """A payout whose outcome is not known yet: leave the offset, come back to it."""
+
+
+class Dispatch:
+    def __init__(self, config: DispatchConfig, router: Router, catalog: Catalog, vault: CardVault) -> None:
+        self._config = config
+        self._router = router
+        self._catalog = catalog
+        self._vault = vault
+        self._stopping = asyncio.Event()
+        self.dispatched = 0
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        c = self._config
+        while not self._stopping.is_set():
+            consumer = AIOKafkaConsumer(
+                c.requests_topic, bootstrap_servers=c.bootstrap, group_id=c.group_id,
+                enable_auto_commit=False, auto_offset_reset="earliest",
+                isolation_level="read_committed", max_poll_records=50,
+            )  # fmt: skip
+            producer = AIOKafkaProducer(bootstrap_servers=c.bootstrap, acks="all", enable_idempotence=True)
+            try:
+                await consumer.start()
+                await producer.start()
+                await self._loop(consumer, producer)
+            except Exception:
+                log.exception("dispatch failed; restarting from the last commit")
+                await asyncio.sleep(1.0)
+            finally:
+                for client in (consumer, producer):
+                    try:
+                        await client.stop()
+                    except Exception:
+                        log.exception("error while closing a Kafka client")
+
+    async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        while not self._stopping.is_set():
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                # Payouts of one batch run concurrently: providers are slow, Kafka is not.
+                results = await asyncio.gather(*(self._settle(r) for r in records))
+                for order, result in filter(None, results):
+                    await self._emit(producer, order, result)
+            if batch:
+                await producer.flush()  # results are durable before the offsets move on
+                await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+
+    async def _settle(self, record: ConsumerRecord) -> tuple[Order, PayoutResult] | None:
+        try:
+            order = messages.decode_order_event(record.value).order
+        except messages.MessageError as exc:
+            log.warning("dispatch skipped a bad message: %s", exc)
+            return None
+        if order.status is not OrderStatus.RESERVED:
+            return None
+        at = datetime.fromtimestamp(record.timestamp / 1000, UTC)  # replays produce equal events
+        sent = order.transition(OrderStatus.DISPATCHED, "sent to the provider", at)
+        product = self._catalog.get(order.product_id)
+        if product is None:
+            return sent, PayoutResult(sent, False, f"unknown product {order.product_id}")
+        outcome = await self._pay_once(self._request(order, product.type, product.provider_code))
+        paid = outcome.state is OutcomeState.PAID
+        reason = f"paid by {outcome.provider}" if paid else f"declined by {outcome.provider}: {outcome.reason}"
+        return sent, PayoutResult(sent, paid, reason)
+
+    async def _pay_once(self, request: PayoutRequest) -> PayoutOutcome:
+        known = await self._router.status(request.product_type, request.order_id)
+        outcome = known if _knows(known) else await self._router.pay(request)
+        deadline = asyncio.get_running_loop().time() + self._config.settle_timeout_s
+        while outcome.state in (OutcomeState.PENDING, OutcomeState.UNKNOWN):
+            if asyncio.get_running_loop().time() > deadline:
+                raise Unsettled(f"{request.order_id}: {outcome.state.value} ({outcome.reason})")
+            await asyncio.sleep(self._config.poll_interval_s)
+            outcome = await self._router.status(request.product_type, request.order_id)
+        return outcome
+
+    def _request(self, order: Order, product_type: object, product_code: str) -> PayoutRequest:
+        r = order.recipient
+        card = self._vault.reveal(r.card_ciphertext) if r.card_ciphertext else None
+        return PayoutRequest(
+            order.id, product_type, order.amount, card_number=card, phone=r.phone,  # type: ignore[arg-type]
+            email=r.email or order.end_user.email, product_code=product_code or None,
+        )  # fmt: skip
+
+    async def _emit(self, producer: AIOKafkaProducer, order: Order, result: PayoutResult) -> None:
+        key = order.company_id.encode()
+        event = events_for(order, since=order.version - 1)[-1]
+        await producer.send(self._config.events_topic, messages.encode_order_event(event), key=key)
+        await producer.send(self._config.results_topic, encode_payout_result(result), key=key)
+        self.dispatched += 1
+
+
+def _knows(outcome: PayoutOutcome) -> bool:
+    """A provider has this order already (whatever its state): never pay it again."""
+    return not (outcome.state is OutcomeState.UNKNOWN and outcome.reason == REASON_NOT_FOUND)

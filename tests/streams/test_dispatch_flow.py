@@ -1,0 +1,122 @@
+"""Dispatch through the real broker to the provider sandbox (in process, over ASGI)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+import httpx
+import pytest
+
+from domain.cards import CardVault
+from domain.catalog import Catalog, Product, ProductType
+from domain.events import events_for
+from domain.money import Money
+from domain.orders import EndUser, Order, OrderStatus, Recipient, RecipientKind, StatusChange
+from providers.banks import bank_a, bank_b
+from providers.base import ProviderConfig
+from providers.circuit import CircuitBreaker
+from providers.gift_certificates import GiftCertificateProvider
+from providers.routing import Route, Router
+from providers.topups import TopUpProvider
+from providers.virtual_cards import VirtualCardProvider
+from sandbox import SandboxConfig, create_sandbox_app
+from streams import messages
+from streams.admin import ensure_topics
+from streams.dispatch import Dispatch, DispatchConfig
+from streams.ledger_messages import decode_payout_result
+from streams.topics import ORDERS_EVENTS, PAYOUTS_REQUESTED, PAYOUTS_RESULTS, TopicNames
+from tests.builders import T0
+from tests.streams.kafka_helpers import producer, read_topic
+
+pytestmark = pytest.mark.kafka
+VAULT = CardVault({"k1": base64.b64decode(base64.b64encode(b"v" * 32))}, b"token")
+CATALOG = Catalog((
+    Product("card-transfer-eur", ProductType.CARD_TRANSFER, "Visa", "EUR"),
+    Product("virtual-card-eur", ProductType.VIRTUAL_CARD, "Quadra Card", "EUR"),
+    Product("zalando-25", ProductType.GIFT_CERTIFICATE, "Zalando", "EUR", denominations=(2500,),
+            provider_code="zalando-25"),
+    Product("topup-de", ProductType.MOBILE_TOPUP, "Telekom", "EUR"),
+))  # fmt: skip
+
+
+def _reserved(n: int, product_id: str, recipient: Recipient, amount: int = 2500) -> Order:
+    order = Order(
+        id=f"ord_{n:032x}", company_id="cmp_a", idempotency_key=f"k{n}", product_id=product_id,
+        amount=Money(amount, "EUR"), recipient=recipient, end_user=EndUser("u1", email="u1@example.com"),
+        created_at=T0, history=(),
+    )  # fmt: skip
+    order = replace(order, history=(StatusChange(OrderStatus.RECEIVED, "r", T0),))
+    for status in (OrderStatus.APPROVED, OrderStatus.RESERVED):
+        order = order.transition(status, status.value, T0)
+    return order
+
+
+@dataclass
+class Harness:
+    names: TopicNames
+    sandbox: httpx.AsyncClient
+
+
+@pytest.fixture
+async def harness(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[Harness]:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, 2, 1)
+    app = create_sandbox_app(SandboxConfig(bank_completion_delay_ms=50))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as client:
+        config = ProviderConfig(timeout_s=2.0, backoff_base_s=0.01)
+
+        def route(provider: object) -> Route:
+            return Route(provider, CircuitBreaker(failure_threshold=2, cool_down_s=30))  # type: ignore[arg-type]
+
+        router = Router({
+            ProductType.CARD_TRANSFER: [route(bank_a(client, config)), route(bank_b(client, config))],
+            ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config))],
+            ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config))],
+            ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config))],
+        })  # fmt: skip
+        dispatch = Dispatch(
+            DispatchConfig(kafka_bootstrap, f"{topic_prefix}dispatch", names(PAYOUTS_REQUESTED),
+                           names(PAYOUTS_RESULTS), names(ORDERS_EVENTS), settle_timeout_s=10),
+            router, CATALOG, VAULT,
+        )  # fmt: skip
+        task = asyncio.create_task(dispatch.run())
+        try:
+            yield Harness(names, client)
+        finally:
+            await dispatch.stop()
+            await task
+
+
+async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str, harness: Harness) -> None:
+    names = harness.names
+    await harness.sandbox.post("/_control/faults", json={"provider": "bank-a", "mode": "down"})
+    card = VAULT.protect("4111111111111111")
+    orders = [
+        _reserved(1, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
+                                                    card_last4=card.last4, card_ciphertext=card.ciphertext)),
+        _reserved(2, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        _reserved(3, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        _reserved(4, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678")),
+        _reserved(5, "topup-de", Recipient(RecipientKind.PHONE, phone="+999123")),  # unknown operator
+    ]  # fmt: skip
+    async with producer(kafka_bootstrap) as p:
+        for order in orders + orders[:2]:  # two redelivered: they must not be paid again
+            event = messages.encode_order_event(events_for(order)[-1])
+            await p.send_and_wait(names(PAYOUTS_REQUESTED), event, key=b"cmp_a")
+
+    records = await read_topic(kafka_bootstrap, names(PAYOUTS_RESULTS), 2, len(orders) + 2, 60)
+    results = {}
+    for r in records:
+        result = decode_payout_result(r.value)
+        results.setdefault(result.order.id, set()).add((result.paid, result.reason))
+    assert {oid: len(v) for oid, v in results.items()} == {o.id: 1 for o in orders}, results
+    paid = {oid for oid, v in results.items() if next(iter(v))[0]}
+    assert paid == {o.id for o in orders[:4]}
+    assert "bank-b" in next(iter(results[orders[0].id]))[1]  # bank A was down
+    assert "unknown_operator" in next(iter(results[orders[4].id]))[1]
+    executions = (await harness.sandbox.get("/_control/stats")).json()["executions"]
+    assert sum(sum(v.values()) for v in executions.values()) == 4
+    assert all(count == 1 for v in executions.values() for count in v.values())
