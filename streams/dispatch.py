@@ -103,7 +103,10 @@ class Dispatch:
         product = self._catalog.get(order.product_id)
         if product is None:
             return sent, PayoutResult(sent, False, f"unknown product {order.product_id}")
-        outcome = await self._pay_once(self._request(order, product.type, product.provider_code))
+        try:
+            outcome = await self._pay_once(self._request(order, product.type, product.provider_code))
+        except ValueError as exc:  # e.g. a card transfer without a card: nothing can be paid
+            return sent, PayoutResult(sent, False, f"cannot be paid: {exc}")
         paid = outcome.state is OutcomeState.PAID
         reason = f"paid by {outcome.provider}" if paid else f"declined by {outcome.provider}: {outcome.reason}"
         return sent, PayoutResult(sent, paid, reason)

@@ -101,6 +101,7 @@ async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str,
         _reserved(3, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
         _reserved(4, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678")),
         _reserved(5, "topup-de", Recipient(RecipientKind.PHONE, phone="+999123")),  # unknown operator
+        _reserved(6, "card-transfer-eur", Recipient(RecipientKind.PHONE, phone="+4915112345678")),  # no card
     ]  # fmt: skip
     async with producer(kafka_bootstrap) as p:
         for order in orders + orders[:2]:  # two redelivered: they must not be paid again
@@ -117,6 +118,7 @@ async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str,
     assert paid == {o.id for o in orders[:4]}
     assert "bank-b" in next(iter(results[orders[0].id]))[1]  # bank A was down
     assert "unknown_operator" in next(iter(results[orders[4].id]))[1]
+    assert "cannot be paid" in next(iter(results[orders[5].id]))[1]
     executions = (await harness.sandbox.get("/_control/stats")).json()["executions"]
     assert sum(sum(v.values()) for v in executions.values()) == 4
     assert all(count == 1 for v in executions.values() for count in v.values())
