@@ -5,9 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import httpx
+
 from api.balance_service import BalanceService
+from domain.cards import CardVault
+from domain.catalog import ProductType
+from providers.banks import bank_a, bank_b
+from providers.base import PayoutProvider, ProviderConfig
+from providers.circuit import CircuitBreaker
+from providers.gift_certificates import GiftCertificateProvider
+from providers.routing import Route, Router
+from providers.topups import TopUpProvider
+from providers.virtual_cards import VirtualCardProvider
+from quadra.catalog_seed import SANDBOX_CATALOG
 from domain.audit import AuditTrail
-from quadra.settings import Settings
+from quadra.settings import PayoutsMode, Settings, parse_card_keys
+from streams.dispatch import Dispatch, DispatchConfig
 from streams.balance_directory import BalanceDirectory
 from streams.ledger_client import KafkaLedger
 from streams.replies import CommandBus
@@ -33,7 +46,7 @@ from streams.txn_processor import ProcessorConfig, TransactionalProcessor
 Stop = Callable[[], Awaitable[None]]
 
 
-def _run_until_stopped(name: str, runner: TransactionalProcessor | Settlement) -> Stop:
+def _run_until_stopped(name: str, runner: TransactionalProcessor | Settlement | Dispatch) -> Stop:
     task = asyncio.create_task(runner.run(), name=name)
 
     async def stop() -> None:
@@ -70,22 +83,51 @@ def start_order_agents(
     intake = _transactional(settings, names, bootstrap, "intake", IntakeHandler(names, decide), INTAKE_STATE)
     audit = _transactional(settings, names, bootstrap, "audit", AuditHandler(names), AUDIT_STATE)
     ledger = _transactional(settings, names, bootstrap, "ledger", LedgerHandler(names), LEDGER_STATE)
-    settlement = Settlement(
-        SettlementConfig(
-            bootstrap=bootstrap,
-            group_id=f"{prefix}quadra-settlement",
-            requests_topic=names(PAYOUTS_REQUESTED),
-            results_topic=names(PAYOUTS_RESULTS),
-            events_topic=names(ORDERS_EVENTS),
-            failure_share=settings.settlement_failure_share,
-        )
-    )
     return [
         ("intake", _run_until_stopped("intake", intake)),
         ("audit", _run_until_stopped("audit", audit)),
         ("ledger", _run_until_stopped("ledger", ledger)),
-        ("settlement", _run_until_stopped("settlement", settlement)),
+        _start_payouts(settings, names, bootstrap),
     ]
+
+
+def _start_payouts(settings: Settings, names: TopicNames, bootstrap: str) -> tuple[str, Stop]:
+    """Reserved orders are paid by dispatch through the providers, or by the stand-in."""
+    prefix = settings.topic_prefix
+    topics = (names(PAYOUTS_REQUESTED), names(PAYOUTS_RESULTS), names(ORDERS_EVENTS))
+    if settings.payouts is PayoutsMode.SETTLEMENT:
+        settlement = Settlement(SettlementConfig(
+            bootstrap, f"{prefix}quadra-settlement", *topics, settings.settlement_failure_share))  # fmt: skip
+        return "settlement", _run_until_stopped("settlement", settlement)
+    client = httpx.AsyncClient(base_url=settings.providers_url)
+    vault = CardVault(
+        parse_card_keys(settings.card_keys.get_secret_value()),
+        settings.card_token_key.get_secret_value().encode(),
+    )
+    router = sandbox_router(client, ProviderConfig(token=settings.providers_token.get_secret_value()))
+    dispatch = Dispatch(DispatchConfig(bootstrap, f"{prefix}quadra-dispatch", *topics), router,
+                        SANDBOX_CATALOG, vault)  # fmt: skip
+    stop_dispatch = _run_until_stopped("dispatch", dispatch)
+
+    async def stop() -> None:
+        await stop_dispatch()
+        await client.aclose()
+
+    return "dispatch", stop
+
+
+def sandbox_router(client: httpx.AsyncClient, config: ProviderConfig) -> Router:
+    """Product types to the sandbox's providers; card transfers fail over from bank A to B."""
+
+    def route(provider: PayoutProvider) -> Route:
+        return Route(provider, CircuitBreaker(failure_threshold=5, cool_down_s=30.0))
+
+    return Router({
+        ProductType.CARD_TRANSFER: [route(bank_a(client, config)), route(bank_b(client, config))],
+        ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config))],
+        ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config))],
+        ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config))],
+    })  # fmt: skip
 
 
 async def start_balance_api(

@@ -25,7 +25,8 @@ from detectors.policy import approve_all
 from domain.cards import CardVault
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.seed import publish_demo_company, publish_demo_funds
-from quadra.settings import Settings, parse_card_keys
+from quadra.settings import PayoutsMode, Settings, parse_card_keys
+from sandbox import SandboxConfig, create_sandbox_app
 from quadra.staff_roles import registry_agents, start_registry_api
 from streams import messages
 from streams.admin import ensure_topics
@@ -153,6 +154,11 @@ async def _start_roles(
 
         started.stops.append(("sink", stop_sink))
 
+    if roles == frozenset(Role) and settings.payouts is PayoutsMode.PROVIDERS:
+        # One process runs everything (`quadra up`): the provider sandbox too.
+        port = await _serve_sandbox(settings, started)
+        settings = settings.model_copy(update={"providers_url": f"http://127.0.0.1:{port}"})
+
     if Role.WORKER in roles:
         worker = build_worker_app(
             WorkerConfig(
@@ -172,6 +178,29 @@ async def _start_roles(
     if Role.API in roles:
         assert clickhouse is not None
         await _start_api(settings, names, bootstrap, clickhouse, seed_demo, started)
+
+
+async def _serve_sandbox(settings: Settings, started: Started) -> int:
+    """Serves the provider sandbox in this process; returns its port."""
+    server = _EmbeddedServer(
+        uvicorn.Config(
+            create_sandbox_app(SandboxConfig()), host="127.0.0.1", port=settings.sandbox_port,
+            log_level="warning", lifespan="off", access_log=False,
+        )  # fmt: skip
+    )
+    task = asyncio.create_task(server.serve(), name="sandbox")
+    while not server.started:
+        if task.done():
+            task.result()  # re-raises why it could not bind
+            raise RuntimeError("the provider sandbox stopped before it started")
+        await asyncio.sleep(0.02)
+
+    async def stop() -> None:
+        server.should_exit = True
+        await task
+
+    started.stops.append(("sandbox", stop))
+    return int(server.servers[0].sockets[0].getsockname()[1])
 
 
 async def _start_api(

@@ -27,6 +27,11 @@ class Environment(str, enum.Enum):
     LIVE = "live"
 
 
+class PayoutsMode(str, enum.Enum):
+    SETTLEMENT = "settlement"
+    PROVIDERS = "providers"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="QUADRA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -60,6 +65,12 @@ class Settings(BaseSettings):
     worker_id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9._-]{1,64}$")
     # Sandbox settlement (until providers exist): share of payouts that fail, 0..1.
     settlement_failure_share: float = Field(0.0, ge=0.0, le=1.0)
+    # Payouts: "settlement" (the in-process stand-in) or "providers" (dispatch over HTTP to the
+    # providers at providers_url; `quadra up` then also serves the sandbox on sandbox_port).
+    payouts: PayoutsMode = PayoutsMode.SETTLEMENT
+    providers_url: str = Field("http://127.0.0.1:8090", pattern=r"^https?://[^\s]+$")
+    providers_token: SecretStr = SecretStr("sandbox-quadra")
+    sandbox_port: int = Field(8090, ge=0, le=65535)
 
     # Sink batching: flush when either bound is reached.
     sink_batch_rows: int = Field(10_000, ge=1, le=1_000_000)
