@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
@@ -52,6 +53,7 @@ class CrashPlan:
     kills: int = 6
     restart_broker: bool = True
     failure_share: float = 0.1
+    providers: bool = False  # pay through dispatch and the provider sandbox instead of the stand-in
     seed: int = 1
     settle_timeout_s: float = 300.0
 
@@ -104,13 +106,15 @@ class Worker:
                 self.proc.kill()
 
 
-def _order(n: int, company: str, rng: random.Random, now: datetime) -> OrderRequest:
+def _order(n: int, company: str, rng: random.Random, now: datetime, providers: bool) -> OrderRequest:
     request_id = f"{int(now.timestamp() * 1000):012x}{n:020x}"
+    # With real dispatch: mobile top-ups, one in ten to a number no operator serves (a decline).
+    phone = "+999123456" if providers and rng.random() < 0.1 else "+4915112345678"
     return OrderRequest(
         request_id=request_id, company_id=company, idempotency_key=f"crash-{n}",
-        body_hash=f"h{n}", product_id="card-transfer-eur",
+        body_hash=f"h{n}", product_id="topup-de" if providers else "card-transfer-eur",
         amount=Money(rng.choice((500, 1000, 2500, 5000)), "EUR"),
-        recipient=Recipient(RecipientKind.PHONE, phone="+4915112345678"),
+        recipient=Recipient(RecipientKind.PHONE, phone=phone),
         end_user=EndUser(f"user-{rng.randrange(200)}"), received_at=now,
     )  # fmt: skip
 
@@ -148,7 +152,7 @@ async def _feed(plan: CrashPlan, bootstrap: str, names: TopicNames, rng: random.
                                     key=company.encode())  # fmt: skip
                 next_top_up += 1
             company = rng.choice(companies)
-            request = _order(n, company, rng, datetime.now(UTC))
+            request = _order(n, company, rng, datetime.now(UTC), plan.providers)
             order_ids.add(f"ord_{request.request_id}")
             await producer.send(names(ORDERS_REQUESTED), messages.encode_order_request(request),
                                 key=company.encode())  # fmt: skip
@@ -219,6 +223,9 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_TOPIC_PREFIX": prefix,
            "QUADRA_KAFKA_PARTITIONS": str(PARTITIONS),
            "QUADRA_SETTLEMENT_FAILURE_SHARE": str(plan.failure_share)}  # fmt: skip
+    sandbox = _start_sandbox(workdir, env) if plan.providers else None
+    if sandbox is not None:
+        env.update({"QUADRA_PAYOUTS": "providers", "QUADRA_PROVIDERS_URL": sandbox[1]})
     workers = [Worker(f"w{i}", env, workdir) for i in (1, 2)]
     for w in workers:
         w.start()
@@ -228,9 +235,14 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
         await _chaos(plan, workers, broker, rng, result, feeding, flowing)
         order_ids = feeding.result()
         snapshot = await _wait_settled(bootstrap, names, order_ids, workers, plan.settle_timeout_s)
+        if sandbox is not None:
+            result.problems += _paid_once(sandbox[1], snapshot)
     finally:
         for w in workers:
             w.stop()
+        if sandbox is not None:
+            sandbox[0].terminate()
+            sandbox[0].wait(10)
     result.seconds = time.monotonic() - started
     result.snapshot = snapshot
     missing = order_ids - set(snapshot.terminal)
@@ -249,6 +261,41 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
         result.problems.append(f"{len(extra)} unknown orders appeared")
     result.problems += snapshot.verify().problems
     return result
+
+
+def _start_sandbox(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """The provider sandbox as its own process: it is never killed, it counts every payout."""
+    port = _free_port()
+    log = (workdir / "sandbox.log").open("ab")
+    proc = subprocess.Popen([sys.executable, "-m", "quadra.cli", "sandbox", "--port", str(port)],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/_control/stats", timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the provider sandbox did not start")
+
+
+def _paid_once(url: str, snapshot: LedgerSnapshot) -> list[str]:
+    """The sandbox paid each completed order exactly once, and nothing else."""
+    executions = httpx.get(f"{url}/_control/stats", timeout=10).json()["executions"]
+    counts: dict[str, int] = {}
+    for per_order in executions.values():
+        for order_id, count in per_order.items():
+            counts[order_id] = counts.get(order_id, 0) + count
+    problems = [f"order {oid} paid {n} times by the sandbox" for oid, n in counts.items() if n > 1]
+    completed = {oid for oid, s in snapshot.statuses.items() if s.value == "completed"}
+    if set(counts) != completed:
+        problems.append(
+            f"sandbox paid {len(counts)} orders, {len(completed)} completed "
+            f"({len(set(counts) - completed)} paid but not completed, "
+            f"{len(completed - set(counts))} completed but not paid)"
+        )
+    return problems
 
 
 def summary(result: CrashResult) -> str:
@@ -274,6 +321,8 @@ def main() -> int:
     parser.add_argument("--companies", type=int, default=CrashPlan.companies)
     parser.add_argument("--kills", type=int, default=CrashPlan.kills)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--providers", action="store_true",
+                        help="pay through dispatch and the provider sandbox (counts payouts)")  # fmt: skip
     args = parser.parse_args()
     # Broker restarts make the clients log connection errors by design: keep the report readable.
     logging.basicConfig(level=logging.CRITICAL)
@@ -285,7 +334,8 @@ def main() -> int:
     broker.start()
     try:
         for run in range(args.runs):
-            plan = CrashPlan(args.orders, args.top_ups, args.companies, args.kills, seed=args.seed + run)
+            plan = CrashPlan(args.orders, args.top_ups, args.companies, args.kills,
+                             providers=args.providers, seed=args.seed + run)  # fmt: skip
             run_dir = work / f"run{run}"
             run_dir.mkdir()
             result = asyncio.run(run_scenario(plan, broker.bootstrap, broker, run_dir))
