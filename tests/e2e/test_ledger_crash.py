@@ -43,3 +43,17 @@ async def test_kills_and_a_broker_restart_lose_nothing_and_pay_nothing_twice(
     assert snapshot is not None
     kinds = {e.kind.value for e in snapshot.entries}
     assert {"top_up", "reserve", "capture", "release"} <= kinds  # every path was exercised
+
+
+async def test_with_dispatch_and_the_provider_sandbox_no_order_is_paid_twice(
+    own_broker: LocalKafka, tmp_path: Path
+) -> None:
+    plan = CrashPlan(orders=300, top_ups=15, companies=4, kills=3, providers=True, seed=11,
+                     settle_timeout_s=180)  # fmt: skip
+    result = await run_scenario(plan, own_broker.bootstrap, own_broker, tmp_path)
+    # run_scenario also compares the sandbox's payout counts with the completed orders.
+    assert result.ok, f"{summary(result)}\n" + "\n".join(result.problems[:20])
+    snapshot = result.snapshot
+    assert snapshot is not None
+    statuses = {s.value for s in snapshot.statuses.values()}
+    assert {"completed", "failed"} <= statuses  # paid ones and declined ones (unknown operator)
