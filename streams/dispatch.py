@@ -24,6 +24,7 @@ from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, Payout
 from providers.routing import Router
 from streams import messages
 from streams.ledger_messages import PayoutResult, encode_payout_result
+from streams.relay import RelayClients, run_relay
 
 log = logging.getLogger(__name__)
 
@@ -57,26 +58,9 @@ class Dispatch:
 
     async def run(self) -> None:
         c = self._config
-        while not self._stopping.is_set():
-            consumer = AIOKafkaConsumer(
-                c.requests_topic, bootstrap_servers=c.bootstrap, group_id=c.group_id,
-                enable_auto_commit=False, auto_offset_reset="earliest",
-                isolation_level="read_committed", max_poll_records=50,
-            )  # fmt: skip
-            producer = AIOKafkaProducer(bootstrap_servers=c.bootstrap, acks="all", enable_idempotence=True)
-            try:
-                await consumer.start()
-                await producer.start()
-                await self._loop(consumer, producer)
-            except Exception:
-                log.exception("dispatch failed; restarting from the last commit")
-                await asyncio.sleep(1.0)
-            finally:
-                for client in (consumer, producer):
-                    try:
-                        await client.stop()
-                    except Exception:
-                        log.exception("error while closing a Kafka client")
+        # Small polls: every record is a provider call, and results should not wait on a batch.
+        await run_relay("dispatch", RelayClients(c.bootstrap, c.group_id, c.requests_topic, 50),
+                        self._loop, self._stopping)  # fmt: skip
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         while not self._stopping.is_set():

@@ -20,6 +20,7 @@ from domain.events import events_for
 from domain.orders import OrderStatus
 from streams import messages
 from streams.ledger_messages import PayoutResult, encode_payout_result
+from streams.relay import RelayClients, run_relay
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +52,8 @@ class Settlement:
 
     async def run(self) -> None:
         c = self._config
-        while not self._stopping.is_set():
-            consumer = AIOKafkaConsumer(
-                c.requests_topic, bootstrap_servers=c.bootstrap, group_id=c.group_id,
-                enable_auto_commit=False, auto_offset_reset="earliest",
-                isolation_level="read_committed",  # only reservations the ledger committed
-            )  # fmt: skip
-            producer = AIOKafkaProducer(bootstrap_servers=c.bootstrap, acks="all", enable_idempotence=True)
-            try:
-                await consumer.start()
-                await producer.start()
-                await self._loop(consumer, producer)
-            except Exception:
-                log.exception("settlement failed; restarting from the last commit")
-                await asyncio.sleep(1.0)
-            finally:
-                for client in (consumer, producer):
-                    try:
-                        await client.stop()
-                    except Exception:
-                        log.exception("error while closing a Kafka client")
+        await run_relay("settlement", RelayClients(c.bootstrap, c.group_id, c.requests_topic),
+                        self._loop, self._stopping)  # fmt: skip
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         c = self._config
