@@ -6,15 +6,7 @@ from typing import Any
 
 import httpx
 
-from providers.base import (
-    DEFAULT_SLEEP,
-    IGNORE_CALLS,
-    CallHook,
-    PayoutRequest,
-    ProductType,
-    ProviderConfig,
-    Sleep,
-)
+from providers.base import PayoutRequest, ProductType
 from providers.http import HttpProvider, money_json
 
 BANK_A = ("bank-a", "/bank-a")
@@ -39,25 +31,11 @@ class BankTransferProvider(HttpProvider):
         }
 
 
-def bank_a(
-    client: httpx.AsyncClient,
-    config: ProviderConfig | None = None,
-    on_call: CallHook = IGNORE_CALLS,
-    sleep: Sleep = DEFAULT_SLEEP,
-) -> BankTransferProvider:
-    name, prefix = BANK_A
-    return BankTransferProvider(
-        client, name=name, prefix=prefix, config=config, on_call=on_call, sleep=sleep
-    )
+def bank_a(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> BankTransferProvider:
+    """Bank A: same arguments as any adapter (config, on_call, sleep)."""
+    return BankTransferProvider(client, *args, name=BANK_A[0], prefix=BANK_A[1], **kwargs)
 
 
-def bank_b(
-    client: httpx.AsyncClient,
-    config: ProviderConfig | None = None,
-    on_call: CallHook = IGNORE_CALLS,
-    sleep: Sleep = DEFAULT_SLEEP,
-) -> BankTransferProvider:
-    name, prefix = BANK_B
-    return BankTransferProvider(
-        client, name=name, prefix=prefix, config=config, on_call=on_call, sleep=sleep
-    )
+def bank_b(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> BankTransferProvider:
+    """Bank B: the same API as bank A, under its own prefix and name."""
+    return BankTransferProvider(client, *args, name=BANK_B[0], prefix=BANK_B[1], **kwargs)

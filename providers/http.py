@@ -60,21 +60,23 @@ class HttpProvider:
     """Base of the adapters: subclasses give the paths and build the pay body."""
 
     pay_path: str = ""  # under the prefix, e.g. "/v1/transfers"; status is `{pay_path}/{order_id}`
+    default_name: str = ""  # the provider's name and URL prefix, unless the caller gives others
+    default_prefix: str = ""
 
     def __init__(
         self,
         client: httpx.AsyncClient,
-        *,
-        name: str,
-        prefix: str,
         config: ProviderConfig | None = None,
         on_call: CallHook = IGNORE_CALLS,
         sleep: Sleep = DEFAULT_SLEEP,
+        *,
+        name: str = "",
+        prefix: str = "",
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._client = client
-        self._name = name
-        self._prefix = prefix.rstrip("/")
+        self._name = name or self.default_name
+        self._prefix = (prefix or self.default_prefix).rstrip("/")
         self._config = config or ProviderConfig()
         self._on_call = on_call
         self._sleep = sleep

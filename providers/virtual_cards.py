@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from providers.base import (
-    DEFAULT_SLEEP,
-    IGNORE_CALLS,
-    CallHook,
-    PayoutRequest,
-    ProductType,
-    ProviderConfig,
-    Sleep,
-)
+from providers.base import PayoutRequest, ProductType
 from providers.http import HttpProvider, money_json
 
 
@@ -22,20 +12,8 @@ class VirtualCardProvider(HttpProvider):
     """`POST /cards/v1/cards {order_id, amount, holder_email?}`."""
 
     pay_path = "/v1/cards"
-
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        config: ProviderConfig | None = None,
-        on_call: CallHook = IGNORE_CALLS,
-        sleep: Sleep = DEFAULT_SLEEP,
-        *,
-        name: str = "cards",
-        prefix: str = "/cards",
-    ) -> None:
-        super().__init__(
-            client, name=name, prefix=prefix, config=config, on_call=on_call, sleep=sleep
-        )
+    default_name = "cards"
+    default_prefix = "/cards"
 
     def build_body(self, request: PayoutRequest) -> dict[str, Any]:
         if request.product_type is not ProductType.VIRTUAL_CARD:

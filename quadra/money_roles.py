@@ -77,9 +77,8 @@ def _transactional(
 def start_order_agents(
     settings: Settings, names: TopicNames, bootstrap: str, decide: Decide
 ) -> list[tuple[str, Stop]]:
-    """Intake, ledger and audit chains (exactly-once, on Kafka transactions) and the sandbox
-    settlement."""
-    prefix = settings.topic_prefix
+    """Intake, ledger and audit chains (exactly-once, on Kafka transactions) and payouts
+    (dispatch or the settlement stand-in)."""
     intake = _transactional(settings, names, bootstrap, "intake", IntakeHandler(names, decide), INTAKE_STATE)
     audit = _transactional(settings, names, bootstrap, "audit", AuditHandler(names), AUDIT_STATE)
     ledger = _transactional(settings, names, bootstrap, "ledger", LedgerHandler(names), LEDGER_STATE)
