@@ -70,10 +70,13 @@ class CardVault:
         return hmac.new(self._token_key, data, hashlib.sha256).hexdigest()
 
     def protect(self, number: str) -> ProtectedCard:
+        return ProtectedCard(self.token_for(number), number[:6], number[-4:], self.seal(number))
+
+    def seal(self, secret: str) -> str:
+        """Encrypt any secret (a gift code, virtual card details, a webhook signing secret)."""
         nonce = os.urandom(12)
-        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, number.encode(), None)
-        ciphertext = f"{self._current}.{base64.b64encode(nonce + sealed).decode()}"
-        return ProtectedCard(self.token_for(number), number[:6], number[-4:], ciphertext)
+        sealed = AESGCM(self._keys[self._current]).encrypt(nonce, secret.encode(), None)
+        return f"{self._current}.{base64.b64encode(nonce + sealed).decode()}"
 
     def reveal(self, ciphertext: str) -> str:
         kid, _, payload = ciphertext.partition(".")

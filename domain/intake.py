@@ -76,6 +76,7 @@ def _create(request: OrderRequest, decide: Decide) -> IntakeResult:
         external_id=request.external_id,
         metadata=request.metadata,
         sandbox=request.sandbox,
+        fee=request.fee,
     )
     decision = decide(received)
     order = received.transition(decision.status, decision.reason, request.received_at)

@@ -77,6 +77,7 @@ class OrderRequest:
     external_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     sandbox: bool = True
+    fee: int = 0  # minor units of amount.currency, from the company's catalog terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,10 @@ class Order:
     external_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     sandbox: bool = True
+    fee: int = 0  # minor units of amount.currency, charged on top of the amount
+    # What the provider delivered (gift code, virtual card details), encrypted by the card
+    # vault: only the owning partner ever sees it in clear (API and webhook).
+    delivery: str | None = None
 
     @property
     def status(self) -> OrderStatus:

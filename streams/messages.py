@@ -118,6 +118,13 @@ def _end_user_from_dict(d: dict[str, Any]) -> EndUser:
     return EndUser(id=d["id"], ip=d.get("ip"), device_id=d.get("device_id"), email=d.get("email"))
 
 
+def _fee(d: dict[str, Any]) -> int:
+    fee = d.get("fee", 0)
+    if type(fee) is not int or fee < 0:
+        raise ValueError(f"fee must be a non-negative integer, not {fee!r}")
+    return fee
+
+
 def order_request_to_dict(r: OrderRequest) -> dict[str, Any]:
     return {
         "request_id": r.request_id,
@@ -132,6 +139,7 @@ def order_request_to_dict(r: OrderRequest) -> dict[str, Any]:
         "external_id": r.external_id,
         "metadata": r.metadata,
         "sandbox": r.sandbox,
+        "fee": r.fee,
     }
 
 
@@ -150,6 +158,7 @@ def order_request_from_dict(d: dict[str, Any]) -> OrderRequest:
             external_id=d.get("external_id"),
             metadata=d.get("metadata") or {},
             sandbox=bool(d.get("sandbox", True)),
+            fee=_fee(d),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MessageError(f"bad order request: {exc!r}") from exc
@@ -171,6 +180,8 @@ def order_to_dict(o: Order) -> dict[str, Any]:
         "external_id": o.external_id,
         "metadata": o.metadata,
         "sandbox": o.sandbox,
+        "fee": o.fee,
+        "delivery": o.delivery,
     }
 
 
@@ -192,6 +203,8 @@ def order_from_dict(d: dict[str, Any]) -> Order:
             external_id=d.get("external_id"),
             metadata=d.get("metadata") or {},
             sandbox=bool(d.get("sandbox", True)),
+            fee=_fee(d),
+            delivery=d.get("delivery"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MessageError(f"bad order: {exc!r}") from exc
