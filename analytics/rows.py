@@ -13,8 +13,8 @@ from domain.orders import Order
 from streams.messages import RequestLogRecord, order_to_dict
 
 ORDER_COLUMNS = (
-    "order_id", "company_id", "idempotency_key", "product_id", "amount_value", "currency",
-    "status", "status_reason", "recipient_kind", "card_bin", "card_last4", "card_token",
+    "order_id", "company_id", "idempotency_key", "product_id", "amount_value", "fee_value",
+    "currency", "status", "status_reason", "recipient_kind", "card_bin", "card_last4", "card_token",
     "end_user_id", "external_id", "sandbox", "created_at", "updated_at", "version", "snapshot",
 )  # fmt: skip
 
@@ -27,7 +27,11 @@ REQUEST_LOG_COLUMNS = RequestLogRecord.__slots__
 
 
 def stored_snapshot(order: Order) -> str:
-    """The order as JSON for reads, without the card ciphertext (never stored in ClickHouse)."""
+    """The order as JSON for reads, without the card ciphertext (never stored in ClickHouse).
+
+    The delivery (gift code, virtual card details) stays, but only as the vault's ciphertext:
+    the API reads old orders back from here and reveals it to the owning partner alone.
+    """
     safe = replace(order, recipient=replace(order.recipient, card_ciphertext=None))
     return orjson.dumps(order_to_dict(safe)).decode()
 
@@ -36,7 +40,7 @@ def order_row(order: Order) -> tuple[Any, ...]:
     r = order.recipient
     return (
         order.id, order.company_id, order.idempotency_key, order.product_id,
-        order.amount.value, order.amount.currency, order.status.value,
+        order.amount.value, order.fee, order.amount.currency, order.status.value,
         order.history[-1].reason, r.kind.value, r.card_bin or "", r.card_last4 or "",
         r.card_token or "", order.end_user.id, order.external_id or "", int(order.sandbox),
         order.created_at, order.updated_at, order.version, stored_snapshot(order),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import balances, orders
+from api import balances, catalog, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.order_service import new_request_id
@@ -26,6 +26,8 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
     install_problem_handlers(app)
     app.include_router(orders.router)
     app.include_router(balances.router)
+    app.include_router(catalog.router)
+    app.include_router(webhook_endpoint.router)
     app.include_router(staff_router)
 
     @app.get("/healthz", include_in_schema=False)

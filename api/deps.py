@@ -14,9 +14,12 @@ from fastapi import Request
 
 from api import errors
 from api.balance_service import BalanceService
+from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
 from api.staff.services import StaffServices
+from api.webhook_endpoint_service import WebhookEndpoints
 from domain.audit import AuditTrail
+from domain.cards import contains_card_number
 from domain.companies import ApiKey, Company, hash_api_key
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -46,6 +49,8 @@ class ApiServices:
     key_uses: KeyUseRecorder
     staff: StaffServices
     balances: BalanceService
+    catalog: PartnerCatalog  # the products each company may order (also used by orders)
+    webhooks: WebhookEndpoints
 
 
 def services(request: Request) -> ApiServices:
@@ -89,6 +94,8 @@ async def idempotency_key(request: Request) -> str:
         )
     if not _IDEMPOTENCY_KEY.match(value):
         raise errors.bad_header("Idempotency-Key", "1-255 printable ASCII characters, no spaces.")
+    if contains_card_number(value):  # it is stored and logged: never a card number
+        raise errors.bad_header("Idempotency-Key", "it looks like a card number; use a random id.")
     return value
 
 

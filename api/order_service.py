@@ -6,13 +6,14 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
 from api import errors
 from api.schemas import OrderCreate
 from domain.cards import CardVault
+from domain.catalog import RecipientField
 from domain.companies import ApiKey, KeyMode
 from domain.intake import Admission
 from domain.money import Money
@@ -47,6 +48,13 @@ class OrderReader(Protocol):
     async def find(self, company_id: str, order_id: str) -> Order | None: ...
 
 
+class CatalogTerms(Protocol):
+    def fee_for(
+        self, company_id: str, product_id: str, amount: Money, recipient: RecipientField
+    ) -> int:
+        """The order's fee; raises OutsideCatalog when the company's catalog does not allow it."""
+
+
 @dataclass(frozen=True, slots=True)
 class OrderResponse:
     http_status: int
@@ -67,10 +75,12 @@ class OrderService:
         vault: CardVault,
         reply_timeout_s: float,
         max_wait_s: float,
+        catalog: CatalogTerms,
     ) -> None:
         self._intake = intake
         self._reader = reader
         self._vault = vault
+        self._catalog = catalog
         self._reply_timeout_s = reply_timeout_s
         self._max_wait_s = max_wait_s
 
@@ -110,12 +120,22 @@ class OrderService:
         if order is None:
             order = await self._reader.find(company_id, order_id)
         if order is None or order.company_id != company_id:
-            raise errors.not_found(f"No order {order_id}")
+            raise errors.not_found("No such order for this key")
         return order
+
+    def delivery(self, order: Order, company_id: str) -> dict[str, Any] | None:
+        """What the provider delivered (gift code, card details), in clear for the owner only."""
+        if order.delivery is None or order.company_id != company_id:
+            return None
+        opened = orjson.loads(self._vault.reveal(order.delivery))
+        return opened if isinstance(opened, dict) else None
 
     def _to_request(
         self, key: ApiKey, idempotency_key: str, body: OrderCreate, request_id: str, now: datetime
     ) -> OrderRequest:
+        amount = Money(body.amount.value, body.amount.currency)
+        # Refused here, before anything is written: an order outside the catalog never exists.
+        fee = self._catalog.fee_for(key.company_id, body.product_id, amount, _recipient_field(body))
         canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
         return OrderRequest(
             request_id=request_id,
@@ -123,7 +143,7 @@ class OrderService:
             idempotency_key=idempotency_key,
             body_hash=self._vault.keyed_hash(canonical),
             product_id=body.product_id,
-            amount=Money(body.amount.value, body.amount.currency),
+            amount=amount,
             recipient=self._recipient(body),
             end_user=EndUser(
                 body.end_user.id, body.end_user.ip, body.end_user.device_id, body.end_user.email
@@ -132,6 +152,7 @@ class OrderService:
             external_id=body.external_id,
             metadata=dict(body.metadata),
             sandbox=key.mode is KeyMode.TEST,
+            fee=fee,
         )
 
     def _recipient(self, body: OrderCreate) -> Recipient:
@@ -145,3 +166,10 @@ class OrderService:
         if r.phone is not None:
             return Recipient(RecipientKind.PHONE, phone=r.phone)
         return Recipient(RecipientKind.EMAIL, email=r.email)
+
+
+def _recipient_field(body: OrderCreate) -> RecipientField:
+    r = body.recipient
+    if r.card_number is not None:
+        return RecipientField.CARD_NUMBER
+    return RecipientField.PHONE if r.phone is not None else RecipientField.EMAIL

@@ -38,7 +38,8 @@ async def create_order(
     response.headers["Location"] = f"/v1/orders/{result.order.id}"
     if result.wait_applied is not None:
         response.headers["Preference-Applied"] = f"wait={result.wait_applied:g}"
-    return OrderOut.from_order(result.order)
+    delivery = services(request).orders.delivery(result.order, key.company_id)
+    return OrderOut.from_order(result.order, delivery)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
@@ -46,5 +47,7 @@ async def get_order(
     request: Request, order_id: str, key: Annotated[ApiKey, Depends(authenticate)]
 ) -> OrderOut:
     if not _ORDER_ID.match(order_id):
-        raise errors.not_found(f"No order {order_id[:40]}")
-    return OrderOut.from_order(await services(request).orders.get(key.company_id, order_id))
+        raise errors.not_found("No such order for this key")  # never echo: it may be anything
+    orders = services(request).orders
+    order = await orders.get(key.company_id, order_id)
+    return OrderOut.from_order(order, orders.delivery(order, key.company_id))

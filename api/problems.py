@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import errors
+from api.sanitize import mask_cards
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "")
     return JSONResponse(
-        problem.body(request.url.path, request_id),
+        problem.body(mask_cards(request.url.path), request_id),  # the path is caller text
         status_code=problem.status,
         media_type=errors.PROBLEM_CONTENT_TYPE,
         headers=problem.headers,
@@ -58,7 +59,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(request, errors.Problem(exc.status, exc.slug, exc.title, exc.detail))
+        fields = [errors.FieldError(exc.pointer, "invalid", exc.detail)] if exc.pointer else []
+        problem = errors.Problem(exc.status, exc.slug, exc.title, exc.detail, fields)
+        return problem_response(request, problem)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -70,7 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             # FastAPI wraps errors raised while reading the body (our size limit) in a 400.
             return problem_response(request, exc.__cause__)
         if exc.status_code == 404:
-            problem = errors.not_found(f"No route {request.url.path}")
+            problem = errors.not_found(f"No route {mask_cards(request.url.path)[:200]}")
         elif exc.status_code == 405:
             problem = errors.method_not_allowed(f"{request.method} is not allowed here")
         else:

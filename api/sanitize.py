@@ -17,6 +17,44 @@ _SECRET_FIELD = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(qk_(?:test|live)_)[A-Za-z0-9_\-]+")
+# An order's delivery (gift code, virtual card PAN/CVV/expiry, whatever keys a provider uses)
+# is redacted as a whole object, however nested; one cut off by a cap up to the end of the text.
+_DELIVERY = re.compile(r'"delivery"\s*:\s*\{')
+# Delivery fields met outside a delivery object. Exact names: "pan" must not hit "company".
+_SECRET_KEY = re.compile(r'("(?:pan|expiry|gift_code)"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+
+
+def _object_end(text: str, start: int) -> int:
+    """The index after the JSON object opening at `start` (its `{`), or len(text) if cut off."""
+    depth, i, in_string = 0, start, False
+    while i < len(text):
+        ch = text[i]
+        if in_string:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+def redact_deliveries(text: str) -> str:
+    parts, pos = [], 0
+    for match in _DELIVERY.finditer(text):
+        if match.start() < pos:
+            continue  # inside a delivery already redacted
+        opening = match.end() - 1
+        parts += [text[pos:opening], f'"{_REDACTED}"']
+        pos = _object_end(text, opening)
+    return "".join(parts) + text[pos:]
 
 
 def mask_cards(text: str) -> str:
@@ -29,7 +67,9 @@ def mask_cards(text: str) -> str:
 
 def sanitize_text(text: str, cap: int = MAX_LOGGED_BODY) -> str:
     # Mask before capping, so a number cut in half by the cap is never left partly visible.
-    cleaned = _BEARER.sub(r"\1" + _REDACTED, _SECRET_FIELD.sub(r'\1"' + _REDACTED + '"', mask_cards(text)))
+    cleaned = redact_deliveries(text)
+    cleaned = _SECRET_KEY.sub(r'\1"' + _REDACTED + '"', cleaned)
+    cleaned = _BEARER.sub(r"\1" + _REDACTED, _SECRET_FIELD.sub(r'\1"' + _REDACTED + '"', mask_cards(cleaned)))
     if len(cleaned) > cap:
         return cleaned[:cap] + f"…[{len(cleaned) - cap} more chars]"
     return cleaned

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from domain.cards import normalize_card_number
+from domain.cards import contains_card_number, normalize_card_number
 from domain.orders import Order
 
 MAX_MINOR_UNITS = 10**12  # ten billion in a 2-decimal currency: far above any single payout
@@ -95,6 +95,26 @@ class OrderCreate(_Strict):
                 raise ValueError("values must be strings (up to 500 chars), integers, booleans or null")
         return value
 
+    @model_validator(mode="after")
+    def _no_card_numbers_outside_the_recipient(self) -> OrderCreate:
+        # A card number in any other field would reach the log and the tables in clear.
+        texts = {
+            "product_id": self.product_id, "external_id": self.external_id,
+            "end_user.id": self.end_user.id, "end_user.device_id": self.end_user.device_id,
+            "end_user.email": self.end_user.email, "recipient.email": self.recipient.email,
+        }  # fmt: skip
+        for name, text in (*texts.items(), *(("metadata", t) for t in _texts_of(self.metadata))):
+            if isinstance(text, str) and contains_card_number(text):
+                raise ValueError(
+                    f"{name} looks like a card number: card numbers belong only in "
+                    "recipient.card_number"
+                )
+        return self
+
+
+def _texts_of(metadata: dict[str, Any]) -> list[str]:
+    return [*metadata, *(v for v in metadata.values() if isinstance(v, str))]
+
 
 class AmountOut(BaseModel):
     value: int
@@ -122,6 +142,7 @@ class OrderOut(BaseModel):
     status_reason: str
     product_id: str
     amount: AmountOut
+    fee: AmountOut = Field(description="Charged to the balance on top of the amount; 0 if none.")
     recipient: RecipientOut
     end_user_id: str
     external_id: str | None
@@ -130,9 +151,18 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     history: list[StatusChangeOut]
+    delivery: dict[str, str | int | bool | None] | None = Field(
+        default=None,
+        description=(
+            "What the provider delivered for the end user once the order is completed: a gift "
+            'certificate\'s {"code"}, a virtual card\'s {"pan", "expiry", "cvv"}, a top-up\'s '
+            '{"operator"}. Secret: shown only to the company that owns the order, never logged.'
+        ),
+    )
 
     @classmethod
-    def from_order(cls, order: Order) -> OrderOut:
+    def from_order(cls, order: Order, delivery: dict[str, Any] | None = None) -> OrderOut:
+        """`delivery`: the order's delivery already revealed for its owner (None: not shown)."""
         r = order.recipient
         return cls(
             id=order.id,
@@ -140,6 +170,7 @@ class OrderOut(BaseModel):
             status_reason=order.history[-1].reason,
             product_id=order.product_id,
             amount=AmountOut(value=order.amount.value, currency=order.amount.currency),
+            fee=AmountOut(value=order.fee, currency=order.amount.currency),
             recipient=RecipientOut(
                 type=r.kind.value, card_bin=r.card_bin, card_last4=r.card_last4,
                 phone=r.phone, email=r.email,
@@ -154,4 +185,5 @@ class OrderOut(BaseModel):
                 StatusChangeOut(status=h.status.value, reason=h.reason, at=h.at)
                 for h in order.history
             ],
+            delivery=delivery,
         )

@@ -34,12 +34,14 @@ from domain.ledger_commands import BalanceCommand, CommandKind
 from domain.money import Money
 from domain.orders import EndUser, OrderRequest, Recipient, RecipientKind
 from quadra.local_kafka import LocalKafka, LocalKafkaConfig
+from quadra.seed import publish_sandbox_catalog
 from streams import messages
 from streams.admin import ensure_topics
 from streams.ledger_messages import CommandEnvelope, encode_command
 from streams.ledger_reader import LedgerSnapshot, read_ledger
 from streams.topic_reader import read_whole
-from streams.topics import BALANCE_COMMANDS, COMMAND_REPLIES, ORDERS_REQUESTED, TopicNames
+from streams.product_directory import KafkaProductStore, ProductDirectory
+from streams.topics import BALANCE_COMMANDS, CATALOG_PRODUCTS, COMMAND_REPLIES, ORDERS_REQUESTED, TopicNames
 
 REPO = Path(__file__).resolve().parents[1]
 PARTITIONS = 4
@@ -116,6 +118,7 @@ def _order(n: int, company: str, rng: random.Random, now: datetime, providers: b
         amount=Money(rng.choice((500, 1000, 2500, 5000)), "EUR"),
         recipient=Recipient(RecipientKind.PHONE, phone=phone),
         end_user=EndUser(f"user-{rng.randrange(200)}"), received_at=now,
+        fee=rng.choice((0, 25, 50)),  # fees ride along: reserved, captured as revenue or released
     )  # fmt: skip
 
 
@@ -213,6 +216,19 @@ async def _wait_settled(bootstrap: str, names: TopicNames, order_ids: set[str],
         await asyncio.sleep(2.0)
 
 
+async def _publish_catalog(bootstrap: str, names: TopicNames) -> None:
+    products = ProductDirectory(bootstrap, names(CATALOG_PRODUCTS))
+    await products.start()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        store = KafkaProductStore(producer, names(CATALOG_PRODUCTS), products)
+        await publish_sandbox_catalog(products, store)
+    finally:
+        await producer.stop()
+        await products.stop()
+
+
 async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | None, workdir: Path) -> CrashResult:
     result = CrashResult(plan)
     rng = random.Random(plan.seed)
@@ -220,6 +236,7 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     names = TopicNames(prefix)
     started = time.monotonic()
     await ensure_topics(bootstrap, names, PARTITIONS, 1)
+    await _publish_catalog(bootstrap, names)  # dispatch reads each product's type from it
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_TOPIC_PREFIX": prefix,
            "QUADRA_KAFKA_PARTITIONS": str(PARTITIONS),
            "QUADRA_SETTLEMENT_FAILURE_SHARE": str(plan.failure_share)}  # fmt: skip

@@ -17,10 +17,12 @@ from bench.errors import Failed
 
 
 def order_body(i: int, run_id: str) -> bytes:
-    recipient = {"card_number": "4111111111111111"} if i % 2 == 0 else {"phone": "+4915112345678"}
+    # Half card transfers, half mobile top-ups: each product pays to its own kind of recipient.
+    card = i % 2 == 0
+    recipient = {"card_number": "4111111111111111"} if card else {"phone": "+4915112345678"}
     return orjson.dumps(
         {
-            "product_id": "card-transfer-eur",
+            "product_id": "card-transfer-eur" if card else "topup-de",
             "amount": {"value": 1000 + i % 5000, "currency": "EUR"},
             "recipient": recipient,
             "end_user": {"id": f"bench-user-{i % 997}"},

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _DIGITS = re.compile(r"^\d{12,19}$")
+# A run of 12-19 digits, single spaces or dashes allowed between them, not inside a longer run.
+_CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 
 
 def luhn_valid(number: str) -> bool:
@@ -37,6 +39,17 @@ def normalize_card_number(raw: str) -> str | None:
     if not _DIGITS.match(digits) or not luhn_valid(digits):
         return None
     return digits
+
+
+def contains_card_number(text: str) -> bool:
+    """Whether free text holds something that passes for a card number (Luhn-valid 12-19 digits).
+
+    Partners sometimes paste a card number into the wrong field (an id, metadata); such text
+    must be refused at the edge, or it would travel the log and the tables in clear."""
+    return any(
+        luhn_valid(match.group(0).replace(" ", "").replace("-", ""))
+        for match in _CARD_LIKE.finditer(text)
+    )
 
 
 def mask_card_number(number: str) -> str:

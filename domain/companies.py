@@ -11,7 +11,9 @@ import secrets
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from domain.catalog import CompanyProduct
 from domain.errors import InvalidCommand
+from domain.webhooks import WebhookEndpoint
 
 
 class KeyMode(str, enum.Enum):
@@ -90,6 +92,8 @@ class Company:
     created_at: datetime
     updated_at: datetime
     version: int = 1  # +1 per change; replicas keep the highest
+    catalog: tuple[CompanyProduct, ...] = ()  # the products enabled for it, on its own terms
+    webhook: WebhookEndpoint | None = None  # where its events go; None: no webhooks
 
     @property
     def active(self) -> bool:

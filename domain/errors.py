@@ -8,9 +8,10 @@ class DomainError(Exception):
     slug = "domain-error"
     title = "The request cannot be carried out"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, pointer: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
+        self.pointer = pointer  # JSON pointer of the request field at fault, when there is one
 
 
 class NotFound(DomainError):
@@ -35,3 +36,11 @@ class InvalidCommand(DomainError):
     status = 422
     slug = "validation-failed"
     title = "Request is invalid"
+
+
+class OutsideCatalog(DomainError):
+    """An order the company's catalog does not offer: product, currency, recipient or amount."""
+
+    status = 422
+    slug = "outside-catalog"
+    title = "Not offered by your catalog"

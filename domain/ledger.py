@@ -4,9 +4,10 @@ Money moves between named accounts of a company's currency. Every change is one 
 takes `amount` from one account and gives it to another, so the entries always sum to zero:
 
     top-up      funding     → available
-    reserve     available   → reserved        (an approved order)
-    capture     reserved    → payouts         (the provider paid it)
-    release     reserved    → available       (the payout failed)
+    reserve     available   → reserved        (an approved order: its amount plus its fee)
+    capture     reserved    → payouts         (the provider paid it: the amount)
+    fee         reserved    → fees            (the provider paid it: our fee, earned only then)
+    release     reserved    → available       (the payout failed: amount and fee back)
     adjustment  adjustments ↔ available       (staff, with a reason)
 
 Pure functions: given the state and one input they return the new state and what to emit.
@@ -26,6 +27,7 @@ class LedgerAccount(str, enum.Enum):
     PAYOUTS = "payouts"
     FUNDING = "funding"
     ADJUSTMENTS = "adjustments"
+    FEES = "fees"  # fee revenue: what partners paid us for completed payouts
 
 
 class EntryKind(str, enum.Enum):
@@ -34,6 +36,7 @@ class EntryKind(str, enum.Enum):
     CAPTURE = "capture"
     RELEASE = "release"
     ADJUSTMENT = "adjustment"
+    FEE = "fee"
 
 
 class BalanceStatus(str, enum.Enum):
@@ -144,6 +147,12 @@ class Hold:
     day: str
     state: HoldState
     reason: str
+    fee: int = 0  # reserved on top of `amount`; holds recorded before fees decode as 0
+
+    @property
+    def total(self) -> int:
+        """What the reservation took from available: the payout amount plus the fee."""
+        return self.amount + self.fee
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,17 +96,22 @@ def _check_orders(
     report.orders = len(terminal_statuses) if terminal_statuses is not None else len(by_order)
     for order_id, order_entries in by_order.items():
         kinds = [e.kind for e in order_entries]
-        reserves = kinds.count(EntryKind.RESERVE)
-        settlements = [k for k in kinds if k in _SETTLEMENTS]
-        if reserves != 1 or len(settlements) > 1:
+        reserves = [e for e in order_entries if e.kind is EntryKind.RESERVE]
+        settlements = [e for e in order_entries if e.kind in _SETTLEMENTS]
+        fees = [e for e in order_entries if e.kind is EntryKind.FEE]
+        # One reserve; at most one capture or release; a fee only beside the capture it goes with.
+        captured = [e for e in settlements if e.kind is EntryKind.CAPTURE]
+        if len(reserves) != 1 or len(settlements) > 1 or len(fees) > len(captured):
             report.problems.append(f"order {order_id}: entries {[k.value for k in kinds]}")
             continue
-        if len({e.amount for e in order_entries}) != 1:
+        # The reserve held amount + fee: a capture with its fee, or a release, moves exactly that.
+        if settlements and sum(e.amount for e in settlements + fees) != reserves[0].amount:
             report.problems.append(f"order {order_id}: settled a different amount than reserved")
         if terminal_statuses is not None and settlements:
-            if terminal_statuses.get(order_id) != {_SETTLEMENTS[settlements[0]]}:
+            kind = settlements[0].kind
+            if terminal_statuses.get(order_id) != {_SETTLEMENTS[kind]}:
                 report.problems.append(
-                    f"order {order_id}: {settlements[0].value} entry but terminal status "
+                    f"order {order_id}: {kind.value} entry but terminal status "
                     f"{sorted(s.value for s in terminal_statuses.get(order_id, set()))}"
                 )
     if terminal_statuses is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from domain.catalog import CompanyProduct, check_company_catalog
 from domain.companies import (
     COMPANY_ID,
     PROFILE_FIELDS,
@@ -22,6 +23,8 @@ from domain.companies import (
     KeyMode,
 )
 from domain.errors import Conflict, InvalidCommand, NotFound
+from domain.webhook_endpoints import check_event_types, check_webhook_url
+from domain.webhooks import WebhookEndpoint
 
 REMEMBERED_COMMANDS = 64  # far more than one company receives between two offset commits
 MAX_ACTIVE_KEYS = 20
@@ -79,8 +82,31 @@ class RecordKeyUse:
     request_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SetCompanyCatalog:
+    """The products enabled for the company, replacing the previous list. That the products
+    exist is checked by the sender against the product catalog (the registry does not hold it)."""
+
+    request_id: str
+    company_id: str
+    products: tuple[CompanyProduct, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SetWebhookEndpoint:
+    """Where the company's webhooks go (None: nowhere). Whether plain http is allowed depends
+    on the sender's API key, so the sender checks the scheme; the registry checks the rest."""
+
+    request_id: str
+    company_id: str
+    endpoint: WebhookEndpoint | None
+    at: datetime
+
+
 RegistryCommand = (
     CreateCompany | EditCompany | SetCompanyStatus | CreateApiKey | RevokeApiKey | RecordKeyUse
+    | SetCompanyCatalog | SetWebhookEndpoint
 )
 
 
@@ -130,6 +156,10 @@ def apply_registry_command(
         outcome = _set_status(current, command)
     elif isinstance(command, CreateApiKey):
         outcome = _create_key(current, command)
+    elif isinstance(command, SetCompanyCatalog):
+        outcome = _set_catalog(current, command)
+    elif isinstance(command, SetWebhookEndpoint):
+        outcome = _set_webhook(current, command)
     else:
         outcome = _revoke_key(current, command)
     applied = (*outcome.registration.applied, command.request_id)[-REMEMBERED_COMMANDS:]
@@ -179,6 +209,27 @@ def _set_status(current: Registration, command: SetCompanyStatus) -> RegistryOut
     if current.company.status is command.status:  # a no-op, so a retried click is harmless
         return RegistryOutcome(current, False, ())
     company = _touch(replace(current.company, status=command.status), command.at)
+    return RegistryOutcome(replace(current, company=company), True, ())
+
+
+def _set_catalog(current: Registration, command: SetCompanyCatalog) -> RegistryOutcome:
+    products = check_company_catalog(tuple(command.products))
+    if products == current.company.catalog:
+        return RegistryOutcome(current, False, ())
+    company = _touch(replace(current.company, catalog=products), command.at)
+    return RegistryOutcome(replace(current, company=company), True, ())
+
+
+def _set_webhook(current: Registration, command: SetWebhookEndpoint) -> RegistryOutcome:
+    endpoint = command.endpoint
+    if endpoint is not None:
+        check_webhook_url(endpoint.url, allow_http=True)
+        endpoint = replace(endpoint, event_types=check_event_types(endpoint.event_types))
+        if not endpoint.secret_ciphertext:
+            raise InvalidCommand("a webhook endpoint needs a sealed signing secret")
+    if endpoint == current.company.webhook:
+        return RegistryOutcome(current, False, ())
+    company = _touch(replace(current.company, webhook=endpoint), command.at)
     return RegistryOutcome(replace(current, company=company), True, ())
 
 

@@ -37,6 +37,8 @@ class Permission(str, enum.Enum):
     AUDIT_READ = "audit.read"
     ORDERS_READ = "orders.read"
     RISK_REVIEW = "risk.review"  # decide held payouts, edit rules and lists
+    CATALOG_WRITE = "catalog.write"  # the global products: availability, ranges, fees
+    WEBHOOKS_REPLAY = "webhooks.replay"  # send partner webhooks again (same webhook-id)
 
 
 class Role(str, enum.Enum):
@@ -52,12 +54,13 @@ _LOOK = frozenset({P.COMPANIES_READ, P.BALANCES_READ, P.ORDERS_READ})
 
 # One row per role. Support runs partner onboarding (companies, keys) but never moves money;
 # finance moves money but cannot hand out credentials; risk reviews; audit is for finance/risk.
+# Products and their fees are pricing (finance); which products a company gets is onboarding.
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         Role.ADMIN: frozenset(Permission),  # every permission, including ones added later
-        Role.FINANCE: _LOOK | {P.BALANCES_WRITE, P.BALANCES_ADJUST, P.AUDIT_READ},
+        Role.FINANCE: _LOOK | {P.BALANCES_WRITE, P.BALANCES_ADJUST, P.AUDIT_READ, P.CATALOG_WRITE},
         Role.RISK: _LOOK | {P.RISK_REVIEW, P.AUDIT_READ},
-        Role.SUPPORT: _LOOK | {P.COMPANIES_WRITE, P.API_KEYS_WRITE},
+        Role.SUPPORT: _LOOK | {P.COMPANIES_WRITE, P.API_KEYS_WRITE, P.WEBHOOKS_REPLAY},
         Role.READ_ONLY: _LOOK,
     }
 )

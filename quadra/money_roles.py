@@ -9,15 +9,14 @@ import httpx
 
 from api.balance_service import BalanceService
 from domain.cards import CardVault
-from domain.catalog import ProductType
+from domain.catalog import ProductSource, ProductType
 from providers.banks import bank_a, bank_b
-from providers.base import PayoutProvider, ProviderConfig
+from providers.base import IGNORE_CALLS, CallHook, PayoutProvider, ProviderConfig
 from providers.circuit import CircuitBreaker
 from providers.gift_certificates import GiftCertificateProvider
 from providers.routing import Route, Router
 from providers.topups import TopUpProvider
 from providers.virtual_cards import VirtualCardProvider
-from quadra.catalog_seed import SANDBOX_CATALOG
 from domain.audit import AuditTrail
 from quadra.settings import PayoutsMode, Settings, parse_card_keys
 from streams.dispatch import Dispatch, DispatchConfig
@@ -28,6 +27,7 @@ from domain.intake import Decide
 from streams.audit_agent import AuditHandler
 from streams.intake_agent import IntakeHandler
 from streams.ledger_agent import LedgerHandler
+from streams.outbound_calls import OutboundCallLog
 from streams.settlement import Settlement, SettlementConfig
 from streams.topics import (
     BALANCE_COMMANDS,
@@ -38,6 +38,7 @@ from streams.topics import (
     ORDERS_EVENTS,
     PAYOUTS_REQUESTED,
     PAYOUTS_RESULTS,
+    REQUESTS_LOG,
     TopicNames,
     TopicSpec,
 )
@@ -75,7 +76,7 @@ def _transactional(
 
 
 def start_order_agents(
-    settings: Settings, names: TopicNames, bootstrap: str, decide: Decide
+    settings: Settings, names: TopicNames, bootstrap: str, decide: Decide, products: ProductSource
 ) -> list[tuple[str, Stop]]:
     """Intake, ledger and audit chains (exactly-once, on Kafka transactions) and payouts
     (dispatch or the settlement stand-in)."""
@@ -86,12 +87,15 @@ def start_order_agents(
         ("intake", _run_until_stopped("intake", intake)),
         ("audit", _run_until_stopped("audit", audit)),
         ("ledger", _run_until_stopped("ledger", ledger)),
-        _start_payouts(settings, names, bootstrap),
+        _start_payouts(settings, names, bootstrap, products),
     ]
 
 
-def _start_payouts(settings: Settings, names: TopicNames, bootstrap: str) -> tuple[str, Stop]:
-    """Reserved orders are paid by dispatch through the providers, or by the stand-in."""
+def _start_payouts(
+    settings: Settings, names: TopicNames, bootstrap: str, products: ProductSource
+) -> tuple[str, Stop]:
+    """Reserved orders are paid by dispatch through the providers, or by the stand-in.
+    `products` (the product directory, caught up) tells dispatch each product's type."""
     prefix = settings.topic_prefix
     topics = (names(PAYOUTS_REQUESTED), names(PAYOUTS_RESULTS), names(ORDERS_EVENTS))
     if settings.payouts is PayoutsMode.SETTLEMENT:
@@ -103,9 +107,12 @@ def _start_payouts(settings: Settings, names: TopicNames, bootstrap: str) -> tup
         parse_card_keys(settings.card_keys.get_secret_value()),
         settings.card_token_key.get_secret_value().encode(),
     )
-    router = sandbox_router(client, ProviderConfig(token=settings.providers_token.get_secret_value()))
+    # One hook for every adapter: dispatch tells it whose payout each call belongs to.
+    call_log = OutboundCallLog(names(REQUESTS_LOG))
+    config = ProviderConfig(token=settings.providers_token.get_secret_value())
+    router = sandbox_router(client, config, on_call=call_log)
     dispatch = Dispatch(DispatchConfig(bootstrap, f"{prefix}quadra-dispatch", *topics), router,
-                        SANDBOX_CATALOG, vault)  # fmt: skip
+                        products, vault, call_log)  # fmt: skip
     stop_dispatch = _run_until_stopped("dispatch", dispatch)
 
     async def stop() -> None:
@@ -115,17 +122,21 @@ def _start_payouts(settings: Settings, names: TopicNames, bootstrap: str) -> tup
     return "dispatch", stop
 
 
-def sandbox_router(client: httpx.AsyncClient, config: ProviderConfig) -> Router:
-    """Product types to the sandbox's providers; card transfers fail over from bank A to B."""
+def sandbox_router(
+    client: httpx.AsyncClient, config: ProviderConfig, on_call: CallHook = IGNORE_CALLS
+) -> Router:
+    """Product types to the sandbox's providers; card transfers fail over from bank A to B.
+    `on_call` hears every HTTP call any of them makes (sanitized)."""
 
     def route(provider: PayoutProvider) -> Route:
         return Route(provider, CircuitBreaker(failure_threshold=5, cool_down_s=30.0))
 
     return Router({
-        ProductType.CARD_TRANSFER: [route(bank_a(client, config)), route(bank_b(client, config))],
-        ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config))],
-        ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config))],
-        ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config))],
+        ProductType.CARD_TRANSFER: [route(bank_a(client, config, on_call)),
+                                    route(bank_b(client, config, on_call))],
+        ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config, on_call))],
+        ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config, on_call))],
+        ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config, on_call))],
     })  # fmt: skip
 
 

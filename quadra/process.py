@@ -80,8 +80,9 @@ def _print_banner(
             f"  curl -s -X POST {api_url}/v1/orders \\",
             f"    -H 'Authorization: Bearer {demo_key}' -H 'Idempotency-Key: demo-1' \\",
             "    -H 'Content-Type: application/json' \\",
-            '    -d \'{"product_id":"card-transfer-eur","amount":{"value":1500,"currency":"EUR"},'
-            '"recipient":{"card_number":"4111111111111111"},"end_user":{"id":"user-42"}}\'',
+            # A top-up, not a card transfer: a card number, even a test one, has no place in a log.
+            '    -d \'{"product_id":"topup-de","amount":{"value":1500,"currency":"EUR"},'
+            '"recipient":{"phone":"+4915112345678"},"end_user":{"id":"user-42"}}\'',
         ]
     lines += ["", "Stop with Ctrl-C.", ""]
     print("\n".join(lines), flush=True)

@@ -20,11 +20,20 @@ from analytics.migrate import migrate
 from analytics.orders_repo import ClickHouseOrderReader
 from api.app import create_app
 from api.deps import ApiServices
+from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
+from api.webhook_endpoint_service import WebhookEndpoints
 from detectors.policy import approve_all
 from domain.cards import CardVault
 from quadra.money_roles import start_balance_api, start_order_agents
-from quadra.seed import publish_demo_company, publish_demo_funds
+from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
+from quadra.catalog_roles import start_product_directory
+from quadra.seed import (
+    publish_demo_catalog,
+    publish_demo_company,
+    publish_demo_funds,
+    publish_sandbox_catalog,
+)
 from quadra.settings import PayoutsMode, Settings, parse_card_keys
 from sandbox import SandboxConfig, create_sandbox_app
 from quadra.staff_roles import registry_agents, start_registry_api
@@ -34,10 +43,11 @@ from streams.audit_messages import decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
+from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, CATALOG_PRODUCTS
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -95,6 +105,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             decode_audit_record,
             (TableTarget("audit_log", rows.AUDIT_LOG_COLUMNS, rows.audit_log_row),),
         ),
+        webhook_sink_route(names),
     ]
 
 
@@ -159,7 +170,12 @@ async def _start_roles(
         port = await _serve_sandbox(settings, started)
         settings = settings.model_copy(update={"providers_url": f"http://127.0.0.1:{port}"})
 
+    products: ProductDirectory | None = None
+    if roles & {Role.API, Role.WORKER}:  # caught up before dispatch or the API reads it
+        products = await start_product_directory(bootstrap, names, started.stops)
+
     if Role.WORKER in roles:
+        assert products is not None
         worker = build_worker_app(
             WorkerConfig(
                 app_id=f"{settings.topic_prefix}quadra-worker",
@@ -173,11 +189,12 @@ async def _start_roles(
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))
-        started.stops.extend(start_order_agents(settings, names, bootstrap, approve_all))
+        started.stops.extend(start_order_agents(settings, names, bootstrap, approve_all, products))
+        started.stops.append(await start_notify(settings, names, bootstrap))
 
     if Role.API in roles:
-        assert clickhouse is not None
-        await _start_api(settings, names, bootstrap, clickhouse, seed_demo, started)
+        assert clickhouse is not None and products is not None
+        await _start_api(settings, names, bootstrap, clickhouse, products, seed_demo, started)
 
 
 async def _serve_sandbox(settings: Settings, started: Started) -> int:
@@ -208,6 +225,7 @@ async def _start_api(
     names: TopicNames,
     bootstrap: str,
     clickhouse: ClickHouse,
+    products: ProductDirectory,
     seed_demo: bool,
     started: Started,
 ) -> None:
@@ -218,6 +236,8 @@ async def _start_api(
     started.stops.append(("producer", producer.stop))
     if seed_demo:
         await publish_demo_funds(producer, names(BALANCE_COMMANDS))
+        store = KafkaProductStore(producer, names(CATALOG_PRODUCTS), products)
+        await publish_sandbox_catalog(products, store)
 
     keys = KeyDirectory(bootstrap, names(API_KEYS))
     await keys.start()
@@ -232,25 +252,31 @@ async def _start_api(
         parse_card_keys(settings.card_keys.get_secret_value()),
         settings.card_token_key.get_secret_value().encode(),
     )
+    request_log = KafkaRequestLog(producer, names(REQUESTS_LOG))
+    started.audit = KafkaAuditTrail(producer, names(AUDIT_EVENTS))
+    registry = await start_registry_api(
+        settings, names, bootstrap, producer, keys, started.audit, started.stops, products=products
+    )
+    if seed_demo:  # through the registry agent, the one writer of companies and keys
+        started.demo_key = await publish_demo_company(registry.registry, settings.data_dir)
+        await publish_demo_catalog(registry.registry, registry.companies)
+    catalog = PartnerCatalog(products, registry.companies)
     orders = OrderService(
         KafkaIntake(producer, feed, names(ORDERS_REQUESTED)),
         ClickHouseOrderReader(clickhouse),
         vault,
         settings.intake_reply_timeout_s,
         settings.max_prefer_wait_s,
+        catalog,
     )
-    request_log = KafkaRequestLog(producer, names(REQUESTS_LOG))
-    started.audit = KafkaAuditTrail(producer, names(AUDIT_EVENTS))
-    registry = await start_registry_api(
-        settings, names, bootstrap, producer, keys, started.audit, started.stops
-    )
-    if seed_demo:  # through the registry agent, the one writer of companies and keys
-        started.demo_key = await publish_demo_company(registry.registry, settings.data_dir)
     balances = await start_balance_api(
         settings, names, bootstrap, registry.bus, started.audit, started.stops
     )
+    webhooks = WebhookEndpoints(registry.companies, registry.registry, vault, started.audit)
     services = ApiServices(
-        orders, keys, started.audit, registry.companies, registry.key_uses, registry.staff, balances
+        orders, keys, started.audit, registry.companies, registry.key_uses,
+        with_webhook_admin(registry.staff, clickhouse, producer, names, started.audit), balances,
+        catalog, webhooks,
     )
     app = create_app(services, request_log, settings.max_body_bytes)
     server = _EmbeddedServer(

@@ -11,11 +11,19 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from domain.companies import CompanyProfile, KeyMode, hash_api_key, new_api_key
+from domain.catalog import CompanyProduct, Product, ProductRevision
+from domain.companies import Company, CompanyProfile, KeyMode, hash_api_key, new_api_key
 from domain.errors import DomainError
-from domain.registry import CreateApiKey, CreateCompany, RegistryCommand, RegistryResult
+from domain.registry import (
+    CreateApiKey,
+    CreateCompany,
+    RegistryCommand,
+    RegistryResult,
+    SetCompanyCatalog,
+)
 from domain.ledger_commands import BalanceCommand, CommandKind
 from streams.ledger_messages import CommandEnvelope, encode_command
+from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
 
 DEMO_COMPANY_ID = "cmp_demo"
@@ -57,18 +65,58 @@ async def publish_demo_company(registry: Registry, data_dir: Path, wait_s: float
     ]
     deadline = time.monotonic() + wait_s
     for command in commands:
-        while True:
-            try:
-                await registry.submit(command)
-            except NoReply:
-                if time.monotonic() > deadline:
-                    raise
-                continue
-            except DomainError as error:
-                if error.status != 409:
-                    raise
-            break
+        await _submit_until_answered(registry, command, deadline)
     return key
+
+
+async def _submit_until_answered(registry: Registry, command: RegistryCommand, deadline: float) -> None:
+    """Sent again with the same request id while nobody answers; a 409 (exists) is fine."""
+    while True:
+        try:
+            await registry.submit(command)
+        except NoReply:
+            if time.monotonic() > deadline:
+                raise
+            continue
+        except DomainError as error:
+            if error.status != 409:
+                raise
+        return
+
+
+class Products(Protocol):
+    def all(self) -> list[Product]: ...
+
+
+class ProductSaver(Protocol):
+    async def save(self, revision: ProductRevision) -> None: ...
+
+
+async def publish_sandbox_catalog(products: Products, store: ProductSaver) -> None:
+    """Puts the sandbox products on the (empty) products topic; once there, staff own them.
+
+    `products` must be caught up. Two processes seeding at once write the same version-1
+    records, which is harmless."""
+    if products.all():
+        return
+    now = datetime.now(UTC)
+    for product in SANDBOX_CATALOG.products:
+        await store.save(ProductRevision(product, 1, now, "system:seed"))
+
+
+class Companies(Protocol):
+    def get(self, company_id: str) -> Company | None: ...
+
+
+async def publish_demo_catalog(registry: Registry, companies: Companies, wait_s: float = 60.0) -> None:
+    """Enables every sandbox product for the demo company, unless it has a catalog already
+    (staff may have changed it: a restart must not undo that)."""
+    demo = companies.get(DEMO_COMPANY_ID)
+    if demo is None or demo.catalog:
+        return
+    choices = tuple(CompanyProduct(p.id) for p in SANDBOX_CATALOG.products)
+    command = SetCompanyCatalog("seed-demo-catalog", DEMO_COMPANY_ID, choices, datetime.now(UTC))
+    await _submit_until_answered(registry, command, time.monotonic() + wait_s)
 
 
 DEMO_TOP_UPS = (("EUR", 100_000_000), ("USD", 100_000_000))  # 1,000,000.00 each, sandbox money

@@ -12,6 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from api.staff.auth_service import StaffAuthService
+from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
@@ -22,12 +23,14 @@ from domain.staff import LockoutPolicy
 from quadra.settings import Environment, Settings
 from streams.directories import CompanyDirectory, StaffDirectory
 from streams.feeds import KeyDirectory
+from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.registry_agent import register_registry
 from streams.registry_client import KafkaRegistry, KeyUseReporter
 from streams.replies import CommandBus
 from streams.staff_agent import register_staff
 from streams.staff_client import KafkaStaffAccounts
 from streams.topics import (
+    CATALOG_PRODUCTS,
     COMMAND_REPLIES,
     COMPANIES,
     COMPANY_COMMANDS,
@@ -71,8 +74,12 @@ async def start_registry_api(
     audit: AuditTrail,
     stops: Stops,
     passwords: PasswordHasher | None = None,
+    *,
+    products: ProductDirectory,
 ) -> RegistryApi:
-    """Starts the replicas (caught up before returning) and the command bus; registers stops."""
+    """Starts the replicas (caught up before returning) and the command bus; registers stops.
+    `products` is the process's product directory, already caught up; `producer` must be
+    idempotent (staff product edits are written with it)."""
     users = StaffDirectory(bootstrap, names(STAFF_USERS))
     companies = CompanyDirectory(bootstrap, names(COMPANIES), settings.kafka_partitions)
     bus = CommandBus(producer, bootstrap, names(COMMAND_REPLIES), settings.kafka_partitions)
@@ -95,5 +102,9 @@ async def start_registry_api(
         auth=StaffAuthService(users, accounts, passwords, tokens, audit, secure_cookies),
         companies=CompanyAdmin(companies, keys, registry, audit),
         users=StaffAdmin(users, accounts, passwords, audit),
+        catalog=CatalogAdmin(
+            products, KafkaProductStore(producer, names(CATALOG_PRODUCTS), products), companies,
+            registry, audit,
+        ),
     )
     return RegistryApi(companies, key_uses, staff, registry, bus)

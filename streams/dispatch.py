@@ -5,15 +5,21 @@ committed). Paying twice is prevented at the provider, never by hoping: every pa
 the order id as its idempotency key, and before paying, dispatch asks the providers whether
 they already know the order (a redelivery after a crash, or an earlier ambiguous call). Only
 when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
+
+What a provider delivers for the end user (gift code, virtual card details) is sealed by the
+card vault at once and travels only as ciphertext. Every provider call becomes a sanitized
+`outbound` request-log record, produced with the results, before the offsets are committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from domain.cards import CardVault
@@ -24,6 +30,7 @@ from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, Payout
 from providers.routing import Router
 from streams import messages
 from streams.ledger_messages import PayoutResult, encode_payout_result
+from streams.outbound_calls import OutboundCallLog
 from streams.relay import RelayClients, run_relay
 
 log = logging.getLogger(__name__)
@@ -45,11 +52,16 @@ class Unsettled(RuntimeError):
 
 
 class Dispatch:
-    def __init__(self, config: DispatchConfig, router: Router, catalog: Catalog, vault: CardVault) -> None:
+    def __init__(
+        self, config: DispatchConfig, router: Router, catalog: Catalog, vault: CardVault,
+        call_log: OutboundCallLog | None = None,
+    ) -> None:  # fmt: skip
+        """`call_log` must be the `on_call` hook of the router's adapters; None: calls unlogged."""
         self._config = config
         self._router = router
         self._catalog = catalog
         self._vault = vault
+        self._call_log = call_log
         self._stopping = asyncio.Event()
         self.dispatched = 0
 
@@ -70,6 +82,7 @@ class Dispatch:
                 results = await asyncio.gather(*(self._settle(r) for r in records))
                 for order, result in filter(None, results):
                     await self._emit(producer, order, result)
+            await self._emit_calls(producer)
             if batch:
                 await producer.flush()  # results are durable before the offsets move on
                 await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
@@ -88,12 +101,23 @@ class Dispatch:
         if product is None:
             return sent, PayoutResult(sent, False, f"unknown product {order.product_id}")
         try:
-            outcome = await self._pay_once(self._request(order, product.type, product.provider_code))
+            with self._calls_of(order):
+                outcome = await self._pay_once(self._request(order, product.type, product.provider_code))
         except ValueError as exc:  # e.g. a card transfer without a card: nothing can be paid
             return sent, PayoutResult(sent, False, f"cannot be paid: {exc}")
         paid = outcome.state is OutcomeState.PAID
         reason = f"paid by {outcome.provider}" if paid else f"declined by {outcome.provider}: {outcome.reason}"
-        return sent, PayoutResult(sent, paid, reason)
+        delivery = self._sealed_delivery(outcome) if paid else None
+        return sent, PayoutResult(sent, paid, reason, delivery)
+
+    def _calls_of(self, order: Order) -> AbstractContextManager[None]:
+        return self._call_log.payout(order.id, order.company_id) if self._call_log else nullcontext()
+
+    def _sealed_delivery(self, outcome: PayoutOutcome) -> str | None:
+        """The provider's details for the end user, as one JSON object under the vault's key."""
+        if not outcome.details:
+            return None
+        return self._vault.seal(orjson.dumps(outcome.details, option=orjson.OPT_SORT_KEYS).decode())
 
     async def _pay_once(self, request: PayoutRequest) -> PayoutOutcome:
         known = await self._router.status(request.product_type, request.order_id)
@@ -120,6 +144,13 @@ class Dispatch:
         await producer.send(self._config.events_topic, messages.encode_order_event(event), key=key)
         await producer.send(self._config.results_topic, encode_payout_result(result), key=key)
         self.dispatched += 1
+
+    async def _emit_calls(self, producer: AIOKafkaProducer) -> None:
+        if self._call_log is None:
+            return
+        for record in self._call_log.drain():
+            value = messages.encode_request_log(record)
+            await producer.send(self._call_log.topic, value, key=(record.company_id or "-").encode())
 
 
 def _knows(outcome: PayoutOutcome) -> bool:

@@ -121,7 +121,9 @@ class LedgerHandler:
         result = lm.decode_payout_result(raw)
         order = result.order
         book = ledger.book(order.company_id)
-        outcome = settle(book, ledger.hold(order.id), order, result.paid, result.reason, at)
+        outcome = settle(
+            book, ledger.hold(order.id), order, result.paid, result.reason, at, result.delivery
+        )
         return self._order_outcome(ledger, order, outcome)
 
     def _on_command(self, ledger: LedgerState, raw: bytes, at: datetime) -> list[Output]:

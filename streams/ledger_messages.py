@@ -96,6 +96,7 @@ def _hold(d: dict[str, Any]) -> Hold:
     return Hold(
         d["order_id"], d["company_id"], d["currency"], int(d["amount"]), d["end_user_id"],
         d["product_id"], d["day"], HoldState(d["state"]), d["reason"],
+        fee=int(d.get("fee", 0)),  # holds stored before fees existed reserved none
     )  # fmt: skip
 
 
@@ -165,19 +166,30 @@ def decode_command(raw: bytes | None) -> CommandEnvelope:
 
 @dataclass(frozen=True, slots=True)
 class PayoutResult:
-    """What dispatch reports: the order (after its `dispatched` step) and whether it paid."""
+    """What dispatch reports: the order (after its `dispatched` step) and whether it paid.
+
+    `delivery` is what the provider handed over for the end user (gift code, virtual card
+    details) as a JSON object sealed by the card vault: never in clear on a topic.
+    """
 
     order: Order
     paid: bool
     reason: str
+    delivery: str | None = None
 
 
 def encode_payout_result(result: PayoutResult) -> bytes:
-    return dumps({"order": order_to_dict(result.order), "paid": result.paid, "reason": result.reason})
+    return dumps({
+        "order": order_to_dict(result.order), "paid": result.paid, "reason": result.reason,
+        "delivery": result.delivery,
+    })  # fmt: skip
 
 
 def _payout_result(d: dict[str, Any]) -> PayoutResult:
-    return PayoutResult(order_from_dict(d["order"]), bool(d["paid"]), str(d["reason"]))
+    delivery = d.get("delivery")
+    if delivery is not None and not isinstance(delivery, str):
+        raise ValueError("delivery must be the vault's ciphertext")
+    return PayoutResult(order_from_dict(d["order"]), bool(d["paid"]), str(d["reason"]), delivery)
 
 
 def decode_payout_result(raw: bytes | None) -> PayoutResult:

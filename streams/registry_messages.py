@@ -16,8 +16,12 @@ from domain.registry import (
     RegistryCommand,
     Registration,
     RevokeApiKey,
+    SetCompanyCatalog,
     SetCompanyStatus,
+    SetWebhookEndpoint,
 )
+from domain.webhooks import WebhookEndpoint, WebhookEventType
+from streams.catalog_messages import company_product_from_dict, company_product_to_dict
 from streams.messages import MessageError, api_key_from_dict, api_key_to_dict, dumps, loads
 
 _BAD = (KeyError, TypeError, ValueError, AttributeError)
@@ -33,6 +37,23 @@ def _profile_from_dict(d: dict[str, Any]) -> CompanyProfile:
     return CompanyProfile(**{**d, "ip_allowlist": tuple(d.get("ip_allowlist") or ())})
 
 
+def webhook_to_dict(w: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "url": w.url,
+        "event_types": [t.value for t in w.event_types],
+        "secret_ciphertext": w.secret_ciphertext,  # sealed by the vault: never the secret
+        "updated_at": w.updated_at.isoformat(),
+        "enabled": w.enabled,
+    }
+
+
+def webhook_from_dict(d: dict[str, Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(
+        str(d["url"]), tuple(WebhookEventType(t) for t in d["event_types"]),
+        str(d["secret_ciphertext"]), datetime.fromisoformat(d["updated_at"]), bool(d["enabled"]),
+    )  # fmt: skip
+
+
 def company_to_dict(c: Company) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -41,11 +62,14 @@ def company_to_dict(c: Company) -> dict[str, Any]:
         "created_at": c.created_at.isoformat(),
         "updated_at": c.updated_at.isoformat(),
         "version": c.version,
+        "catalog": [company_product_to_dict(p) for p in c.catalog],
+        "webhook": webhook_to_dict(c.webhook) if c.webhook is not None else None,
     }
 
 
 def company_from_dict(d: dict[str, Any]) -> Company:
     try:
+        webhook = d.get("webhook")  # absent on records older than webhooks and catalogs
         return Company(
             d["id"],
             _profile_from_dict(d["profile"]),
@@ -53,6 +77,8 @@ def company_from_dict(d: dict[str, Any]) -> Company:
             datetime.fromisoformat(d["created_at"]),
             datetime.fromisoformat(d["updated_at"]),
             int(d["version"]),
+            tuple(company_product_from_dict(p) for p in d.get("catalog") or ()),
+            webhook_from_dict(webhook) if webhook is not None else None,
         )
     except _BAD as exc:
         raise MessageError(f"bad company record: {exc!r}") from exc
@@ -102,6 +128,12 @@ def encode_registry_command(c: RegistryCommand) -> bytes:
                       "key_prefix": c.key_prefix, "mode": c.mode.value})  # fmt: skip
     if isinstance(c, RevokeApiKey):
         return dumps({**base, "type": "revoke_api_key", "key_prefix": c.key_prefix})
+    if isinstance(c, SetCompanyCatalog):
+        products = [company_product_to_dict(p) for p in c.products]
+        return dumps({**base, "type": "set_company_catalog", "products": products})
+    if isinstance(c, SetWebhookEndpoint):
+        endpoint = webhook_to_dict(c.endpoint) if c.endpoint is not None else None
+        return dumps({**base, "type": "set_webhook_endpoint", "endpoint": endpoint})
     return dumps({**base, "type": "record_key_use", "key_hash": c.key_hash})
 
 
@@ -124,6 +156,13 @@ def decode_registry_command(raw: bytes | None) -> RegistryCommand:
             return RevokeApiKey(request_id, company_id, str(d["key_prefix"]), at)
         if kind == "record_key_use":
             return RecordKeyUse(company_id, str(d["key_hash"]), at, request_id)
+        if kind == "set_company_catalog":
+            products = tuple(company_product_from_dict(p) for p in d["products"])
+            return SetCompanyCatalog(request_id, company_id, products, at)
+        if kind == "set_webhook_endpoint":
+            endpoint = d["endpoint"]
+            webhook = webhook_from_dict(endpoint) if endpoint is not None else None
+            return SetWebhookEndpoint(request_id, company_id, webhook, at)
     except _BAD as exc:
         raise MessageError(f"bad registry command: {exc!r}") from exc
     raise MessageError(f"unknown registry command type {kind!r}")

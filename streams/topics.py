@@ -40,6 +40,14 @@ COMPANY_COMMANDS = TopicSpec("companies.commands")
 COMPANIES = TopicSpec("companies", compacted=True)
 STAFF_COMMANDS = TopicSpec("staff.commands", single_partition=True)
 STAFF_USERS = TopicSpec("staff.users", compacted=True, single_partition=True)
+# The product catalog, keyed by product id: staff edit it, every API node and dispatch read it.
+CATALOG_PRODUCTS = TopicSpec("catalog.products", compacted=True, single_partition=True)
+
+# Webhooks: the notify agent's pending deliveries (keyed by message id, in the company's
+# partition), its delivery log (every attempt, for the sink) and staff replay requests.
+WEBHOOKS_REPLAYS = TopicSpec("webhooks.replays")
+WEBHOOKS_STATE = TopicSpec("webhooks.state", compacted=True)
+WEBHOOKS_ATTEMPTS = TopicSpec("webhooks.attempts")
 
 # Audit: staff actions and API-key uses, hash-chained per partition by the audit agent.
 AUDIT_EVENTS = TopicSpec("audit.events")
@@ -66,8 +74,12 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     COMPANIES,
     STAFF_COMMANDS,
     STAFF_USERS,
+    CATALOG_PRODUCTS,
     AUDIT_EVENTS,
     AUDIT_LOG,
+    WEBHOOKS_REPLAYS,
+    WEBHOOKS_STATE,
+    WEBHOOKS_ATTEMPTS,
 )
 
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.staff import balance_routes, company_routes, session_routes, user_routes
+from api.staff import (
+    balance_routes,
+    catalog_routes,
+    company_routes,
+    session_routes,
+    user_routes,
+    webhook_routes,
+)
 
 router = APIRouter(prefix="/staff/v1")
 router.include_router(session_routes.router)
 router.include_router(company_routes.router)
 router.include_router(user_routes.router)
 router.include_router(balance_routes.router)
+router.include_router(catalog_routes.router)
+router.include_router(webhook_routes.router)

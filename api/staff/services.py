@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.staff.auth_service import StaffAuthService
+from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.user_service import StaffAdmin
+from api.staff.webhook_service import WebhookAdmin
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,3 +16,5 @@ class StaffServices:
     auth: StaffAuthService
     companies: CompanyAdmin
     users: StaffAdmin
+    catalog: CatalogAdmin
+    webhooks: WebhookAdmin | None = None  # the delivery log and replays; None: not served here

@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
 from api.order_service import OrderService
+from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
 from tests.api.fakes import (
     TEST_KEY,
@@ -20,9 +22,9 @@ from tests.api.fakes import (
     InMemoryReader,
     RecordingAuditTrail,
     RecordingLog,
-    StaticCompanies,
     StaticKeys,
 )
+from tests.api.catalog_fakes import InMemoryProducts, partner_registry
 from tests.api.staff.fakes import InMemoryRegistry, InMemoryStaff, RecordingKeyUses, staff_services
 
 MAX_BODY = 16 * 1024
@@ -36,19 +38,24 @@ class ApiHarness:
     log: RecordingLog
     vault: CardVault
     audit: RecordingAuditTrail
+    registry: InMemoryRegistry  # the companies of the keys (cmp_a, cmp_b), every sandbox product on
+    products: InMemoryProducts
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[ApiHarness]:
     intake, reader, log = InMemoryIntake(), InMemoryReader(), RecordingLog()
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
-    service = OrderService(intake, reader, vault, reply_timeout_s=1.0, max_wait_s=10.0)
+    registry, products = await partner_registry(), InMemoryProducts.sandbox()
+    catalog = PartnerCatalog(products, registry)
+    service = OrderService(intake, reader, vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog)
     audit = RecordingAuditTrail()
     staff = staff_services(InMemoryStaff(), InMemoryRegistry(), audit)
     ledger = InMemoryLedger()
     balances = BalanceService(ledger, ledger, audit)
+    webhooks = WebhookEndpoints(registry, registry, vault, audit)
     services = ApiServices(
-        service, StaticKeys(), audit, StaticCompanies(), RecordingKeyUses(), staff, balances
+        service, StaticKeys(), audit, registry, RecordingKeyUses(), staff, balances, catalog, webhooks
     )
     app = create_app(services, log, MAX_BODY)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -57,4 +64,4 @@ async def api() -> AsyncIterator[ApiHarness]:
         base_url="http://test",
         headers={"Authorization": f"Bearer {TEST_KEY}"},
     ) as client:
-        yield ApiHarness(client, intake, reader, log, vault, audit)
+        yield ApiHarness(client, intake, reader, log, vault, audit, registry, products)

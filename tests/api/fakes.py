@@ -15,6 +15,7 @@ from tests.builders import T0
 TEST_KEY = "qk_test_" + "A" * 43
 OTHER_KEY = "qk_test_" + "B" * 43
 REVOKED_KEY = "qk_test_" + "C" * 43
+LIVE_KEY = "qk_live_" + "L" * 43  # cmp_a's live key
 
 
 @dataclass
@@ -63,6 +64,7 @@ class StaticKeys:
             for k in (
                 api_key_record(TEST_KEY, "cmp_a", "A"),
                 api_key_record(OTHER_KEY, "cmp_b", "B"),
+                api_key_record(LIVE_KEY, "cmp_a", "A"),
                 ApiKey(revoked.key_hash, revoked.key_prefix, "cmp_a", "A", revoked.mode, True),
             )
         }

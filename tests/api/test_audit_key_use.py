@@ -9,7 +9,9 @@ import httpx
 
 from api.app import create_app
 from api.deps import ApiServices
+from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
+from api.webhook_endpoint_service import WebhookEndpoints
 from domain.audit import ActorKind, AuditEvent
 from domain.companies import api_key_record
 from tests.api.conftest import MAX_BODY, ApiHarness
@@ -60,13 +62,17 @@ async def test_a_failing_audit_write_breaks_neither_the_exchange_nor_its_log(
     api: ApiHarness,
 ) -> None:
     log = RecordingLog()
-    orders = OrderService(api.intake, api.reader, api.vault, reply_timeout_s=1.0, max_wait_s=10.0)
+    catalog = PartnerCatalog(api.products, api.registry)
+    orders = OrderService(
+        api.intake, api.reader, api.vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog
+    )
     audit = FailingAuditTrail()
     staff = staff_services(InMemoryStaff(), InMemoryRegistry(), audit)
     companies, key_uses = StaticCompanies(), RecordingKeyUses()
     ledger = InMemoryLedger()
     services = ApiServices(
-        orders, StaticKeys(), audit, companies, key_uses, staff, BalanceService(ledger, ledger, audit)
+        orders, StaticKeys(), audit, companies, key_uses, staff, BalanceService(ledger, ledger, audit),
+        catalog, WebhookEndpoints(api.registry, api.registry, api.vault, audit),
     )
     app = create_app(services, log, MAX_BODY)
     transport = httpx.ASGITransport(app=app)

@@ -55,7 +55,7 @@ async def test_keys_are_scoped_per_company(api: ApiHarness) -> None:
     mine = await api.client.post("/v1/orders", json=order_body(), headers=_headers())
     theirs = await api.client.post(
         "/v1/orders",
-        json=order_body(amount={"value": 99, "currency": "EUR"}),
+        json=order_body(amount={"value": 1600, "currency": "EUR"}),
         headers=_headers(Authorization=f"Bearer {OTHER_KEY}"),
     )
     assert (mine.status_code, theirs.status_code) == (201, 201)

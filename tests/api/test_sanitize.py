@@ -34,3 +34,19 @@ def test_secret_headers_are_redacted() -> None:
     )
     assert "qk_test_secret" not in logged and "s=1" not in logged
     assert "accept: */*" in logged
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"id":"o","delivery":{"code":"ZAL-1}{\\"X"},"sandbox":true}',
+         '{"id":"o","delivery":"[REDACTED]","sandbox":true}'),
+        ('{"delivery": {"card": {"pan":"5555555555554444","cvv":"987"}}}', '{"delivery": "[REDACTED]"}'),
+        ('{"delivery":{"pan":"5555555555', '{"delivery":"[REDACTED]"'),  # cut off by a cap
+        ('{"delivery":null,"company_id":"cmp_a"}', '{"delivery":null,"company_id":"cmp_a"}'),
+        ('{"pan":"5555","expiry":"12/29","gift_code":"G-1"}',
+         '{"pan":"[REDACTED]","expiry":"[REDACTED]","gift_code":"[REDACTED]"}'),
+    ],
+)  # fmt: skip
+def test_deliveries_are_redacted_whole(text: str, expected: str) -> None:
+    assert sanitize_text(text) == expected

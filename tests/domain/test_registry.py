@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from domain.catalog import CompanyProduct, Fee
 from domain.companies import CompanyProfile, CompanyStatus, KeyMode
 from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.registry import (
@@ -15,10 +16,14 @@ from domain.registry import (
     EditCompany,
     RecordKeyUse,
     Registration,
+    RegistryCommand,
     RevokeApiKey,
+    SetCompanyCatalog,
     SetCompanyStatus,
+    SetWebhookEndpoint,
     apply_registry_command,
 )
+from domain.webhooks import WebhookEndpoint, WebhookEventType
 from tests.builders import T0
 
 PROFILE = CompanyProfile("Acme", "Acme GmbH", "DE", "ops@acme.test", "ops@acme.test")
@@ -125,3 +130,68 @@ def test_remembered_command_ids_are_bounded() -> None:
         ).registration
     assert len(registration.applied) == REMEMBERED_COMMANDS
     assert registration.applied[-1] == f"e{REMEMBERED_COMMANDS + 4}"
+
+
+CARD_EUR = CompanyProduct("card-transfer-eur", max_amount=20_000, fee=Fee(0, 50))
+TOPUP = CompanyProduct("topup-de")
+ENDPOINT = WebhookEndpoint(
+    "https://hooks.acme.test/quadra", (WebhookEventType.ORDER_COMPLETED,), "k1.sealed", T0
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "products", "changed"),
+    [
+        ((), (CARD_EUR, TOPUP), True),
+        ((CARD_EUR, TOPUP), (CARD_EUR, TOPUP), False),  # the same again: nothing to publish
+        ((CARD_EUR, TOPUP), (TOPUP,), True),
+        ((CARD_EUR,), (), True),  # every product off
+    ],
+)  # fmt: skip
+def test_set_company_catalog_replaces_the_list(
+    before: tuple[CompanyProduct, ...], products: tuple[CompanyProduct, ...], changed: bool
+) -> None:
+    registration = apply_registry_command(_created(), SetCompanyCatalog("s0", CID, before, T0)).registration
+    outcome = apply_registry_command(registration, SetCompanyCatalog("s1", CID, products, T0))
+    company = outcome.registration.company
+    assert company.catalog == products and outcome.company_changed is changed
+    assert company.version == registration.company.version + (1 if changed else 0)
+    assert "s1" in outcome.registration.applied
+
+
+@pytest.mark.parametrize(
+    ("registration", "command", "error"),
+    [
+        (None, SetCompanyCatalog("s", CID, (TOPUP,), T0), NotFound),
+        ("created", SetCompanyCatalog("s", CID, (TOPUP, TOPUP), T0), InvalidCommand),
+        (None, SetWebhookEndpoint("w", CID, ENDPOINT, T0), NotFound),
+        ("created", SetWebhookEndpoint("w", CID, replace(ENDPOINT, url="ftp://x.test"), T0), InvalidCommand),
+        ("created", SetWebhookEndpoint("w", CID, replace(ENDPOINT, url="https://u:p@x.test"), T0),
+         InvalidCommand),
+        ("created", SetWebhookEndpoint("w", CID, replace(ENDPOINT, event_types=()), T0), InvalidCommand),
+        ("created", SetWebhookEndpoint("w", CID, replace(ENDPOINT, secret_ciphertext=""), T0),
+         InvalidCommand),
+    ],
+)  # fmt: skip
+def test_refused_catalog_and_webhook_commands_change_nothing(
+    registration: str | None, command: RegistryCommand, error: type[Exception]
+) -> None:
+    current = _created() if registration else None
+    with pytest.raises(error):
+        apply_registry_command(current, command)
+
+
+def test_webhook_endpoint_is_set_replaced_and_removed() -> None:
+    registration = _created()
+    unordered = replace(ENDPOINT, event_types=(WebhookEventType.BALANCE_LOW, WebhookEventType.ORDER_COMPLETED,
+                                               WebhookEventType.BALANCE_LOW))  # fmt: skip
+    set_ = apply_registry_command(registration, SetWebhookEndpoint("w1", CID, unordered, T0))
+    webhook = set_.registration.company.webhook
+    assert webhook is not None and set_.company_changed
+    assert webhook.event_types == (WebhookEventType.ORDER_COMPLETED, WebhookEventType.BALANCE_LOW)
+    again = apply_registry_command(set_.registration, SetWebhookEndpoint("w2", CID, unordered, T0))
+    assert not again.company_changed and again.registration.company == set_.registration.company
+    removed = apply_registry_command(again.registration, SetWebhookEndpoint("w3", CID, None, T0))
+    assert removed.registration.company.webhook is None and removed.company_changed
+    replayed = apply_registry_command(removed.registration, SetWebhookEndpoint("w1", CID, ENDPOINT, T0))
+    assert replayed.registration == removed.registration  # a redelivered command changes nothing

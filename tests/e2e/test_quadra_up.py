@@ -94,7 +94,7 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
 
         # Replay and conflict.
         assert partner.post("e2e-first", order_body()).status_code == 200
-        conflict = partner.post("e2e-first", order_body(amount={"value": 1, "currency": "EUR"}))
+        conflict = partner.post("e2e-first", order_body(amount={"value": 1600, "currency": "EUR"}))
         assert conflict.status_code == 409 and conflict.headers["content-type"] == PROBLEM
 
         # Bad input: the right 4xx problem, and (checked in ClickHouse below) nothing written.
@@ -133,8 +133,8 @@ def test_quadra_up_end_to_end(kafka_bootstrap: str, topic_prefix: str, tmp_path:
             q.terminate()
 
     orders = q.clickhouse(
-        f"SELECT idempotency_key, order_id, status, version FROM quadra.orders FINAL "
-        f"WHERE company_id = 'cmp_demo'"
+        "SELECT idempotency_key, order_id, status, version FROM quadra.orders FINAL "
+        "WHERE company_id = 'cmp_demo'"
     )
     assert {row[0]: row[1] for row in orders} == partner.orders  # one order per key, no others
     assert {(row[2], row[3]) for row in orders} == {("completed", 5)}

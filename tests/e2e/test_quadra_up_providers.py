@@ -19,6 +19,8 @@ ORDERS = [
     ("amazon-de-25", 2500, {"email": "winner@example.com"}, "gifts"),
     ("topup-de", 1000, {"phone": "+4915112345678"}, "topup"),
 ]
+# What each provider delivers, shown (decrypted) to the partner that owns the order.
+DELIVERY_KEYS = {"bank-a": None, "cards": {"pan", "expiry", "cvv"}, "gifts": {"code"}, "topup": {"operator"}}
 
 
 def test_each_product_type_is_paid_once_by_its_provider(
@@ -42,6 +44,10 @@ def test_each_product_type_is_paid_once_by_its_provider(
             assert [h["status"] for h in order["history"]] == [
                 "received", "approved", "reserved", "dispatched", "completed",
             ]  # fmt: skip
+            delivered = order["delivery"]
+            assert (set(delivered) if delivered else None) == DELIVERY_KEYS[provider], order
+            assert client.get(f"/v1/orders/{order['id']}").json()["delivery"] == delivered
+            assert order["fee"]["currency"] == "EUR" and order["fee"]["value"] >= 0
         stats = httpx.get(f"http://127.0.0.1:{sandbox_port}/_control/stats").json()["executions"]
         assert {name: sum(v.values()) for name, v in stats.items()} == {
             "bank-a": 1, "cards": 1, "gifts": 1, "topup": 1,

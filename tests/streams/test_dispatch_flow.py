@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 import httpx
+import orjson
 import pytest
 
 from domain.cards import CardVault
@@ -27,7 +28,8 @@ from streams import messages
 from streams.admin import ensure_topics
 from streams.dispatch import Dispatch, DispatchConfig
 from streams.ledger_messages import decode_payout_result
-from streams.topics import ORDERS_EVENTS, PAYOUTS_REQUESTED, PAYOUTS_RESULTS, TopicNames
+from streams.outbound_calls import OutboundCallLog
+from streams.topics import ORDERS_EVENTS, PAYOUTS_REQUESTED, PAYOUTS_RESULTS, REQUESTS_LOG, TopicNames
 from tests.builders import T0
 from tests.streams.kafka_helpers import producer, read_topic
 
@@ -67,20 +69,21 @@ async def harness(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[Harn
     app = create_sandbox_app(SandboxConfig(bank_completion_delay_ms=50))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as client:
         config = ProviderConfig(timeout_s=2.0, backoff_base_s=0.01)
+        calls = OutboundCallLog(names(REQUESTS_LOG))
 
         def route(provider: object) -> Route:
             return Route(provider, CircuitBreaker(failure_threshold=2, cool_down_s=30))  # type: ignore[arg-type]
 
         router = Router({
-            ProductType.CARD_TRANSFER: [route(bank_a(client, config)), route(bank_b(client, config))],
-            ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config))],
-            ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config))],
-            ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config))],
+            ProductType.CARD_TRANSFER: [route(bank_a(client, config, calls)), route(bank_b(client, config, calls))],
+            ProductType.VIRTUAL_CARD: [route(VirtualCardProvider(client, config, calls))],
+            ProductType.GIFT_CERTIFICATE: [route(GiftCertificateProvider(client, config, calls))],
+            ProductType.MOBILE_TOPUP: [route(TopUpProvider(client, config, calls))],
         })  # fmt: skip
         dispatch = Dispatch(
             DispatchConfig(kafka_bootstrap, f"{topic_prefix}dispatch", names(PAYOUTS_REQUESTED),
                            names(PAYOUTS_RESULTS), names(ORDERS_EVENTS), settle_timeout_s=10),
-            router, CATALOG, VAULT,
+            router, CATALOG, VAULT, calls,
         )  # fmt: skip
         task = asyncio.create_task(dispatch.run())
         try:
@@ -122,3 +125,52 @@ async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str,
     executions = (await harness.sandbox.get("/_control/stats")).json()["executions"]
     assert sum(sum(v.values()) for v in executions.values()) == 4
     assert all(count == 1 for v in executions.values() for count in v.values())
+
+
+async def test_deliveries_are_sealed_and_every_provider_call_is_logged_without_secrets(
+    kafka_bootstrap: str, harness: Harness
+) -> None:
+    names = harness.names
+    card = VAULT.protect("4111111111111111")
+    orders = [
+        _reserved(11, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
+                                                     card_last4=card.last4, card_ciphertext=card.ciphertext)),
+        _reserved(12, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        _reserved(13, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+    ]  # fmt: skip
+    async with producer(kafka_bootstrap) as p:
+        for order in orders:
+            event = messages.encode_order_event(events_for(order)[-1])
+            await p.send_and_wait(names(PAYOUTS_REQUESTED), event, key=b"cmp_a")
+
+    results = {
+        r.order.id: r
+        for r in map(decode_payout_result, (x.value for x in await read_topic(
+            kafka_bootstrap, names(PAYOUTS_RESULTS), 2, len(orders), 60)))
+    }  # fmt: skip
+    assert all(r.paid for r in results.values()), results
+    assert results[orders[0].id].delivery is None  # a bank transfer delivers nothing to show
+    card_details = orjson.loads(VAULT.reveal(results[orders[1].id].delivery or ""))
+    gift = orjson.loads(VAULT.reveal(results[orders[2].id].delivery or ""))
+    assert set(card_details) == {"pan", "expiry", "cvv"} and set(gift) == {"code"}
+    cvv = card_details["cvv"]  # three digits: look for it as a JSON value, not in random hex
+    secrets = ("4111111111111111", card_details["pan"], gift["code"], f'"{cvv}"', f'\\"{cvv}\\"')
+
+    # Produced before dispatch committed its offsets: here as soon as the results are.
+    logged = await read_topic(kafka_bootstrap, names(REQUESTS_LOG), 2, len(orders), 10)
+    records = [messages.decode_request_log(r.value) for r in logged]
+    assert {r.correlation_id for r in records} == {o.id for o in orders}
+    assert all(r.direction == "outbound" and r.company_id == "cmp_a" for r in records)
+    assert all(r.key == b"cmp_a" for r in logged)
+    pays = {r.correlation_id: r for r in records if r.method == "POST"}
+    assert set(pays) == {o.id for o in orders}
+    assert all(r.status in (200, 201, 202) and r.duration_ms >= 0 for r in pays.values())
+    assert pays[orders[0].id].path.startswith("/bank-a/") and "411111******1111" in pays[orders[0].id].request_body
+    assert '"cvv":"[redacted]"' in pays[orders[1].id].response_body
+
+    events = await read_topic(kafka_bootstrap, names(ORDERS_EVENTS), 2, len(orders), 10)
+    for raw in [r.value for r in logged + events] + [
+        x.value for x in await read_topic(kafka_bootstrap, names(PAYOUTS_RESULTS), 2, len(orders), 10)
+    ]:
+        for secret in secrets:
+            assert secret.encode() not in raw, f"{secret!r} in clear on a topic"

@@ -22,12 +22,15 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from api.app import create_app
+from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
 from api.order_service import OrderService
+from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
 from domain.staff import CreateStaffUser, Role
 from quadra.cli_admin import create_staff_user
 from quadra.seed import publish_demo_company
+from quadra.catalog_roles import start_product_directory
 from quadra.settings import Settings
 from quadra.staff_roles import RegistryApi, registry_agents, start_registry_api
 from streams.admin import ensure_topics
@@ -83,16 +86,20 @@ async def _node(settings: Settings, bootstrap: str, stack: AsyncExitStack) -> No
     stack.push_async_callback(keys.stop)
     audit = RecordingAuditTrail()
     stops: list[tuple[str, Callable[[], Any]]] = []
+    products = await start_product_directory(bootstrap, names, stops)
     registry = await start_registry_api(
-        settings, names, bootstrap, producer, keys, audit, stops, FAST_PASSWORDS
+        settings, names, bootstrap, producer, keys, audit, stops, FAST_PASSWORDS, products=products
     )
     for _, stop in stops:
         stack.push_async_callback(stop)
-    orders = OrderService(InMemoryIntake(), InMemoryReader(), CardVault({"k1": b"k" * 32}, b"t"), 1, 10)
+    vault = CardVault({"k1": b"k" * 32}, b"t")
+    catalog = PartnerCatalog(products, registry.companies)
+    orders = OrderService(InMemoryIntake(), InMemoryReader(), vault, 1, 10, catalog)
     ledger = InMemoryLedger()
     services = ApiServices(
         orders, keys, audit, registry.companies, registry.key_uses, registry.staff,
-        BalanceService(ledger, ledger, audit),
+        BalanceService(ledger, ledger, audit), catalog,
+        WebhookEndpoints(registry.companies, registry.registry, vault, audit),
     )
     app = create_app(services, RecordingLog(), 64 * 1024)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

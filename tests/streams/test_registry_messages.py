@@ -7,7 +7,9 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from domain.catalog import CompanyProduct, Fee
 from domain.companies import ApiKey, Company, CompanyProfile, CompanyStatus, KeyMode
+from domain.webhooks import WebhookEndpoint, WebhookEventType
 from domain.registry import (
     CreateApiKey,
     CreateCompany,
@@ -16,7 +18,9 @@ from domain.registry import (
     Registration,
     RegistryCommand,
     RevokeApiKey,
+    SetCompanyCatalog,
     SetCompanyStatus,
+    SetWebhookEndpoint,
 )
 from domain.staff import (
     ChangeStaffUser,
@@ -46,6 +50,12 @@ REGISTRY_COMMANDS: list[RegistryCommand] = [
     CreateApiKey("r", "cmp_a", "h", "qk_test_abcd", KeyMode.TEST, T0),
     RevokeApiKey("r", "cmp_a", "qk_test_abcd", T0),
     RecordKeyUse("cmp_a", "h", T0),
+    SetCompanyCatalog("r", "cmp_a", (CompanyProduct("topup-de"),
+                                     CompanyProduct("card-transfer-eur", 100, 900, Fee(5, 10))), T0),
+    SetCompanyCatalog("r", "cmp_a", (), T0),
+    SetWebhookEndpoint("r", "cmp_a", WebhookEndpoint("https://h.test/q", (WebhookEventType.BALANCE_LOW,),
+                                                     "k1.abc", T0, False), T0),
+    SetWebhookEndpoint("r", "cmp_a", None, T0),
 ]
 STAFF_COMMANDS: list[StaffCommand] = [
     CreateStaffUser("r", "stf_1", "a@q.test", "A", Role.SUPPORT, "$argon2id$x", T0),

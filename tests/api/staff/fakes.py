@@ -7,11 +7,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from api.staff.auth_service import StaffAuthService
+from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
+from api.staff.webhook_service import WebhookAdmin
 from domain.audit import AuditTrail
+from domain.catalog import Product, ProductRevision
 from domain.companies import ApiKey, Company
 from domain.passwords import PasswordHasher
 from domain.registry import RegistryCommand, Registration, RegistryResult, apply_registry_command
@@ -24,7 +27,9 @@ from domain.staff import (
     apply_staff_command,
     normalize_email,
 )
+from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
+from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
 
 # argon2 at its cheapest: the tests exercise the logic, not the cost.
 FAST_PASSWORDS = PasswordHasher(time_cost=1, memory_kib=8, parallelism=1)
@@ -114,6 +119,38 @@ class InMemoryRegistry:
 
 
 @dataclass
+class InMemoryProducts:
+    """ProductDirectory and KafkaProductStore in one."""
+
+    revisions_by_id: dict[str, ProductRevision] = field(default_factory=dict)
+    saved: list[ProductRevision] = field(default_factory=list)
+
+    @classmethod
+    def sandbox(cls) -> InMemoryProducts:
+        products = cls()
+        for product in SANDBOX_CATALOG.products:
+            products.revisions_by_id[product.id] = ProductRevision(product, 1, T0, "system:seed")
+        return products
+
+    def get(self, product_id: str) -> Product | None:
+        revision = self.revisions_by_id.get(product_id)
+        return revision.product if revision else None
+
+    def all(self) -> list[Product]:
+        return [r.product for r in self.revisions()]
+
+    def revision(self, product_id: str) -> ProductRevision | None:
+        return self.revisions_by_id.get(product_id)
+
+    def revisions(self) -> list[ProductRevision]:
+        return sorted(self.revisions_by_id.values(), key=lambda r: r.product.id)
+
+    async def save(self, revision: ProductRevision) -> None:
+        self.saved.append(revision)
+        self.revisions_by_id[revision.product.id] = revision
+
+
+@dataclass
 class RecordingKeyUses:
     uses: list[tuple[str, datetime]] = field(default_factory=list)
 
@@ -122,11 +159,16 @@ class RecordingKeyUses:
 
 
 def staff_services(
-    staff: InMemoryStaff, registry: InMemoryRegistry, audit: AuditTrail, secure_cookies: bool = False
-) -> StaffServices:
+    staff: InMemoryStaff, registry: InMemoryRegistry, audit: AuditTrail, secure_cookies: bool = False,
+    products: InMemoryProducts | None = None,
+) -> StaffServices:  # fmt: skip
+    """`products`: the product directory and store in one (default: the sandbox catalog)."""
+    products = products if products is not None else InMemoryProducts.sandbox()
     tokens = SessionTokens(SECRET, timedelta(hours=8))
     return StaffServices(
         auth=StaffAuthService(staff, staff, FAST_PASSWORDS, tokens, audit, secure_cookies),
         companies=CompanyAdmin(registry, registry, registry, audit),
         users=StaffAdmin(staff, staff, FAST_PASSWORDS, audit),
+        catalog=CatalogAdmin(products, products, registry, registry, audit),
+        webhooks=WebhookAdmin(seeded_delivery_log(), RecordingReplays(), audit),
     )

@@ -14,6 +14,7 @@ from domain.registry import CreateApiKey
 from domain.companies import KeyMode, hash_api_key
 from domain.staff import Role
 from tests.api.staff.conftest import COMPANY, StaffHarness
+from tests.api.staff.webhook_fakes import SEEDED_MESSAGE
 
 A, F, R, S, O = Role.ADMIN, Role.FINANCE, Role.RISK, Role.SUPPORT, Role.READ_ONLY
 EVERYONE = frozenset(Role)
@@ -25,6 +26,8 @@ USER_BODY = {"email": "new@quadra.test", "name": "New Person", "role": "support"
              "password": "a long enough password"}  # fmt: skip
 
 BALANCE = "/staff/v1/companies/{company}/balances/EUR"
+PRODUCT_BODY = {"version": 1, "type": "mobile_topup", "brand": "Telekom", "currency": "EUR",
+                "min_amount": 500, "max_amount": 10_000}  # fmt: skip
 
 # (method, path, body, roles allowed); {company}, {prefix}, {other_user} are filled in.
 ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
@@ -50,6 +53,17 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("PUT", BALANCE + "/limits", {"per_order": 100_000, "per_product_day": {"p": 5}}, frozenset({A, F})),
     ("POST", BALANCE + "/block", {"reason": "chargeback"}, frozenset({A, F})),
     ("POST", BALANCE + "/unblock", None, frozenset({A, F})),
+    ("GET", "/staff/v1/catalog/products", None, EVERYONE),
+    ("GET", "/staff/v1/catalog/products/{product}", None, EVERYONE),
+    ("PUT", "/staff/v1/catalog/products/{product}", PRODUCT_BODY, frozenset({A, F})),
+    ("GET", "/staff/v1/webhooks/deliveries", None, EVERYONE),
+    ("GET", "/staff/v1/webhooks/deliveries/{message}", None, EVERYONE),
+    ("POST", "/staff/v1/webhooks/deliveries/{message}/replay", None, frozenset({A, S})),
+    ("POST", "/staff/v1/webhooks/replay", {"company_id": "cmp_seeded", "from": "2026-11-26T00:00:00Z",
+                                           "to": "2026-11-27T00:00:00Z"}, frozenset({A, S})),
+    ("GET", "/staff/v1/companies/{company}/catalog", None, EVERYONE),
+    ("PUT", "/staff/v1/companies/{company}/catalog", {"products": [{"product_id": "topup-de"}]},
+     frozenset({A, S})),
 ]  # fmt: skip
 
 
@@ -65,9 +79,10 @@ async def test_each_role_gets_exactly_its_row(
         CreateApiKey("seed-key", COMPANY, hash_api_key(SEEDED_KEY), SEEDED_KEY[:12], KeyMode.TEST, h.now())
     )
     before_registry, before_staff = h.registry.snapshot(), dict(h.staff.users)
-    before_books = dict(h.ledger.books)
+    before_books, before_products = dict(h.ledger.books), dict(h.products.revisions_by_id)
     other = h.users[Role.READ_ONLY if role is not Role.READ_ONLY else Role.RISK]
-    url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id)
+    url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id, product="topup-de",
+                      message=SEEDED_MESSAGE)
 
     headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
     response = await h.client.request(method, url, json=body, headers=headers)
@@ -80,14 +95,14 @@ async def test_each_role_gets_exactly_its_row(
         assert response.json()["type"].endswith("/forbidden")
         assert h.registry.snapshot() == before_registry and h.staff.users == before_staff
         assert h.ledger.books == before_books and not h.ledger.received
-
+        assert h.products.revisions_by_id == before_products
 
 async def test_the_matrix_covers_every_staff_route(staff_api: StaffHarness) -> None:
     spec = (await staff_api.client.get("/openapi.json")).json()
     routes = {(method.upper(), path) for path, item in spec["paths"].items()
               if path.startswith("/staff/") for method in item}  # fmt: skip
     covered = {(m, p.replace("{company}", "{company_id}").replace("{other_user}", "{user_id}")
-                .replace("/EUR", "/{currency}"))
+                .replace("/EUR", "/{currency}").replace("{product}", "{product_id}").replace("{message}", "{message_id}"))
                for m, p, _, _ in ENDPOINTS}  # fmt: skip
     # Login is the one route without a session.
     assert routes - covered == {("POST", "/staff/v1/login")}
