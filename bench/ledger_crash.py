@@ -238,7 +238,7 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     await ensure_topics(bootstrap, names, PARTITIONS, 1)
     await _publish_catalog(bootstrap, names)  # dispatch reads each product's type from it
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_TOPIC_PREFIX": prefix,
-           "QUADRA_KAFKA_PARTITIONS": str(PARTITIONS),
+           "QUADRA_KAFKA_PARTITIONS": str(PARTITIONS), "QUADRA_PAYOUTS": "settlement",
            "QUADRA_SETTLEMENT_FAILURE_SHARE": str(plan.failure_share)}  # fmt: skip
     sandbox = _start_sandbox(workdir, env) if plan.providers else None
     if sandbox is not None:

@@ -52,6 +52,7 @@ class QuadraProcess:
             QUADRA_API_PORT=str(self.port),
             QUADRA_TOPIC_PREFIX=self.prefix,
             QUADRA_SEED_DEMO_COMPANY="true",
+            QUADRA_SANDBOX_PORT=str(free_port()),  # payouts through the in-process provider sandbox
             PYTHONUNBUFFERED="1",
         )
         quadra = Path(sys.executable).parent / "quadra"

@@ -64,7 +64,8 @@ async def start_notify(settings: Settings, names: TopicNames, bootstrap: str) ->
         replays_topic=names(WEBHOOKS_REPLAYS), state_topic=names(WEBHOOKS_STATE),
         attempts_topic=names(WEBHOOKS_ATTEMPTS),
     )  # fmt: skip
-    notify = Notify(config, endpoint_lookup(companies), WebhookSender(client, vault.reveal))
+    notify = Notify(config, endpoint_lookup(companies), WebhookSender(client, vault.reveal),
+                    endpoints_synced=companies.sync)  # fmt: skip
     task = asyncio.create_task(notify.run(), name="notify")
 
     async def stop() -> None:

@@ -63,11 +63,11 @@ class Settings(BaseSettings):
     # Workers: a stable id per worker process (it names the ledger's Kafka transactions, so a
     # restarted worker fences its dead predecessor); defaults to the host name.
     worker_id: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    # Sandbox settlement (until providers exist): share of payouts that fail, 0..1.
+    # Payouts: "providers" (dispatch over HTTP to the providers at providers_url; `quadra up`
+    # then also serves the provider sandbox on sandbox_port) or "settlement", an in-process
+    # stand-in that settles without any HTTP (for ledger benchmarks), failing this share 0..1.
+    payouts: PayoutsMode = PayoutsMode.PROVIDERS
     settlement_failure_share: float = Field(0.0, ge=0.0, le=1.0)
-    # Payouts: "settlement" (the in-process stand-in) or "providers" (dispatch over HTTP to the
-    # providers at providers_url; `quadra up` then also serves the sandbox on sandbox_port).
-    payouts: PayoutsMode = PayoutsMode.SETTLEMENT
     providers_url: str = Field("http://127.0.0.1:8090", pattern=r"^https?://[^\s]+$")
     providers_token: SecretStr = SecretStr("sandbox-quadra")
     sandbox_port: int = Field(8090, ge=0, le=65535)

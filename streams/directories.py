@@ -76,6 +76,10 @@ class CompanyDirectory:
     def all(self) -> list[Company]:
         return sorted(self._companies.values(), key=lambda c: (c.created_at, c.id))
 
+    async def sync(self, timeout: float = 2.0) -> bool:
+        """Caught up with every company change confirmed before this call."""
+        return await self._tail.sync(timeout)
+
     async def start(self, timeout: float = 30.0) -> None:
         await self._tail.start()
         await asyncio.wait_for(self._tail.caught_up.wait(), timeout)

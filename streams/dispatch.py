@@ -23,7 +23,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from domain.cards import CardVault
-from domain.catalog import Catalog
+from domain.catalog import ProductSource
 from domain.events import events_for
 from domain.orders import Order, OrderStatus
 from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, PayoutRequest
@@ -53,7 +53,7 @@ class Unsettled(RuntimeError):
 
 class Dispatch:
     def __init__(
-        self, config: DispatchConfig, router: Router, catalog: Catalog, vault: CardVault,
+        self, config: DispatchConfig, router: Router, catalog: ProductSource, vault: CardVault,
         call_log: OutboundCallLog | None = None,
     ) -> None:  # fmt: skip
         """`call_log` must be the `on_call` hook of the router's adapters; None: calls unlogged."""

@@ -84,6 +84,21 @@ class TopicTail:
                 if not pending:
                     self.caught_up.set()
 
+    async def sync(self, timeout: float = 2.0) -> bool:
+        """Wait until everything published before this call has been read (False on timeout).
+
+        For readers that must see a change another process has confirmed (a command reply)
+        before they act on a later event."""
+        consumer = self._consumer
+        assert consumer is not None, "start() first"
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -48,6 +49,7 @@ from streams import webhook_messages as wm
 
 log = logging.getLogger(__name__)
 
+RECENTLY_FINAL = 100_000
 EndpointLookup = Callable[[str], WebhookEndpoint | None]
 
 
@@ -103,14 +105,22 @@ class Notify:
         endpoints: EndpointLookup,
         sender: Sender,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        endpoints_synced: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._config = config
         self._endpoints = endpoints
+        # Before a batch is matched against endpoints, the endpoint replica catches up: a
+        # partner who set an endpoint and then ordered must not lose the first webhooks.
+        self._endpoints_synced = endpoints_synced
         self._sender = sender
         self._clock = clock
         self._companies: dict[str, _Company] = {}
         self._partitions: set[int] = set()  # whose state is loaded
         self._outcomes: list[tuple[int, AttemptRecord]] = []  # attempted, not yet committed
+        # Ids of deliveries that ended lately. Webhooks are at-least-once (partners dedupe by
+        # webhook-id) and relevant order events are written exactly once, so this is only a
+        # cheap, bounded guard against near duplicates, not a durable record.
+        self._recently_final: OrderedDict[str, None] = OrderedDict()
         self._lock = asyncio.Lock()  # transactions and rebalances never interleave
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -174,6 +184,8 @@ class Notify:
         assert consumer is not None
         while not self._stopping.is_set():
             batch = await consumer.getmany(timeout_ms=100, max_records=self._config.max_batch)
+            if batch and self._endpoints_synced is not None:
+                await self._endpoints_synced()
             if batch or self._outcomes:
                 async with self._lock:
                     await self._commit(batch)
@@ -229,6 +241,8 @@ class Notify:
             return None
         if message is None:
             return None
+        if not round_id and message.id in self._recently_final:
+            return None  # a duplicate of an event whose delivery just ended
         if not round_id:  # staff replays go out whatever the endpoint; events only when wanted
             endpoint = self._endpoints(message.company_id)
             if endpoint is None or not endpoint.wants(message.event_type):
@@ -294,6 +308,10 @@ class Notify:
         self.attempts += 1
         self.delivered += result.succeeded
         if company.outbox.settle(before, after):
+            if after.status.is_final and not after.round:
+                self._recently_final[message.id] = None
+                while len(self._recently_final) > RECENTLY_FINAL:
+                    self._recently_final.popitem(last=False)
             self._outcomes.append((company.partition, AttemptRecord(
                 after, result.at, result.url, result.response_status, result.duration_ms, result.error,
             )))  # fmt: skip

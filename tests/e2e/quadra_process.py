@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -27,6 +29,7 @@ class QuadraProcess:
             "QUADRA_API_PORT": str(port),
             "QUADRA_TOPIC_PREFIX": topic_prefix,
             "QUADRA_SINK_FLUSH_INTERVAL_S": "0.2",
+            "QUADRA_SANDBOX_PORT": str(free_port()),  # payouts go through the in-process sandbox
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "quadra-up.log"

@@ -1,15 +1,20 @@
 """`quadra up` with real dispatch: one order of each product type is paid over HTTP by the
-in-process provider sandbox, exactly once."""
+in-process provider sandbox, exactly once, and the partner's endpoint receives signed
+`order.completed` webhooks that the official `standardwebhooks` package verifies."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import free_port
 from tests.e2e.quadra_process import QuadraProcess
+from tests.conftest import free_port
+from tests.streams.webhook_receiver import serving_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -23,34 +28,57 @@ ORDERS = [
 DELIVERY_KEYS = {"bank-a": None, "cards": {"pan", "expiry", "cvv"}, "gifts": {"code"}, "topup": {"operator"}}
 
 
-def test_each_product_type_is_paid_once_by_its_provider(
+async def test_each_product_type_is_paid_once_and_the_partner_is_told(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
-    sandbox_port = free_port()
     q = QuadraProcess(tmp_path / "var", free_port(), kafka_bootstrap, topic_prefix)
-    q.env.update({"QUADRA_PAYOUTS": "providers", "QUADRA_SANDBOX_PORT": str(sandbox_port)})
-    q.start()
+    await asyncio.to_thread(q.start)
     try:
-        client = httpx.Client(base_url=q.url, timeout=20, headers={"Authorization": f"Bearer {q.key}"})
-        for n, (product, amount, recipient, provider) in enumerate(ORDERS):
-            body = {"product_id": product, "amount": {"value": amount, "currency": "EUR"},
-                    "recipient": recipient, "end_user": {"id": "user-7"}}  # fmt: skip
-            response = client.post("/v1/orders", json=body,
-                                   headers={"Idempotency-Key": f"p-{n}", "Prefer": "wait=10"})  # fmt: skip
-            assert response.status_code == 201, response.text
-            order = response.json()
-            assert order["status"] == "completed", order
-            assert order["status_reason"] == f"paid by {provider}"
-            assert [h["status"] for h in order["history"]] == [
-                "received", "approved", "reserved", "dispatched", "completed",
-            ]  # fmt: skip
-            delivered = order["delivery"]
-            assert (set(delivered) if delivered else None) == DELIVERY_KEYS[provider], order
-            assert client.get(f"/v1/orders/{order['id']}").json()["delivery"] == delivered
-            assert order["fee"]["currency"] == "EUR" and order["fee"]["value"] >= 0
-        stats = httpx.get(f"http://127.0.0.1:{sandbox_port}/_control/stats").json()["executions"]
-        assert {name: sum(v.values()) for name, v in stats.items()} == {
-            "bank-a": 1, "cards": 1, "gifts": 1, "topup": 1,
-        }  # fmt: skip
+        async with serving_receiver() as partner, httpx.AsyncClient(
+            base_url=q.url, timeout=20, headers={"Authorization": f"Bearer {q.key}"}
+        ) as client:
+            endpoint = await client.put("/v1/webhook-endpoint", json={
+                "url": f"{partner.url.replace('127.0.0.1', 'localhost')}/hooks",
+                "event_types": ["order.completed", "order.failed"],
+            })  # fmt: skip
+            assert endpoint.status_code in (200, 201), endpoint.text
+            secret = endpoint.json()["secret"]
+            orders = {}
+            for n, (product, amount, recipient, provider) in enumerate(ORDERS):
+                body = {"product_id": product, "amount": {"value": amount, "currency": "EUR"},
+                        "recipient": recipient, "end_user": {"id": "user-7"}}  # fmt: skip
+                response = await client.post("/v1/orders", json=body,
+                                             headers={"Idempotency-Key": f"p-{n}", "Prefer": "wait=10"})  # fmt: skip
+                assert response.status_code == 201, response.text
+                order = response.json()
+                assert order["status"] == "completed", order
+                assert order["status_reason"] == f"paid by {provider}"
+                assert [h["status"] for h in order["history"]] == [
+                    "received", "approved", "reserved", "dispatched", "completed",
+                ]  # fmt: skip
+                delivered = order["delivery"]
+                assert (set(delivered) if delivered else None) == DELIVERY_KEYS[provider], order
+                assert (await client.get(f"/v1/orders/{order['id']}")).json()["delivery"] == delivered
+                assert order["fee"]["currency"] == "EUR" and order["fee"]["value"] >= 0
+                orders[order["id"]] = order
+            stats = httpx.get(f"http://127.0.0.1:{q.env['QUADRA_SANDBOX_PORT']}/_control/stats").json()
+            assert {name: sum(v.values()) for name, v in stats["executions"].items()} == {
+                "bank-a": 1, "cards": 1, "gifts": 1, "topup": 1,
+            }  # fmt: skip
+
+            hooks = await partner.wait_for("/hooks", len(ORDERS), timeout=30)
+            verifier = Webhook(secret)
+            told = {}
+            for hook in hooks:
+                payload = verifier.verify(hook.body, hook.headers)  # raises unless signed by us
+                assert payload["type"] == "order.completed"
+                told[payload["data"]["id"]] = payload["data"]
+            assert set(told) == set(orders)
+            for order_id, data in told.items():
+                # The gift code or card details reach the partner in the webhook too, once opened.
+                assert data.get("delivery") == orders[order_id]["delivery"], data
+                assert data["amount"] == orders[order_id]["amount"]
+            assert len({h.headers["webhook-id"] for h in hooks}) == len(hooks)
+            assert "4111111111111111" not in json.dumps([h.body.decode() for h in hooks])
     finally:
-        assert q.terminate() == 0, q.tail()
+        assert await asyncio.to_thread(q.terminate) == 0, q.tail()

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from domain.companies import Company, CompanyProfile, CompanyStatus, api_key_record
 from domain.staff import Role, StaffUser
 from streams.directories import CompanyDirectory, StaffDirectory
+from streams.admin import ensure_topics
 from streams.feeds import KeyDirectory
+from streams.registry_messages import encode_company
+from streams.topics import COMPANIES, TopicNames
 from tests.builders import T0
+from tests.streams.kafka_helpers import producer
 
 USER = StaffUser("stf_1", "ann@q.test", "Ann", Role.ADMIN, "$argon2id$x", T0)
 PROFILE = CompanyProfile("A", "A", "DE", "a@a.test", "a@a.test")
@@ -40,3 +46,22 @@ def test_key_directory_never_undoes_a_revocation_with_an_older_record() -> None:
     keys.remember(key)
     assert keys.lookup(key.key_hash) is None
     assert keys.for_company("cmp_a") == [revoked] and keys.for_company("cmp_b") == []
+
+
+@pytest.mark.kafka
+async def test_sync_sees_every_company_change_published_before_it(kafka_bootstrap: str, topic_prefix: str) -> None:
+    # The notify agent relies on this: an endpoint the registry confirmed is visible before
+    # the next order event is matched against it.
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, 4, 1)
+    companies = CompanyDirectory(kafka_bootstrap, names(COMPANIES), 4)
+    await companies.start()
+    try:
+        async with producer(kafka_bootstrap) as p:
+            for n in range(20):
+                company = replace(COMPANY, id=f"cmp_{n}")
+                await p.send_and_wait(names(COMPANIES), encode_company(company), key=company.id.encode())
+        assert await companies.sync(timeout=10)
+        assert {c.id for c in companies.all()} >= {f"cmp_{n}" for n in range(20)}
+    finally:
+        await companies.stop()
