@@ -1,0 +1,1 @@
+"""Report queries over ClickHouse: parameterized SQL only (values never enter the SQL text)."""
