@@ -61,7 +61,21 @@ async def test_each_product_type_pays_once_and_logs_nothing_secret(
     assert sum(sum(v.values()) for v in (await _executions(sandbox)).values()) == 1
     secret_fields = {"code", "pan", "cvv", "expiry"}  # gift codes and card data; not the operator
     secrets = [str(v) for k, v in outcome.details.items() if k in secret_fields] + ["4111111111111111"]
-    assert not any(s in repr(call) for call in calls for s in secrets if len(s) >= 3)
+    # Search the logged bodies' values, not whole reprs: a 3-digit CVV also turns up by chance
+    # inside a duration or an id, which would make this test flaky without proving a leak.
+    logged = [str(value) for call in calls for body in (call.request_body, call.response_body)
+              for value in _values(body)]  # fmt: skip
+    assert not [s for s in secrets if s in logged]  # short ones (a CVV) as whole values
+    long_secrets = [s for s in secrets if len(s) >= 8]
+    assert not any(s in repr(call) for call in calls for s in long_secrets)
+
+
+def _values(body: object) -> list[object]:
+    if isinstance(body, dict):
+        return [v for item in body.values() for v in _values(item)]
+    if isinstance(body, list):
+        return [v for item in body for v in _values(item)]
+    return [body]
 
 
 async def test_bank_a_down_fails_over_to_bank_b(sandbox: httpx.AsyncClient) -> None:
