@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -42,9 +42,25 @@ class ClickHouse:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
-    async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple]:
-        result = await self._run(self._client.query, sql, parameters=parameters or {})
+    async def query(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[tuple]:
+        """`settings`: ClickHouse settings for this query only (e.g. how FINAL merges)."""
+        result = await self._run(
+            self._client.query, sql, parameters=parameters or {}, settings=dict(settings or {})
+        )
         return list(result.result_rows)
+
+    async def query_bytes(
+        self, sql: str, parameters: dict[str, Any] | None = None, fmt: str = "CSV",
+        settings: dict[str, Any] | None = None,
+    ) -> bytes:  # fmt: skip
+        """The result as ClickHouse formats it (`fmt`: CSV, TSV, …): no Python object per row."""
+        return bytes(
+            await self._run(
+                self._client.raw_query, sql, parameters=parameters or {}, settings=settings or {}, fmt=fmt
+            )
+        )
 
     async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
         return await self._run(self._client.command, sql, parameters=parameters or {})

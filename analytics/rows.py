@@ -13,9 +13,10 @@ from domain.orders import Order
 from streams.messages import RequestLogRecord, order_to_dict
 
 ORDER_COLUMNS = (
-    "order_id", "company_id", "idempotency_key", "product_id", "amount_value", "fee_value",
-    "currency", "status", "status_reason", "recipient_kind", "card_bin", "card_last4", "card_token",
-    "end_user_id", "external_id", "sandbox", "created_at", "updated_at", "version", "snapshot",
+    "order_id", "company_id", "idempotency_key", "product_id", "product_type", "provider",
+    "amount_value", "fee_value", "currency", "status", "status_reason", "recipient_kind",
+    "card_bin", "card_last4", "card_token", "end_user_id", "external_id", "sandbox",
+    "created_at", "updated_at", "version", "snapshot",
 )  # fmt: skip
 
 ORDER_EVENT_COLUMNS = (
@@ -39,11 +40,12 @@ def stored_snapshot(order: Order) -> str:
 def order_row(order: Order) -> tuple[Any, ...]:
     r = order.recipient
     return (
-        order.id, order.company_id, order.idempotency_key, order.product_id,
-        order.amount.value, order.fee, order.amount.currency, order.status.value,
-        order.history[-1].reason, r.kind.value, r.card_bin or "", r.card_last4 or "",
-        r.card_token or "", order.end_user.id, order.external_id or "", int(order.sandbox),
-        order.created_at, order.updated_at, order.version, stored_snapshot(order),
+        order.id, order.company_id, order.idempotency_key, order.product_id, order.product_type,
+        order.provider or "", order.amount.value, order.fee, order.amount.currency,
+        order.status.value, order.history[-1].reason, r.kind.value, r.card_bin or "",
+        r.card_last4 or "", r.card_token or "", order.end_user.id, order.external_id or "",
+        int(order.sandbox), order.created_at, order.updated_at, order.version,
+        stored_snapshot(order),
     )  # fmt: skip
 
 

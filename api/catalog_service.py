@@ -33,17 +33,17 @@ class PartnerCatalog:
         seen = (company_terms(self._products, enabled, c.product_id) for c in enabled)
         return tuple(p for p in seen if p is not None)
 
-    def fee_for(
+    def terms_for(
         self, company_id: str, product_id: str, amount: Money, recipient: RecipientField
-    ) -> int:
-        """The fee in minor units of an order the company's catalog allows; raises
-        OutsideCatalog (422, naming the field at fault) for one it does not."""
+    ) -> Product:
+        """The product on the company's terms (fee, type) for an order its catalog allows;
+        raises OutsideCatalog (422, naming the field at fault) for one it does not."""
         product = company_terms(self._products, self._enabled(company_id), product_id)
         refused = refusal_of(product, amount, recipient)
         if refused is not None:
             raise OutsideCatalog(refused.reason, refused.field)
         assert product is not None  # refusal_of refuses a product that is not offered
-        return product.fee.on(amount.value)
+        return product
 
     def _enabled(self, company_id: str) -> tuple[CompanyProduct, ...]:
         company = self._companies.get(company_id)

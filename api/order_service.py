@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
 
+from analytics.reports.filters import TransactionFilter
+from analytics.reports.transactions import Sort, TransactionKey, decode_key, encode_key
 from api import errors
 from api.schemas import OrderCreate
 from domain.cards import CardVault
-from domain.catalog import RecipientField
+from domain.catalog import Product, RecipientField
 from domain.companies import ApiKey, KeyMode
 from domain.intake import Admission
 from domain.money import Money
@@ -47,12 +49,24 @@ class IntakePort(Protocol):
 class OrderReader(Protocol):
     async def find(self, company_id: str, order_id: str) -> Order | None: ...
 
+    async def page(
+        self, f: TransactionFilter, after: TransactionKey | None, limit: int
+    ) -> tuple[list[Order], TransactionKey | None]:
+        """Orders (latest state) matching `f`, newest first, after the keyset position."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    orders: list[Order]
+    next_cursor: str | None
+
 
 class CatalogTerms(Protocol):
-    def fee_for(
+    def terms_for(
         self, company_id: str, product_id: str, amount: Money, recipient: RecipientField
-    ) -> int:
-        """The order's fee; raises OutsideCatalog when the company's catalog does not allow it."""
+    ) -> Product:
+        """The product on the company's terms; raises OutsideCatalog when its catalog does not
+        allow the order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +137,14 @@ class OrderService:
             raise errors.not_found("No such order for this key")
         return order
 
+    async def list_orders(self, company_id: str, f: TransactionFilter, cursor: str | None, limit: int) -> OrderPage:
+        """The company's orders matching `f` (whatever companies it names), newest first; a
+        cursor this API did not hand out is InvalidCursor (400)."""
+        sort = Sort()  # created_at, newest first
+        after = None if cursor is None else decode_key(sort, cursor)
+        orders, next_key = await self._reader.page(replace(f, company_ids=(company_id,)), after, limit)
+        return OrderPage([o for o in orders if o.company_id == company_id], encode_key(sort, next_key))
+
     def delivery(self, order: Order, company_id: str) -> dict[str, Any] | None:
         """What the provider delivered (gift code, card details), in clear for the owner only."""
         if order.delivery is None or order.company_id != company_id:
@@ -135,7 +157,7 @@ class OrderService:
     ) -> OrderRequest:
         amount = Money(body.amount.value, body.amount.currency)
         # Refused here, before anything is written: an order outside the catalog never exists.
-        fee = self._catalog.fee_for(key.company_id, body.product_id, amount, _recipient_field(body))
+        product = self._catalog.terms_for(key.company_id, body.product_id, amount, _recipient_field(body))
         canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
         return OrderRequest(
             request_id=request_id,
@@ -152,7 +174,8 @@ class OrderService:
             external_id=body.external_id,
             metadata=dict(body.metadata),
             sandbox=key.mode is KeyMode.TEST,
-            fee=fee,
+            fee=product.fee.on(amount.value),
+            product_type=product.type.value,
         )
 
     def _recipient(self, body: OrderCreate) -> Recipient:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import errors
 from api.deps import authenticate, idempotency_key, prefer_wait, require_json, services
+from api.order_list_schemas import OrderList, OrderListParams
 from api.schemas import OrderCreate, OrderOut
 from domain.companies import ApiKey
 
@@ -40,6 +41,20 @@ async def create_order(
         response.headers["Preference-Applied"] = f"wait={result.wait_applied:g}"
     delivery = services(request).orders.delivery(result.order, key.company_id)
     return OrderOut.from_order(result.order, delivery)
+
+
+@router.get("/orders", response_model=OrderList)
+async def list_orders(
+    request: Request,
+    key: Annotated[ApiKey, Depends(authenticate)],
+    params: Annotated[OrderListParams, Query()],
+) -> OrderList:
+    """This company's orders, newest first, filtered, one page at a time (`next_cursor`).
+    Orders appear here within moments of being created; GET /v1/orders/{id} is immediate."""
+    page = await services(request).orders.list_orders(
+        key.company_id, params.to_filter(), params.cursor, params.limit
+    )
+    return OrderList(data=[OrderOut.from_order(o) for o in page.orders], next_cursor=page.next_cursor)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)

@@ -44,3 +44,11 @@ class OutsideCatalog(DomainError):
     status = 422
     slug = "outside-catalog"
     title = "Not offered by your catalog"
+
+
+class InvalidCursor(DomainError):
+    """A pagination cursor this API did not hand out (edited, truncated, or for another listing)."""
+
+    status = 400
+    slug = "invalid-cursor"
+    title = "Invalid pagination cursor"

@@ -77,6 +77,7 @@ def _create(request: OrderRequest, decide: Decide) -> IntakeResult:
         metadata=request.metadata,
         sandbox=request.sandbox,
         fee=request.fee,
+        product_type=request.product_type,
     )
     decision = decide(received)
     order = received.transition(decision.status, decision.reason, request.received_at)

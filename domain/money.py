@@ -36,7 +36,12 @@ def is_known_currency(code: str) -> bool:
 
 def format_minor(value: int, currency: str) -> str:
     """1050, "EUR" → "10.50 EUR" (exact: integer arithmetic, no floats)."""
+    return f"{decimal_string(value, currency)} {currency}"
+
+
+def decimal_string(value: int, currency: str) -> str:
+    """1050, "EUR" → "10.50"; 1050, "JPY" → "1050"; -5, "KWD" → "-0.005" (no floats)."""
     exponent = CURRENCY_EXPONENTS.get(currency, 2)
     sign = "-" if value < 0 else ""
     units, minor = divmod(abs(value), 10**exponent)
-    return f"{sign}{units}.{minor:0{exponent}d} {currency}" if exponent else f"{sign}{units} {currency}"
+    return f"{sign}{units}.{minor:0{exponent}d}" if exponent else f"{sign}{units}"

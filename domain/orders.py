@@ -78,6 +78,7 @@ class OrderRequest:
     metadata: dict[str, Any] = field(default_factory=dict)
     sandbox: bool = True
     fee: int = 0  # minor units of amount.currency, from the company's catalog terms
+    product_type: str = ""  # the catalog product's type, kept so reports need no catalog lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ class Order:
     # What the provider delivered (gift code, virtual card details), encrypted by the card
     # vault: only the owning partner ever sees it in clear (API and webhook).
     delivery: str | None = None
+    product_type: str = ""  # from the catalog at intake: reports filter and group by it
+    provider: str | None = None  # the provider that executed the payout, set by dispatch
 
     @property
     def status(self) -> OrderStatus:

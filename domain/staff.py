@@ -39,6 +39,7 @@ class Permission(str, enum.Enum):
     RISK_REVIEW = "risk.review"  # decide held payouts, edit rules and lists
     CATALOG_WRITE = "catalog.write"  # the global products: availability, ranges, fees
     WEBHOOKS_REPLAY = "webhooks.replay"  # send partner webhooks again (same webhook-id)
+    REPORTS_READ = "reports.read"  # transactions, aggregates, statements, the request log
 
 
 class Role(str, enum.Enum):
@@ -50,7 +51,7 @@ class Role(str, enum.Enum):
 
 
 P = Permission
-_LOOK = frozenset({P.COMPANIES_READ, P.BALANCES_READ, P.ORDERS_READ})
+_LOOK = frozenset({P.COMPANIES_READ, P.BALANCES_READ, P.ORDERS_READ, P.REPORTS_READ})
 
 # One row per role. Support runs partner onboarding (companies, keys) but never moves money;
 # finance moves money but cannot hand out credentials; risk reviews; audit is for finance/risk.

@@ -11,8 +11,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from analytics.clickhouse import ClickHouse
+from analytics.rows import REQUEST_LOG_COLUMNS
 from analytics.webhook_rows import (
     WEBHOOK_ATTEMPT_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, webhook_attempt_row, webhook_delivery_row,
+    webhook_request_row,
 )  # fmt: skip
 from analytics.webhooks_repo import ClickHouseWebhookLog
 from api.staff.services import StaffServices
@@ -84,6 +86,7 @@ def webhook_sink_route(names: TopicNames) -> SinkRoute:
         (
             TableTarget("webhook_attempts", WEBHOOK_ATTEMPT_COLUMNS, webhook_attempt_row),
             TableTarget("webhook_deliveries", WEBHOOK_DELIVERY_COLUMNS, webhook_delivery_row),
+            TableTarget("request_log", REQUEST_LOG_COLUMNS, webhook_request_row),
         ),
     )
 

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 
 from analytics import rows
 from analytics.clickhouse import ClickHouse
+from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
 from analytics.orders_repo import ClickHouseOrderReader
 from api.app import create_app
@@ -26,6 +27,7 @@ from api.webhook_endpoint_service import WebhookEndpoints
 from detectors.policy import approve_all
 from domain.cards import CardVault
 from quadra.money_roles import start_balance_api, start_order_agents
+from quadra.export_roles import with_exports
 from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
 from quadra.catalog_roles import start_product_directory
 from quadra.seed import (
@@ -36,18 +38,19 @@ from quadra.seed import (
 )
 from quadra.settings import PayoutsMode, Settings, parse_card_keys
 from sandbox import SandboxConfig, create_sandbox_app
-from quadra.staff_roles import registry_agents, start_registry_api
+from quadra.staff_roles import registry_agents, start_registry_api, with_reports
 from streams import messages
 from streams.admin import ensure_topics
 from streams.audit_messages import decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
+from streams.ledger_messages import decode_entry
 from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG, CATALOG_PRODUCTS
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, CATALOG_PRODUCTS, LEDGER_ENTRIES
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -104,6 +107,11 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             names(AUDIT_LOG),
             decode_audit_record,
             (TableTarget("audit_log", rows.AUDIT_LOG_COLUMNS, rows.audit_log_row),),
+        ),
+        SinkRoute(
+            names(LEDGER_ENTRIES),
+            decode_entry,
+            (TableTarget("ledger_entries", LEDGER_ENTRY_COLUMNS, ledger_entry_row),),
         ),
         webhook_sink_route(names),
     ]
@@ -273,9 +281,11 @@ async def _start_api(
         settings, names, bootstrap, registry.bus, started.audit, started.stops
     )
     webhooks = WebhookEndpoints(registry.companies, registry.registry, vault, started.audit)
+    staff = with_webhook_admin(registry.staff, clickhouse, producer, names, started.audit)
+    staff = with_exports(staff, settings, clickhouse, started.audit, started.stops)
+    staff = with_reports(staff, clickhouse)
     services = ApiServices(
-        orders, keys, started.audit, registry.companies, registry.key_uses,
-        with_webhook_admin(registry.staff, clickhouse, producer, names, started.audit), balances,
+        orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,
         catalog, webhooks,
     )
     app = create_app(services, request_log, settings.max_body_bytes)

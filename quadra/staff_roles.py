@@ -4,16 +4,22 @@ replicas, command clients and use cases an API process holds."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from analytics.clickhouse import ClickHouse
+from analytics.reports.aggregates import ClickHouseAggregates
+from analytics.reports.request_log import ClickHouseRequestLog
+from analytics.reports.statements import ClickHouseStatements
+from analytics.reports.transactions import ClickHouseTransactions
 from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
+from api.staff.report_service import ReportService
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -108,3 +114,11 @@ async def start_registry_api(
         ),
     )
     return RegistryApi(companies, key_uses, staff, registry, bus)
+
+
+def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
+    """The staff services plus the ClickHouse-backed reports."""
+    return replace(staff, reports=ReportService(
+        ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
+        ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
+    ))  # fmt: skip

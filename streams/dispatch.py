@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import orjson
@@ -108,6 +108,9 @@ class Dispatch:
         paid = outcome.state is OutcomeState.PAID
         reason = f"paid by {outcome.provider}" if paid else f"declined by {outcome.provider}: {outcome.reason}"
         delivery = self._sealed_delivery(outcome) if paid else None
+        # The provider that executed rides on the order (and so on to the ledger's completed or
+        # failed order): reports filter by it without parsing reasons.
+        sent = replace(sent, provider=outcome.provider)
         return sent, PayoutResult(sent, paid, reason, delivery)
 
     def _calls_of(self, order: Order) -> AbstractContextManager[None]:

@@ -125,6 +125,14 @@ def _fee(d: dict[str, Any]) -> int:
     return fee
 
 
+def _text(d: dict[str, Any], name: str) -> str:
+    """An optional text field: records written before it existed decode as ''."""
+    value = d.get(name) or ""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be text, not {value!r}")
+    return value
+
+
 def order_request_to_dict(r: OrderRequest) -> dict[str, Any]:
     return {
         "request_id": r.request_id,
@@ -140,6 +148,7 @@ def order_request_to_dict(r: OrderRequest) -> dict[str, Any]:
         "metadata": r.metadata,
         "sandbox": r.sandbox,
         "fee": r.fee,
+        "product_type": r.product_type,
     }
 
 
@@ -159,6 +168,7 @@ def order_request_from_dict(d: dict[str, Any]) -> OrderRequest:
             metadata=d.get("metadata") or {},
             sandbox=bool(d.get("sandbox", True)),
             fee=_fee(d),
+            product_type=_text(d, "product_type"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MessageError(f"bad order request: {exc!r}") from exc
@@ -182,6 +192,8 @@ def order_to_dict(o: Order) -> dict[str, Any]:
         "sandbox": o.sandbox,
         "fee": o.fee,
         "delivery": o.delivery,
+        "product_type": o.product_type,
+        "provider": o.provider,
     }
 
 
@@ -205,6 +217,8 @@ def order_from_dict(d: dict[str, Any]) -> Order:
             sandbox=bool(d.get("sandbox", True)),
             fee=_fee(d),
             delivery=d.get("delivery"),
+            product_type=_text(d, "product_type"),
+            provider=_text(d, "provider") or None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise MessageError(f"bad order: {exc!r}") from exc

@@ -14,11 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
 from streams.messages import MessageError
 
 log = logging.getLogger(__name__)
+
+# Fetch sizes: the sink reads logs in bulk, so fetches far above aiokafka's 1 MiB per
+# partition keep the consumer from being the bottleneck (bench/sink_throughput.py).
+FETCH_MAX_BYTES = 64 * 1024 * 1024
+MAX_PARTITION_FETCH_BYTES = 16 * 1024 * 1024
+ConsumerFactory = Callable[..., AIOKafkaConsumer]
 
 
 class MessageWriteError(RuntimeError):
@@ -27,9 +34,11 @@ class MessageWriteError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class TableTarget:
+    """`row` maps a decoded message to its row here, or to None: no row in this table."""
+
     table: str
     columns: Sequence[str]
-    row: Callable[[Any], tuple[Any, ...]]
+    row: Callable[[Any], tuple[Any, ...] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,7 @@ class SinkConfig:
     group_id: str
     batch_rows: int
     flush_interval_s: float
+    retry_backoff_s: float = 1.0  # after a failed write: give ClickHouse a moment
 
 
 @dataclass
@@ -62,18 +72,23 @@ class _Batch:
 
 
 class Sink:
-    def __init__(self, config: SinkConfig, clickhouse: ClickHouse, routes: Sequence[SinkRoute]):
+    def __init__(
+        self, config: SinkConfig, clickhouse: ClickHouse, routes: Sequence[SinkRoute],
+        consumer_factory: ConsumerFactory = AIOKafkaConsumer,
+    ) -> None:  # fmt: skip
         self._config = config
         self._ch = clickhouse
         self._routes = {route.topic: route for route in routes}
         self._columns = {t.table: t.columns for r in routes for t in r.targets}
+        self._new_consumer = consumer_factory
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
+        self.fetched_messages = 0
         self.written_messages = 0
         self.skipped_messages = 0
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
+        self._consumer = self._new_consumer(
             *self._routes,
             bootstrap_servers=self._config.bootstrap,
             group_id=self._config.group_id,
@@ -81,6 +96,8 @@ class Sink:
             auto_offset_reset="earliest",
             isolation_level="read_committed",  # never store what a ledger transaction aborted
             max_poll_records=self._config.batch_rows,
+            fetch_max_bytes=FETCH_MAX_BYTES,
+            max_partition_fetch_bytes=MAX_PARTITION_FETCH_BYTES,
         )
         await self._consumer.start()
 
@@ -101,7 +118,7 @@ class Sink:
                 except MessageWriteError as exc:
                     log.error("sink write failed, will re-read the batch: %s", exc)
                     await self._rewind(consumer, batch)
-                    await asyncio.sleep(1.0)
+                    await asyncio.sleep(self._config.retry_backoff_s)
                 finally:
                     batch.clear()
             await self._drain(consumer, batch)
@@ -152,6 +169,7 @@ class Sink:
     def _add(self, batch: _Batch, tp: TopicPartition, record: ConsumerRecord) -> None:
         batch.next_offsets[tp] = record.offset + 1
         batch.messages += 1
+        self.fetched_messages += 1
         route = self._routes[record.topic]
         try:
             decoded = route.decode(record.value)
@@ -161,7 +179,8 @@ class Sink:
             log.warning("sink skipped %s@%s/%s: %s", record.topic, tp.partition, record.offset, exc)
             return
         for table, row in rows:
-            batch.rows.setdefault(table, []).append(row)
+            if row is not None:
+                batch.rows.setdefault(table, []).append(row)
 
     async def _flush(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
         try:
@@ -169,11 +188,19 @@ class Sink:
                 await self._ch.insert(table, rows, self._columns[table])
         except Exception as exc:  # any storage failure: retry the same messages later
             raise MessageWriteError(str(exc)) from exc
-        await consumer.commit(dict(batch.next_offsets))
+        try:
+            await consumer.commit(dict(batch.next_offsets))
+        except KafkaError as exc:
+            # Written but not committed (a rebalance, a broker away): whoever reads these
+            # partitions next writes the same rows again, which replace themselves.
+            raise MessageWriteError(f"offsets not committed: {exc!r}") from exc
         self.written_messages += batch.messages
 
     async def _rewind(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+        assigned = consumer.assignment()
         for tp in batch.next_offsets:
+            if tp not in assigned:  # revoked meanwhile: its new owner reads from the commit
+                continue
             committed = await consumer.committed(tp)
             if committed is None:
                 await consumer.seek_to_beginning(tp)

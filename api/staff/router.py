@@ -8,6 +8,8 @@ from api.staff import (
     balance_routes,
     catalog_routes,
     company_routes,
+    export_routes,
+    report_routes,
     session_routes,
     user_routes,
     webhook_routes,
@@ -20,3 +22,5 @@ router.include_router(user_routes.router)
 router.include_router(balance_routes.router)
 router.include_router(catalog_routes.router)
 router.include_router(webhook_routes.router)
+router.include_router(export_routes.router)
+router.include_router(report_routes.router)

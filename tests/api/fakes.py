@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analytics.reports.filters import TransactionFilter
+from analytics.reports.transactions import TransactionKey
 from detectors.policy import approve_all
 from domain.audit import AuditEvent
 from domain.companies import ApiKey, Company, CompanyProfile, CompanyStatus, api_key_record
@@ -54,6 +56,32 @@ class InMemoryReader:
     async def find(self, company_id: str, order_id: str) -> Order | None:
         order = self.orders.get(order_id)
         return order if order is not None and order.company_id == company_id else None
+
+    async def page(
+        self, f: TransactionFilter, after: TransactionKey | None, limit: int
+    ) -> tuple[list[Order], TransactionKey | None]:
+        """The list query over the dict: newest first, keyset by (created_at, id)."""
+        found = sorted(
+            (o for o in self.orders.values() if _matches(o, f)), key=lambda o: (o.created_at, o.id), reverse=True
+        )
+        if after is not None:
+            found = [o for o in found if (o.created_at, o.id) < (after.value, after.order_id)]
+        page = found[:limit]
+        more = len(found) > limit
+        return page, (TransactionKey(page[-1].created_at, page[-1].id) if more else None)
+
+
+def _matches(o: Order, f: TransactionFilter) -> bool:
+    """The subset of TransactionFilter the partner list uses."""
+    return (
+        (not f.company_ids or o.company_id in f.company_ids)
+        and (not f.statuses or o.status.value in f.statuses)
+        and (not f.product_ids or o.product_id in f.product_ids)
+        and (f.created_from is None or o.created_at >= f.created_from)
+        and (f.created_to is None or o.created_at < f.created_to)
+        and (f.external_id is None or o.external_id == f.external_id)
+        and (f.end_user_id is None or o.end_user.id == f.end_user_id)
+    )
 
 
 class StaticKeys:

@@ -73,6 +73,7 @@ async def test_an_order_carries_the_fee_of_the_companys_terms(api: ApiHarness) -
     assert response.status_code == 201, response.text
     [request] = api.intake.submitted
     assert request.fee == 30 + 200  # 2 % of 100.00 EUR plus 0.30 EUR
+    assert request.product_type == "card_transfer"  # reports filter by it without the catalog
 
 
 # (name, company's products, product, amount, recipient, problem pointer, words of the detail)
@@ -138,4 +139,8 @@ async def test_a_valid_order_of_each_sandbox_product_is_taken(api: ApiHarness) -
         response = await api.client.post("/v1/orders", json=body, headers={"Idempotency-Key": f"ok-{n}"})
         assert response.status_code == 201, (product, response.text)
     assert len(api.intake.submitted) == len(cases)
+    assert [r.product_type for r in api.intake.submitted] == [
+        "card_transfer", "card_transfer", "virtual_card", "gift_certificate", "gift_certificate",
+        "mobile_topup",
+    ]  # fmt: skip
 

@@ -112,16 +112,20 @@ async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str,
             await p.send_and_wait(names(PAYOUTS_REQUESTED), event, key=b"cmp_a")
 
     records = await read_topic(kafka_bootstrap, names(PAYOUTS_RESULTS), 2, len(orders) + 2, 60)
-    results = {}
+    results, providers = {}, {}
     for r in records:
         result = decode_payout_result(r.value)
         results.setdefault(result.order.id, set()).add((result.paid, result.reason))
+        providers[result.order.id] = result.order.provider
     assert {oid: len(v) for oid, v in results.items()} == {o.id: 1 for o in orders}, results
     paid = {oid for oid, v in results.items() if next(iter(v))[0]}
     assert paid == {o.id for o in orders[:4]}
     assert "bank-b" in next(iter(results[orders[0].id]))[1]  # bank A was down
     assert "unknown_operator" in next(iter(results[orders[4].id]))[1]
     assert "cannot be paid" in next(iter(results[orders[5].id]))[1]
+    # The order names the provider that executed (reports filter by it); none when none did.
+    assert providers[orders[0].id] == "bank-b" and providers[orders[4].id] is not None
+    assert providers[orders[5].id] is None
     executions = (await harness.sandbox.get("/_control/stats")).json()["executions"]
     assert sum(sum(v.values()) for v in executions.values()) == 4
     assert all(count == 1 for v in executions.values() for count in v.values())

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from detectors.policy import approve_all
@@ -43,3 +45,19 @@ def test_undecodable_messages_raise_message_error(raw: bytes | None) -> None:
     ):
         with pytest.raises(messages.MessageError):
             decode(raw)
+
+
+def test_product_type_and_provider_travel_and_old_records_default() -> None:
+    request = order_request(product_type="gift_certificate")
+    assert messages.decode_order_request(messages.encode_order_request(request)) == request
+    order = admit(request, None, approve_all).order
+    assert order is not None and order.product_type == "gift_certificate"
+    sent = replace(order, provider="gifts")
+    assert messages.order_from_dict(messages.order_to_dict(sent)) == sent
+    # Records written before these fields existed decode with none.
+    old = messages.order_to_dict(order)
+    del old["product_type"], old["provider"]
+    decoded = messages.order_from_dict(old)
+    assert (decoded.product_type, decoded.provider) == ("", None)
+    with pytest.raises(messages.MessageError):
+        messages.order_from_dict({**old, "provider": 7})

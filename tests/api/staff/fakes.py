@@ -3,12 +3,17 @@ apply_registry_command), so the use cases see what the Kafka agents would answer
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
+from api.staff.export_jobs import ExportJobs
+from api.staff.export_service import TransactionExports
+from api.staff.report_service import ReportService
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -29,6 +34,8 @@ from domain.staff import (
 )
 from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
+from tests.api.staff.export_fakes import InMemoryExportRows, export_row
+from tests.api.staff.report_fakes import FakeReports
 from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
 
 # argon2 at its cheapest: the tests exercise the logic, not the cost.
@@ -160,7 +167,7 @@ class RecordingKeyUses:
 
 def staff_services(
     staff: InMemoryStaff, registry: InMemoryRegistry, audit: AuditTrail, secure_cookies: bool = False,
-    products: InMemoryProducts | None = None,
+    products: InMemoryProducts | None = None, reports: ReportService | None = None,
 ) -> StaffServices:  # fmt: skip
     """`products`: the product directory and store in one (default: the sandbox catalog)."""
     products = products if products is not None else InMemoryProducts.sandbox()
@@ -171,4 +178,17 @@ def staff_services(
         users=StaffAdmin(staff, staff, FAST_PASSWORDS, audit),
         catalog=CatalogAdmin(products, products, registry, registry, audit),
         webhooks=WebhookAdmin(seeded_delivery_log(), RecordingReplays(), audit),
+        reports=reports if reports is not None else _fake_reports(),
+        exports=_fake_exports(audit),
     )
+
+
+def _fake_exports(audit: AuditTrail) -> TransactionExports:
+    rows = InMemoryExportRows([export_row(n) for n in range(3)])
+    directory = Path(tempfile.mkdtemp(prefix="quadra-test-exports-"))
+    return TransactionExports(rows, ExportJobs(rows, directory), audit, directory)
+
+
+def _fake_reports() -> ReportService:
+    fake = FakeReports()
+    return ReportService(fake, fake, fake, fake)

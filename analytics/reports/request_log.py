@@ -1,0 +1,133 @@
+"""Request-log search: inbound, outbound and webhook exchanges by company, direction, path
+prefix, status (one or a range), correlation id and time; newest first, keyset-paginated.
+
+`request_log` is sorted by (company_id, at, request_id): a company and a time range narrow the
+read first; the correlation-id bloom filter, the status min/max and the path token index
+skip the rest. Every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from analytics.clickhouse import ClickHouse
+from analytics.reports.common import check_limit, utc
+from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
+from domain.errors import InvalidCursor
+
+DIRECTIONS = frozenset({"inbound", "outbound", "webhook"})
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLogQuery:
+    company_id: str | None = None
+    direction: str | None = None  # inbound, outbound or webhook
+    path_prefix: str | None = None
+    status: int | None = None
+    status_min: int | None = None  # inclusive
+    status_max: int | None = None  # inclusive
+    correlation_id: str | None = None
+    at_from: datetime | None = None  # inclusive
+    at_to: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLogKey:
+    at: datetime
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRequest:
+    request_id: str
+    direction: str
+    at: datetime
+    company_id: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: int
+    client_ip: str
+    correlation_id: str
+    idempotency_key: str
+    request_headers: str
+    request_body: str
+    response_body: str
+    error_type: str
+
+    @property
+    def key(self) -> RequestLogKey:
+        return RequestLogKey(self.at, self.request_id)
+
+
+_COLUMNS = (
+    "request_id, direction, at, company_id, method, path, query, status, duration_ms, client_ip, "
+    "correlation_id, idempotency_key, request_headers, request_body, response_body, error_type"
+)
+
+
+def _logged(row: tuple[Any, ...]) -> LoggedRequest:
+    values = list(row)
+    values[2] = utc(values[2])
+    values[7], values[8] = int(values[7]), int(values[8])
+    return LoggedRequest(*values)
+
+
+def encode_key(key: RequestLogKey | None) -> str | None:
+    return None if key is None else encode_cursor("requests", [key.at, key.request_id])
+
+
+def decode_key(token: str) -> RequestLogKey:
+    values = decode_cursor("requests", token)
+    if len(values) != 2:
+        raise InvalidCursor("not a cursor from this API", "cursor")
+    return RequestLogKey(cursor_datetime(values[0]), cursor_str(values[1]))
+
+
+def _where(q: RequestLogQuery, after: RequestLogKey | None) -> tuple[str, dict[str, Any]]:
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+
+    def add(condition: str, name: str, value: Any) -> None:
+        if value is not None:
+            parts.append(condition)
+            params[name] = value
+
+    add("company_id = {company_id:String}", "company_id", q.company_id)
+    add("at >= {at_from:DateTime64(3, 'UTC')}", "at_from", q.at_from)
+    add("at < {at_to:DateTime64(3, 'UTC')}", "at_to", q.at_to)
+    add("direction = {direction:String}", "direction", q.direction)
+    add("startsWith(path, {path_prefix:String})", "path_prefix", q.path_prefix)
+    add("status = {status:UInt16}", "status", q.status)
+    add("status >= {status_min:UInt16}", "status_min", q.status_min)
+    add("status <= {status_max:UInt16}", "status_max", q.status_max)
+    add("correlation_id = {correlation_id:String}", "correlation_id", q.correlation_id)
+    if after is not None:
+        parts.append(
+            "at <= {after_at:DateTime64(3, 'UTC')} AND "
+            "(at, request_id) < ({after_at:DateTime64(3, 'UTC')}, {after_id:String})"
+        )
+        params.update(after_at=after.at, after_id=after.request_id)
+    return ("WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+class ClickHouseRequestLog:
+    def __init__(self, clickhouse: ClickHouse) -> None:
+        self._ch = clickhouse
+
+    async def search(
+        self, q: RequestLogQuery, after: RequestLogKey | None = None, limit: int = 50
+    ) -> tuple[list[LoggedRequest], RequestLogKey | None]:
+        """Newest first; the key is set when there may be more."""
+        check_limit(limit)
+        where, params = _where(q, after)
+        rows = await self._ch.query(
+            f"SELECT {_COLUMNS} FROM {self._ch.table('request_log')} FINAL {where} "
+            "ORDER BY at DESC, request_id DESC LIMIT {limit:UInt32}",
+            {**params, "limit": limit + 1},
+        )
+        found = [_logged(r) for r in rows[:limit]]
+        return found, (found[-1].key if len(rows) > limit else None)
