@@ -113,6 +113,11 @@ class Account:
     status: BalanceStatus = BalanceStatus.ACTIVE
     limits: Limits = field(default_factory=Limits)
     usage: Usage = field(default_factory=Usage)
+    # The time of this account's latest entry. Entries are stamped with their input's time, and
+    # the ledger's inputs (orders, payout results, commands) interleave; stamping no earlier than
+    # the previous entry keeps an account's entries in time order, so a statement's balance at
+    # any instant is the balance after the last entry before it.
+    last_entry_at: datetime | None = None
 
     @property
     def spendable(self) -> int:
@@ -200,6 +205,8 @@ def move(
     **refs: str,
 ) -> tuple[Book, Account, Entry]:
     """Apply one entry to the account's available/reserved figures and return all three."""
+    if account.last_entry_at is not None and at < account.last_entry_at:
+        at = account.last_entry_at
     delta = {LedgerAccount.AVAILABLE: 0, LedgerAccount.RESERVED: 0}
     if source in delta:
         delta[source] -= amount
@@ -209,6 +216,7 @@ def move(
         account,
         available=account.available + delta[LedgerAccount.AVAILABLE],
         reserved=account.reserved + delta[LedgerAccount.RESERVED],
+        last_entry_at=at,
     )
     if changed.spendable < 0 or changed.reserved < 0:
         raise AssertionError(f"ledger invariant broken by {entry_id}")  # guarded by callers

@@ -75,9 +75,14 @@ def book_from_dict(d: dict[str, Any]) -> Book:
                     usage["day"], int(usage["day_total"]), usage["month"],
                     int(usage["month_total"]), _pairs(usage["product_day"]),
                 ),  # fmt: skip
+                last_entry_at=_optional_time(a.get("last_entry_at")),  # absent in older books
             )
         )
     return Book(d["company_id"], tuple(accounts))
+
+
+def _optional_time(raw: Any) -> datetime | None:
+    return datetime.fromisoformat(raw) if raw else None
 
 
 def encode_book(book: Book) -> bytes:

@@ -164,3 +164,22 @@ def test_top_up_adjust_block_unblock() -> None:
 )
 def test_format_minor(value: int, currency: str, text: str) -> None:
     assert format_minor(value, currency) == text
+
+
+def test_an_accounts_entries_never_go_back_in_time() -> None:
+    # The ledger's inputs interleave (a payout result stamped earlier than a top-up applied
+    # before it); statements rely on an account's entries being in time order.
+    from datetime import timedelta
+
+    from domain.ledger import Account, move
+
+    later, earlier = T0 + timedelta(seconds=5), T0
+    book = Book("cmp_a", (Account("EUR"),))
+    book, account, first = move(book, book.accounts[0], EntryKind.TOP_UP, 100,
+                                LedgerAccount.FUNDING, LedgerAccount.AVAILABLE, later, "e1")  # fmt: skip
+    book, account, second = move(book, account, EntryKind.TOP_UP, 50,
+                                 LedgerAccount.FUNDING, LedgerAccount.AVAILABLE, earlier, "e2")  # fmt: skip
+    assert first.at == later and second.at == later and account.last_entry_at == later
+    book, account, third = move(book, account, EntryKind.TOP_UP, 1, LedgerAccount.FUNDING,
+                                LedgerAccount.AVAILABLE, later + timedelta(seconds=1), "e3")  # fmt: skip
+    assert third.at == later + timedelta(seconds=1)
