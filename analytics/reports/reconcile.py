@@ -34,6 +34,7 @@ class ReconcileReport:
     # currency, log order): there, "the balance after the last entry before t" (what the
     # ClickHouse statement reads) and "every entry before t" (what the books sum) can differ.
     out_of_order: int = 0
+    whole_problems: int = 0  # of `problems`: the whole-history statements and the balance sheet
 
     @property
     def ok(self) -> bool:
@@ -100,9 +101,11 @@ async def reconcile_statements(
             expected = statement_from_entries(scoped, company_id, currency, period_from, period_to)
             actual = await statements.statement(company_id, currency, period_from, period_to)
             report.statements += 1
-            report.problems += compare_statements(expected, actual)
+            found = compare_statements(expected, actual)
             if i == 0:  # the whole history: it must close on the balance sheet
-                report.problems += _against_book(books.get(company_id), company_id, currency, actual.closing)
+                found += _against_book(books.get(company_id), company_id, currency, actual.closing)
+                report.whole_problems += len(found)
+            report.problems += found
 
     for company_id, book in sorted(books.items()):
         for account in book.accounts:
