@@ -1,6 +1,9 @@
 """Crash test of the money path on a real broker: two `quadra worker` processes, orders and
 top-ups for many companies in flight, workers killed with SIGKILL at random moments, the broker
 restarted once; then every order must be in exactly one terminal state and the ledger clean.
+After a clean run the real sink copies `ledger.entries` into an embedded ClickHouse (one path
+per bench process, a database per run) and every company's statements must reconcile with the
+books read from Kafka (analytics/reports/reconcile.py, as `quadra ledger verify --clickhouse`).
 
     python -m bench.ledger_crash                       # the full plan, once
     python -m bench.ledger_crash --runs 20             # consecutive runs, stops at the first failure
@@ -30,10 +33,14 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from analytics.clickhouse import ClickHouse
+from analytics.migrate import migrate
+from analytics.reports.reconcile import ReconcileReport, reconcile_statements
 from domain.ledger_commands import BalanceCommand, CommandKind
 from domain.money import Money
 from domain.orders import EndUser, OrderRequest, Recipient, RecipientKind
 from quadra.local_kafka import LocalKafka, LocalKafkaConfig
+from quadra.runtime import sink_routes
 from quadra.seed import publish_sandbox_catalog
 from streams import messages
 from streams.admin import ensure_topics
@@ -41,7 +48,10 @@ from streams.ledger_messages import CommandEnvelope, encode_command
 from streams.ledger_reader import LedgerSnapshot, read_ledger
 from streams.topic_reader import read_whole
 from streams.product_directory import KafkaProductStore, ProductDirectory
-from streams.topics import BALANCE_COMMANDS, CATALOG_PRODUCTS, COMMAND_REPLIES, ORDERS_REQUESTED, TopicNames
+from streams.sink import Sink, SinkConfig
+from streams.topics import (
+    BALANCE_COMMANDS, CATALOG_PRODUCTS, COMMAND_REPLIES, LEDGER_ENTRIES, ORDERS_REQUESTED, TopicNames,
+)  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[1]
 PARTITIONS = 4
@@ -68,10 +78,22 @@ class CrashResult:
     seconds: float = 0.0
     snapshot: LedgerSnapshot | None = None
     problems: list[str] = field(default_factory=list)
+    prefix: str = ""
+    statements: ReconcileReport | None = None  # ClickHouse statements vs the books (clean runs)
+    statements_seconds: float = 0.0
+
+    @property
+    def crash_ok(self) -> bool:
+        """Every order terminal once, the ledger's invariants hold (statements aside)."""
+        return not self.problems
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return self.crash_ok and (self.statements is None or self.statements.ok)
+
+    @property
+    def all_problems(self) -> list[str]:
+        return self.problems + (self.statements.problems if self.statements is not None else [])
 
 
 class Worker:
@@ -229,10 +251,14 @@ async def _publish_catalog(bootstrap: str, names: TopicNames) -> None:
         await products.stop()
 
 
-async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | None, workdir: Path) -> CrashResult:
+async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | None, workdir: Path,
+                       clickhouse: ClickHouse | None = None) -> CrashResult:  # fmt: skip
+    """With `clickhouse` (an empty database), a clean run's ledger then also goes through the
+    real sink into it, and every company's statements must reconcile with the books."""
     result = CrashResult(plan)
     rng = random.Random(plan.seed)
     prefix = f"crash{os.getpid()}x{rng.randrange(10**6)}."
+    result.prefix = prefix
     names = TopicNames(prefix)
     started = time.monotonic()
     await ensure_topics(bootstrap, names, PARTITIONS, 1)
@@ -277,7 +303,44 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     if extra:
         result.problems.append(f"{len(extra)} unknown orders appeared")
     result.problems += snapshot.verify().problems
+    if clickhouse is not None and result.crash_ok:
+        started = time.monotonic()
+        result.statements = await reconcile_through_sink(bootstrap, names, clickhouse)
+        result.statements_seconds = time.monotonic() - started
     return result
+
+
+async def reconcile_through_sink(
+    bootstrap: str, names: TopicNames, clickhouse: ClickHouse, timeout: float = 120.0
+) -> ReconcileReport:
+    """The real sink's ledger route copies `ledger.entries` into `clickhouse` (migrated here)
+    until it has everything `quadra ledger verify` reads (workers stopped: nothing new comes);
+    then the statements of every company and currency must match those books."""
+    await asyncio.to_thread(migrate, clickhouse)
+    snapshot = await read_ledger(bootstrap, names)
+    routes = [r for r in sink_routes(names) if r.topic == names(LEDGER_ENTRIES)]
+    config = SinkConfig(bootstrap, f"{names.prefix}crash-statements-{clickhouse.database}",
+                        batch_rows=5000, flush_interval_s=0.2)  # fmt: skip
+    sink = Sink(config, clickhouse, routes)
+    await sink.start()
+    task = asyncio.create_task(sink.run(), name="sink")
+    deadline = time.monotonic() + timeout
+    try:
+        while sink.written_messages + sink.skipped_messages < len(snapshot.entries):
+            if task.done() or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await sink.stop()
+        await task
+    report = await reconcile_statements(clickhouse, snapshot.entries, snapshot.books)
+    if sink.skipped_messages:
+        report.problems.append(f"the sink skipped {sink.skipped_messages} ledger entries")
+    if sink.written_messages < len(snapshot.entries):
+        report.problems.append(
+            f"the sink wrote {sink.written_messages} of {len(snapshot.entries)} ledger entries in {timeout:.0f} s"
+        )
+    return report
 
 
 def _start_sandbox(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -321,12 +384,28 @@ def summary(result: CrashResult) -> str:
     for statuses in (s.terminal.values() if s else []):
         for status in statuses:
             counts[status.value] = counts.get(status.value, 0) + 1
-    verdict = "CLEAN" if result.ok else f"FAILED ({len(result.problems)} problems)"
+    verdict = "CLEAN" if result.ok else f"FAILED ({len(result.all_problems)} problems)"
     return (
         f"{verdict}: {result.plan.orders} orders, {result.plan.top_ups} top-ups, "
         f"{result.plan.companies} companies, {result.kills} SIGKILLs, {result.broker_restarts} broker "
         f"restart(s), {len(s.entries) if s else 0} entries, terminal {dict(sorted(counts.items()))}, "
         f"{result.seconds:.0f} s"
+    )
+
+
+def statements_summary(result: CrashResult) -> str:
+    r = result.statements
+    if r is None:
+        return "statements not reconciled (the run was not clean)"
+    if not r.ok:
+        return (
+            f"statements DO NOT reconcile: {len(r.problems)} differences over {r.scopes} companies × "
+            f"currencies ({r.statements} statements; {r.whole_problems} of them on whole histories or "
+            f"the balance sheet); {r.out_of_order} entries stamped earlier than one applied before them"
+        )
+    return (
+        f"statements reconcile for {r.scopes} companies × currencies ({r.statements} statements "
+        f"against the ledger read from Kafka and its balance sheet; sink + checks {result.statements_seconds:.1f} s)"
     )
 
 
@@ -344,6 +423,8 @@ def main() -> int:
     # Broker restarts make the clients log connection errors by design: keep the report readable.
     logging.basicConfig(level=logging.CRITICAL)
     work = Path(tempfile.mkdtemp(prefix="quadra-crash-"))
+    # The embedded engine binds one path per process: every run gets a database of its own there.
+    chdb = f"chdb:///{work / 'clickhouse'}"
     broker = LocalKafka(LocalKafkaConfig(
         home=work / "kafka", port=_free_port(), controller_port=_free_port(),
         libs_dir=REPO / "var" / "kafka" / "libs-4.1.1"))  # fmt: skip
@@ -355,9 +436,15 @@ def main() -> int:
                              providers=args.providers, seed=args.seed + run)  # fmt: skip
             run_dir = work / f"run{run}"
             run_dir.mkdir()
-            result = asyncio.run(run_scenario(plan, broker.bootstrap, broker, run_dir))
+            clickhouse = ClickHouse.connect(chdb, f"crash_run{run}")
+            try:
+                result = asyncio.run(run_scenario(plan, broker.bootstrap, broker, run_dir, clickhouse))
+            finally:
+                clickhouse.close()
             print(f"run {run + 1}/{args.runs} seed {plan.seed}: {summary(result)}", flush=True)
-            for problem in result.problems[:20]:
+            if result.statements is not None:
+                print(f"  {statements_summary(result)}", flush=True)
+            for problem in result.problems[:20] + (result.statements.problems[:20] if result.statements else []):
                 print(f"  PROBLEM {problem}", flush=True)
             if not result.ok:
                 # Kept for a post-mortem: broker data (restart a broker on it) and worker logs.
