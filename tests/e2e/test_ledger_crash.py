@@ -51,13 +51,7 @@ async def test_kills_and_a_broker_restart_lose_nothing_and_pay_nothing_twice(
     statements = result.statements
     assert statements is not None and statements.scopes == 5, statements_summary(result)
     print(f"{summary(result)}\n{statements_summary(result)}")
-    if not statements.ok and statements.out_of_order:
-        # Known (issue 5, acceptance 3 open): the ledger stamps an entry with its input record's
-        # time (orders.decided, payouts.results) or its command's own `at`, and applies the three
-        # inputs in arrival order, so a company's entries are not in time order; the ClickHouse
-        # statement reads the balance carried by the last entry before a boundary, the books sum
-        # the entries before it, and the two part wherever a boundary falls inside a disorder.
-        pytest.xfail(f"{statements_summary(result)}; e.g. " + "; ".join(statements.problems[:2]))
+    assert statements.out_of_order == 0, statements_summary(result)  # entries in time order
     assert statements.ok, "\n".join(statements.problems[:20])
 
 
