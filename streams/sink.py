@@ -119,24 +119,41 @@ class Sink:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Consume until stop(); the batch in hand is written and committed before returning."""
+        """Consume until stop(); the batch in hand is written and committed before returning.
+
+        Batch N is written (and committed) while batch N+1 is fetched: the insert runs on the
+        ClickHouse thread, the fetch on the loop. N+1 is written only after N is committed, so
+        commits stay in order; if N fails, both are dropped and re-read from the last commit.
+        """
         consumer = self._consumer
         assert consumer is not None, "start() first"
-        batch = _Batch()
+        batch, in_flight = _Batch(), _Batch()  # being filled; being written by `writing`
+        writing: asyncio.Task[None] | None = None
         try:
-            while not self._stopping.is_set():
+            while not self._stopping.is_set() or writing is not None:
                 try:
-                    await self._fill(consumer, batch)
+                    if not self._stopping.is_set():
+                        await self._fill(consumer, batch)
+                    if writing is not None:
+                        await writing
+                        writing = None
+                        in_flight.clear()
                     if batch.next_offsets:
-                        await self._flush(consumer, batch)
+                        batch, in_flight = in_flight, batch
+                        writing = asyncio.create_task(self._flush(consumer, in_flight))
                 except MessageWriteError as exc:
+                    writing = None
                     log.error("sink write failed, will re-read the batch: %s", exc)
-                    await self._rewind(consumer, batch)
-                    await asyncio.sleep(self._config.retry_backoff_s)
-                finally:
+                    await self._rewind(consumer, [*in_flight.next_offsets, *batch.next_offsets])
+                    in_flight.clear()
                     batch.clear()
+                    await asyncio.sleep(self._config.retry_backoff_s)
             await self._drain(consumer, batch)
         finally:
+            if writing is not None:
+                writing.cancel()
+            in_flight.clear()
+            batch.clear()
             await consumer.stop()
 
     async def _drain(self, consumer: AIOKafkaConsumer, batch: _Batch, timeout: float = 15.0) -> None:
@@ -239,9 +256,9 @@ class Sink:
             for record in records:
                 self._decode(batch, route, record)
 
-    async def _rewind(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+    async def _rewind(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         assigned = consumer.assignment()
-        for tp in batch.next_offsets:
+        for tp in set(partitions):
             if tp not in assigned:  # revoked meanwhile: its new owner reads from the commit
                 continue
             committed = await consumer.committed(tp)
