@@ -17,6 +17,15 @@ import clickhouse_connect
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# JSON objects inserted as they are (insert_json): strict about what the object holds, so a
+# message the Python decoder would refuse fails the insert instead of becoming a row of defaults.
+JSON_INSERT_SETTINGS: dict[str, Any] = {
+    "date_time_input_format": "best_effort",  # ISO 8601 with fractions and offsets
+    "input_format_skip_unknown_fields": 1,  # the schema version "v", fields added later
+    "input_format_force_null_for_omitted_fields": 1,  # a missing field: NULL, refused below
+    "input_format_null_as_default": 0,  # else a missing field's NULL becomes the default
+}
+
 
 class ClickHouse:
     def __init__(self, client: Any, database: str) -> None:
@@ -70,6 +79,18 @@ class ClickHouse:
     ) -> None:
         if rows:
             await self._run(self.insert_sync, table, rows, column_names)
+
+    async def insert_json(self, table: str, objects: Sequence[bytes], column_names: Sequence[str]) -> None:
+        """`objects`: JSON objects whose keys are `column_names` (plus ignored extras), inserted
+        as JSONEachRow in one statement: ClickHouse parses them, not Python. All or nothing."""
+        if objects:
+            await self._run(self.insert_json_sync, table, objects, column_names)
+
+    def insert_json_sync(self, table: str, objects: Sequence[bytes], column_names: Sequence[str]) -> None:
+        self._client.raw_insert(
+            self.table(table), list(column_names), b"\n".join(objects),
+            settings=JSON_INSERT_SETTINGS, fmt="JSONEachRow",
+        )  # fmt: skip
 
     def command_sync(self, sql: str) -> Any:
         return self._client.command(sql)

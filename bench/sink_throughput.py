@@ -5,10 +5,11 @@ topic, then drains them twice in this process, timed from the first fetch to the
 
 - baseline: a group-less AIOKafkaConsumer reading the same records (no decoding, no storage),
   with the sink's fetch settings: the ceiling Kafka and aiokafka allow here;
-- sink: the real `streams.sink.Sink` (decode, row mapping, batched inserts, commits) into a
-  fresh chdb database in a temporary directory.
+- sink: the real `streams.sink.Sink` with the route `quadra sink` runs (values inserted as
+  JSONEachRow; `--decode`: decoded in Python and inserted as rows), batched inserts and
+  commits, into a fresh chdb database in a temporary directory.
 
-    .venv/bin/python -m bench.sink_throughput [--records 200000] [--partitions 4]
+    .venv/bin/python -m bench.sink_throughput [--records 200000] [--partitions 4] [--decode]
 
 Prints rows/s of both and the sink's ratio to the baseline. The target (issue 5) is
 ≥ 100,000 rows/s for the sink. Keep runs short: the machine is shared.
@@ -23,17 +24,18 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from bench.broker import create_topics, delete_topics_with_prefix, open_broker
 from streams import messages
-from streams.sink import FETCH_MAX_BYTES, MAX_PARTITION_FETCH_BYTES, Sink, SinkConfig, SinkRoute, TableTarget
+from quadra.runtime import sink_routes
+from streams.sink import FETCH_MAX_BYTES, MAX_PARTITION_FETCH_BYTES, Sink, SinkConfig
 from streams.topics import REQUESTS_LOG, TopicNames
 
 T0 = datetime.now(UTC) - timedelta(hours=1)  # recent: request_log keeps 13 months (TTL)
@@ -94,12 +96,16 @@ async def _raw_consume(bootstrap: str, topic: str, partition_count: int, count: 
         await consumer.stop()
 
 
-async def _sink(bootstrap: str, names: TopicNames, count: int, batch_rows: int, data: Path) -> float:
+async def _sink(
+    bootstrap: str, names: TopicNames, count: int, batch_rows: int, data: Path, decode: bool
+) -> float:
     clickhouse = await asyncio.to_thread(ClickHouse.connect, f"chdb:///{data}", "bench")
     try:
         await asyncio.to_thread(migrate, clickhouse)
-        route = SinkRoute(names(REQUESTS_LOG), messages.decode_request_log,
-                          (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),))  # fmt: skip
+        # The route `quadra sink` runs (JSON rows straight to ClickHouse unless --decode).
+        [route] = [r for r in sink_routes(names) if r.topic == names(REQUESTS_LOG)]
+        if decode:
+            route = replace(route, json=False)
         sink = Sink(SinkConfig(bootstrap, f"{names.prefix}bench-sink", batch_rows, 0.5), clickhouse, [route])
         await sink.start()
         task = asyncio.create_task(sink.run())
@@ -132,10 +138,11 @@ async def main_async(args: argparse.Namespace) -> int:
         produced = await _produce(broker.bootstrap, names(REQUESTS_LOG), args.records)
         print(f"produced {args.records} records in {produced:.1f} s")
         raw = await _raw_consume(broker.bootstrap, names(REQUESTS_LOG), args.partitions, args.records)
-        sunk = await _sink(broker.bootstrap, names, args.records, args.batch_rows, data)
+        sunk = await _sink(broker.bootstrap, names, args.records, args.batch_rows, data, args.decode)
         raw_rate, sink_rate = args.records / raw, args.records / sunk
         print(f"baseline (raw aiokafka consume): {raw_rate:>10,.0f} records/s  ({raw:.2f} s)")
-        print(f"sink (decode, rows, ClickHouse): {sink_rate:>10,.0f} rows/s     ({sunk:.2f} s)")
+        path = "decode, rows" if args.decode else "JSON rows"
+        print(f"sink ({path}, ClickHouse): {sink_rate:>10,.0f} rows/s     ({sunk:.2f} s)")
         print(f"sink / baseline: {sink_rate / raw_rate:.2f}   target ≥ 100,000 rows/s: "
               f"{'met' if sink_rate >= 100_000 else 'NOT met'}")  # fmt: skip
         return 0
@@ -150,6 +157,7 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--batch-rows", type=int, default=50_000)
+    parser.add_argument("--decode", action="store_true", help="the decode path (no JSON rows)")
     return asyncio.run(main_async(parser.parse_args()))
 
 

@@ -102,6 +102,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             names(REQUESTS_LOG),
             messages.decode_request_log,
             (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),),
+            json=True,  # encode_request_log writes the row's columns: ClickHouse reads it as is
         ),
         SinkRoute(
             names(AUDIT_LOG),

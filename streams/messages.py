@@ -27,6 +27,8 @@ from domain.orders import (
 )
 
 SCHEMA_VERSION = 1
+# How every message `dumps` writes begins (orjson: compact, "v" first).
+JSON_PREFIX = b'{"v":%d,' % SCHEMA_VERSION
 
 
 class MessageError(ValueError):

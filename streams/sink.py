@@ -2,6 +2,11 @@
 
 At-least-once by construction (offsets are committed after the insert); idempotent because
 every row has a deterministic key in a ReplacingMergeTree, so a replayed batch replaces itself.
+
+A route marked `json` (its messages' JSON maps 1:1 onto its one table's columns) skips Python
+decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow insert. If that
+insert is refused (a malformed message), the batch takes the decode path, which skips the bad
+messages with a warning, as for every other route.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
-from streams.messages import MessageError
+from streams.messages import JSON_PREFIX, MessageError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,13 @@ class SinkRoute:
     topic: str
     decode: Callable[[bytes | None], Any]
     targets: tuple[TableTarget, ...]
+    # The message's JSON is the row of the one target: its fields are exactly the columns (plus
+    # the schema version), in formats ClickHouse reads, and `decode` + `row` store the same row.
+    json: bool = False
+
+    def __post_init__(self) -> None:
+        if self.json and len(self.targets) != 1:
+            raise ValueError(f"{self.topic}: a json route writes one table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +74,13 @@ class SinkConfig:
 @dataclass
 class _Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    raw: dict[str, list[ConsumerRecord]] = field(default_factory=dict)  # json routes, by topic
     next_offsets: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
 
     def clear(self) -> None:
         self.rows.clear()
+        self.raw.clear()
         self.next_offsets.clear()
         self.messages = 0
 
@@ -105,24 +119,41 @@ class Sink:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Consume until stop(); the batch in hand is written and committed before returning."""
+        """Consume until stop(); the batch in hand is written and committed before returning.
+
+        Batch N is written (and committed) while batch N+1 is fetched: the insert runs on the
+        ClickHouse thread, the fetch on the loop. N+1 is written only after N is committed, so
+        commits stay in order; if N fails, both are dropped and re-read from the last commit.
+        """
         consumer = self._consumer
         assert consumer is not None, "start() first"
-        batch = _Batch()
+        batch, in_flight = _Batch(), _Batch()  # being filled; being written by `writing`
+        writing: asyncio.Task[None] | None = None
         try:
-            while not self._stopping.is_set():
+            while not self._stopping.is_set() or writing is not None:
                 try:
-                    await self._fill(consumer, batch)
+                    if not self._stopping.is_set():
+                        await self._fill(consumer, batch)
+                    if writing is not None:
+                        await writing
+                        writing = None
+                        in_flight.clear()
                     if batch.next_offsets:
-                        await self._flush(consumer, batch)
+                        batch, in_flight = in_flight, batch
+                        writing = asyncio.create_task(self._flush(consumer, in_flight))
                 except MessageWriteError as exc:
+                    writing = None
                     log.error("sink write failed, will re-read the batch: %s", exc)
-                    await self._rewind(consumer, batch)
-                    await asyncio.sleep(self._config.retry_backoff_s)
-                finally:
+                    await self._rewind(consumer, [*in_flight.next_offsets, *batch.next_offsets])
+                    in_flight.clear()
                     batch.clear()
+                    await asyncio.sleep(self._config.retry_backoff_s)
             await self._drain(consumer, batch)
         finally:
+            if writing is not None:
+                writing.cancel()
+            in_flight.clear()
+            batch.clear()
             await consumer.stop()
 
     async def _drain(self, consumer: AIOKafkaConsumer, batch: _Batch, timeout: float = 15.0) -> None:
@@ -140,8 +171,7 @@ class Sink:
                     break
                 fetched = await consumer.getmany(timeout_ms=200, max_records=self._config.batch_rows)
                 for tp, records in fetched.items():
-                    for record in records:
-                        self._add(batch, tp, record)
+                    self._add(batch, tp, records)
                 if batch.messages >= self._config.batch_rows:
                     await self._flush(consumer, batch)
                     batch.clear()
@@ -163,20 +193,36 @@ class Sink:
                 max_records=self._config.batch_rows - batch.messages,
             )
             for tp, records in fetched.items():
-                for record in records:
-                    self._add(batch, tp, record)
+                self._add(batch, tp, records)
 
-    def _add(self, batch: _Batch, tp: TopicPartition, record: ConsumerRecord) -> None:
-        batch.next_offsets[tp] = record.offset + 1
-        batch.messages += 1
-        self.fetched_messages += 1
-        route = self._routes[record.topic]
+    def _add(self, batch: _Batch, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        if not records:
+            return
+        batch.next_offsets[tp] = records[-1].offset + 1
+        batch.messages += len(records)
+        self.fetched_messages += len(records)
+        route = self._routes[tp.topic]
+        if route.json:
+            # A cheap look at each value; whatever does not even start like a message of this
+            # schema goes through the decoder (which skips it with a warning).
+            raw = batch.raw.setdefault(tp.topic, [])
+            for record in records:
+                value = record.value
+                if value is not None and value.startswith(JSON_PREFIX) and value.endswith(b"}"):
+                    raw.append(record)
+                else:
+                    self._decode(batch, route, record)
+        else:
+            for record in records:
+                self._decode(batch, route, record)
+
+    def _decode(self, batch: _Batch, route: SinkRoute, record: ConsumerRecord) -> None:
         try:
             decoded = route.decode(record.value)
             rows = [(t.table, t.row(decoded)) for t in route.targets]
         except (MessageError, ValueError, KeyError, TypeError) as exc:
             self.skipped_messages += 1
-            log.warning("sink skipped %s@%s/%s: %s", record.topic, tp.partition, record.offset, exc)
+            log.warning("sink skipped %s@%s/%s: %s", record.topic, record.partition, record.offset, exc)
             return
         for table, row in rows:
             if row is not None:
@@ -184,6 +230,8 @@ class Sink:
 
     async def _flush(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
         try:
+            for topic, records in batch.raw.items():
+                await self._insert_json(batch, self._routes[topic], records)
             for table, rows in batch.rows.items():
                 await self._ch.insert(table, rows, self._columns[table])
         except Exception as exc:  # any storage failure: retry the same messages later
@@ -196,9 +244,21 @@ class Sink:
             raise MessageWriteError(f"offsets not committed: {exc!r}") from exc
         self.written_messages += batch.messages
 
-    async def _rewind(self, consumer: AIOKafkaConsumer, batch: _Batch) -> None:
+    async def _insert_json(self, batch: _Batch, route: SinkRoute, records: list[ConsumerRecord]) -> None:
+        [target] = route.targets
+        try:
+            await self._ch.insert_json(target.table, [r.value for r in records], target.columns)
+        except Exception as exc:  # noqa: BLE001 - refused data or storage away: decode to know
+            # Bad messages are skipped by the decoder; if storage is away, the decoded rows'
+            # insert fails too and the whole batch is re-read, as on the decode path.
+            log.warning("sink: %s refused as JSON rows (%s), decoding its %d messages",
+                        route.topic, str(exc)[:300], len(records))  # fmt: skip
+            for record in records:
+                self._decode(batch, route, record)
+
+    async def _rewind(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         assigned = consumer.assignment()
-        for tp in batch.next_offsets:
+        for tp in set(partitions):
             if tp not in assigned:  # revoked meanwhile: its new owner reads from the commit
                 continue
             committed = await consumer.committed(tp)

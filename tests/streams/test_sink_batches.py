@@ -123,3 +123,33 @@ async def test_a_refused_commit_rereads_the_batch_and_writes_the_same_rows() -> 
     assert ch.inserts == [[(1,), (2,), (3,), (4,)], [(1,), (2,), (3,), (4,)]]
     assert sink.written_messages == 4
 
+
+
+async def test_the_next_batch_is_fetched_while_one_is_written_but_commits_stay_in_order() -> None:
+    events: list[str] = []
+
+    class SlowClickHouse(FakeClickHouse):
+        async def insert(self, table: str, rows: list[tuple[Any, ...]], columns: Any) -> None:
+            events.append(f"insert {rows[0][0]}")
+            await asyncio.sleep(0.05)
+            await super().insert(table, rows, columns)
+
+    class WatchedConsumer(FakeConsumer):
+        async def getmany(self, timeout_ms: int = 0, max_records: int | None = None) -> Any:
+            fetched = await super().getmany(timeout_ms, max_records)
+            if fetched:
+                events.append(f"fetch {fetched[TP][0].offset + 1}")
+            return fetched
+
+        async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+            await super().commit(offsets)
+            events.append(f"commit {offsets[TP]}")
+
+    consumer = WatchedConsumer([str(n).encode() for n in (1, 2, 3, 4, 6, 7, 8, 9, 11, 12, 13, 14)])
+    sink = _sink(consumer, SlowClickHouse())
+    await _run(sink, lambda: consumer.committed_offset == 12)
+    assert [e for e in events if not e.startswith("fetch")] == [
+        "insert 1", "commit 4", "insert 6", "commit 8", "insert 11", "commit 12",
+    ]  # fmt: skip
+    # The second batch was fetched while the first was being written.
+    assert events.index("fetch 5") < events.index("commit 4")
