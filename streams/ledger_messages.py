@@ -82,7 +82,9 @@ def book_from_dict(d: dict[str, Any]) -> Book:
 
 
 def _optional_time(raw: Any) -> datetime | None:
-    return datetime.fromisoformat(raw) if raw else None
+    if raw is None or isinstance(raw, datetime):  # a dict not yet through JSON holds the object
+        return raw
+    return datetime.fromisoformat(raw)
 
 
 def encode_book(book: Book) -> bytes:

@@ -49,3 +49,15 @@ def test_a_clear_delivery_object_is_refused() -> None:
     raw["delivery"] = {"code": "GIFT-1"}
     with pytest.raises(MessageError):
         lm.decode_payout_result(orjson.dumps(raw))
+
+
+def test_a_book_keeps_its_accounts_last_entry_time_and_older_books_have_none() -> None:
+    from domain.ledger import Account, Book
+    from tests.builders import T0
+
+    book = Book("cmp_a", (Account("EUR", available=5, last_entry_at=T0),))
+    assert lm.decode_book(lm.encode_book(book)) == book
+    assert lm.book_from_dict(lm.book_to_dict(book)) == book  # also before any JSON
+    older = orjson.loads(lm.encode_book(book))
+    del older["accounts"][0]["last_entry_at"]
+    assert lm.decode_book(orjson.dumps(older)).accounts[0].last_entry_at is None
