@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from domain.audit_chain import VerifyResult, verify, verify_ordered
-from quadra.cli_common import fail, load_settings
+from quadra.cli_common import clickhouse_with, fail, load_settings
 from quadra.settings import Settings
 
 audit_app = typer.Typer(
@@ -52,23 +52,9 @@ def verify_command(
 
 def _verify_clickhouse(settings: Settings) -> VerifyResult:
     from analytics.audit_repo import ClickHouseAuditLog
-    from analytics.clickhouse import ClickHouse
 
-    try:
-        ch = ClickHouse.connect(settings.clickhouse_url, settings.clickhouse_database)
-    except Exception as exc:  # the engine's own message says what is wrong (e.g. path in use)
-        hint = " (is `quadra up` running? stop it first)" if settings.clickhouse_embedded else ""
-        fail(f"cannot open ClickHouse{hint}: {exc}")
-    try:
-        tables = ch.query_sync(
-            "SELECT count() FROM system.tables WHERE database = {db:String} AND name = 'audit_log'",
-            {"db": ch.database},
-        )
-        if tables[0][0] == 0:
-            fail("no audit_log table: run `quadra migrate` (or `quadra up`) first")
+    with clickhouse_with(settings, "audit_log") as ch:
         return verify_ordered(ClickHouseAuditLog(ch).records_sync())
-    finally:
-        ch.close()
 
 
 def _verify_kafka(settings: Settings) -> VerifyResult:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from quadra.cli_common import fail, load_settings
+from quadra.cli_common import clickhouse_with, fail, load_settings
 from quadra.local_kafka import local_kafka_from_settings
 from quadra.settings import Settings
 from streams.ledger_reader import LedgerSnapshot, read_ledger
@@ -65,24 +65,10 @@ def verify(
 
 
 def _reconcile(settings: Settings, snapshot: LedgerSnapshot) -> ReconcileReport:
-    from analytics.clickhouse import ClickHouse
     from analytics.reports.reconcile import reconcile_statements
 
-    try:
-        ch = ClickHouse.connect(settings.clickhouse_url, settings.clickhouse_database)
-    except Exception as exc:  # the engine's own message says what is wrong (e.g. path in use)
-        hint = " (is `quadra up` running? stop it first)" if settings.clickhouse_embedded else ""
-        fail(f"cannot open ClickHouse{hint}: {exc}")
-    try:
-        tables = ch.query_sync(
-            "SELECT count() FROM system.tables WHERE database = {db:String} AND name = 'ledger_entries'",
-            {"db": ch.database},
-        )
-        if tables[0][0] == 0:
-            fail("no ledger_entries table: run `quadra migrate` (or `quadra up`) first")
+    with clickhouse_with(settings, "ledger_entries") as ch:
         return asyncio.run(reconcile_statements(ch, snapshot.entries, snapshot.books))
-    finally:
-        ch.close()
 
 
 def _running_bootstrap(settings: Settings) -> str:
