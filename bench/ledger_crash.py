@@ -29,18 +29,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
-from analytics.migrate import migrate
-from analytics.reports.reconcile import ReconcileReport, reconcile_statements
+from analytics.reports.reconcile import ReconcileReport
+from bench.crash_observers import paid_once, reconcile_through_sink, start_sandbox
+from bench.quadra_process import free_port
 from domain.ledger_commands import BalanceCommand, CommandKind
 from domain.money import Money
 from domain.orders import EndUser, OrderRequest, Recipient, RecipientKind
 from quadra.local_kafka import LocalKafka, LocalKafkaConfig
-from quadra.runtime import sink_routes
 from quadra.seed import publish_sandbox_catalog
 from streams import messages
 from streams.admin import ensure_topics
@@ -48,9 +47,8 @@ from streams.ledger_messages import CommandEnvelope, encode_command
 from streams.ledger_reader import LedgerSnapshot, read_ledger
 from streams.topic_reader import read_whole
 from streams.product_directory import KafkaProductStore, ProductDirectory
-from streams.sink import Sink, SinkConfig
 from streams.topics import (
-    BALANCE_COMMANDS, CATALOG_PRODUCTS, COMMAND_REPLIES, LEDGER_ENTRIES, ORDERS_REQUESTED, TopicNames,
+    BALANCE_COMMANDS, CATALOG_PRODUCTS, COMMAND_REPLIES, ORDERS_REQUESTED, TopicNames,
 )  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[1]
@@ -266,7 +264,7 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_TOPIC_PREFIX": prefix,
            "QUADRA_KAFKA_PARTITIONS": str(PARTITIONS), "QUADRA_PAYOUTS": "settlement",
            "QUADRA_SETTLEMENT_FAILURE_SHARE": str(plan.failure_share)}  # fmt: skip
-    sandbox = _start_sandbox(workdir, env) if plan.providers else None
+    sandbox = start_sandbox(workdir, env) if plan.providers else None
     if sandbox is not None:
         env.update({"QUADRA_PAYOUTS": "providers", "QUADRA_PROVIDERS_URL": sandbox[1]})
     workers = [Worker(f"w{i}", env, workdir) for i in (1, 2)]
@@ -279,7 +277,7 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
         order_ids = feeding.result()
         snapshot = await _wait_settled(bootstrap, names, order_ids, workers, plan.settle_timeout_s)
         if sandbox is not None:
-            result.problems += _paid_once(sandbox[1], snapshot)
+            result.problems += paid_once(sandbox[1], snapshot)
     finally:
         for w in workers:
             w.stop()
@@ -308,74 +306,6 @@ async def run_scenario(plan: CrashPlan, bootstrap: str, broker: LocalKafka | Non
         result.statements = await reconcile_through_sink(bootstrap, names, clickhouse)
         result.statements_seconds = time.monotonic() - started
     return result
-
-
-async def reconcile_through_sink(
-    bootstrap: str, names: TopicNames, clickhouse: ClickHouse, timeout: float = 120.0
-) -> ReconcileReport:
-    """The real sink's ledger route copies `ledger.entries` into `clickhouse` (migrated here)
-    until it has everything `quadra ledger verify` reads (workers stopped: nothing new comes);
-    then the statements of every company and currency must match those books."""
-    await asyncio.to_thread(migrate, clickhouse)
-    snapshot = await read_ledger(bootstrap, names)
-    routes = [r for r in sink_routes(names) if r.topic == names(LEDGER_ENTRIES)]
-    config = SinkConfig(bootstrap, f"{names.prefix}crash-statements-{clickhouse.database}",
-                        batch_rows=5000, flush_interval_s=0.2)  # fmt: skip
-    sink = Sink(config, clickhouse, routes)
-    await sink.start()
-    task = asyncio.create_task(sink.run(), name="sink")
-    deadline = time.monotonic() + timeout
-    try:
-        while sink.written_messages + sink.skipped_messages < len(snapshot.entries):
-            if task.done() or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        await sink.stop()
-        await task
-    report = await reconcile_statements(clickhouse, snapshot.entries, snapshot.books)
-    if sink.skipped_messages:
-        report.problems.append(f"the sink skipped {sink.skipped_messages} ledger entries")
-    if sink.written_messages < len(snapshot.entries):
-        report.problems.append(
-            f"the sink wrote {sink.written_messages} of {len(snapshot.entries)} ledger entries in {timeout:.0f} s"
-        )
-    return report
-
-
-def _start_sandbox(workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """The provider sandbox as its own process: it is never killed, it counts every payout."""
-    port = _free_port()
-    log = (workdir / "sandbox.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "quadra.cli", "sandbox", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/_control/stats", timeout=1)
-            return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the provider sandbox did not start")
-
-
-def _paid_once(url: str, snapshot: LedgerSnapshot) -> list[str]:
-    """The sandbox paid each completed order exactly once, and nothing else."""
-    executions = httpx.get(f"{url}/_control/stats", timeout=10).json()["executions"]
-    counts: dict[str, int] = {}
-    for per_order in executions.values():
-        for order_id, count in per_order.items():
-            counts[order_id] = counts.get(order_id, 0) + count
-    problems = [f"order {oid} paid {n} times by the sandbox" for oid, n in counts.items() if n > 1]
-    completed = {oid for oid, s in snapshot.statuses.items() if s.value == "completed"}
-    if set(counts) != completed:
-        problems.append(
-            f"sandbox paid {len(counts)} orders, {len(completed)} completed "
-            f"({len(set(counts) - completed)} paid but not completed, "
-            f"{len(completed - set(counts))} completed but not paid)"
-        )
-    return problems
 
 
 def summary(result: CrashResult) -> str:
@@ -426,7 +356,7 @@ def main() -> int:
     # The embedded engine binds one path per process: every run gets a database of its own there.
     chdb = f"chdb:///{work / 'clickhouse'}"
     broker = LocalKafka(LocalKafkaConfig(
-        home=work / "kafka", port=_free_port(), controller_port=_free_port(),
+        home=work / "kafka", port=free_port(), controller_port=free_port(),
         libs_dir=REPO / "var" / "kafka" / "libs-4.1.1"))  # fmt: skip
     broker.ensure_jars()
     broker.start()
@@ -454,14 +384,6 @@ def main() -> int:
         broker.stop()
     shutil.rmtree(work, ignore_errors=True)
     return 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 if __name__ == "__main__":

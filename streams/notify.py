@@ -46,6 +46,7 @@ from domain.webhooks import (
 )  # fmt: skip
 from streams import messages
 from streams import webhook_messages as wm
+from streams.kafka_clients import stop_all
 
 log = logging.getLogger(__name__)
 
@@ -171,12 +172,7 @@ class Notify:
         async with self._lock:
             await self._drop(set(self._partitions))
             self._outcomes.clear()  # uncommitted: those attempts are made again after a restart
-        for client in (self._consumer, self._producer):
-            if client is not None:
-                try:
-                    await client.stop()
-                except Exception:
-                    log.exception("error while closing a Kafka client")
+        await stop_all(self._consumer, self._producer)
         self._consumer = self._producer = None
 
     async def _loop(self) -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streams.kafka_clients import stop_all
+
 log = logging.getLogger(__name__)
 
 Loop = Callable[[AIOKafkaConsumer, AIOKafkaProducer], Awaitable[None]]
@@ -41,8 +43,4 @@ async def run_relay(name: str, clients: RelayClients, loop: Loop, stopping: asyn
             log.exception("%s failed; restarting from the last commit", name)
             await asyncio.sleep(1.0)
         finally:
-            for client in (consumer, producer):
-                try:
-                    await client.stop()
-                except Exception:
-                    log.exception("error while closing a Kafka client")
+            await stop_all(consumer, producer)

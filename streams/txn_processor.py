@@ -26,6 +26,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
+from streams.kafka_clients import stop_all
+
 log = logging.getLogger(__name__)
 
 
@@ -156,12 +158,7 @@ class TransactionalProcessor:
     async def _close(self) -> None:
         async with self._lock:
             self._states.clear()  # reloaded from the state topic on the next assignment
-        for client in (self._consumer, self._producer):
-            if client is not None:
-                try:
-                    await client.stop()
-                except Exception:
-                    log.exception("error while closing a Kafka client")
+        await stop_all(self._consumer, self._producer)
         self._consumer = self._producer = None
 
     async def _loop(self) -> None:
