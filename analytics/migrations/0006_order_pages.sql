@@ -55,7 +55,7 @@ ALTER TABLE {db}.orders MODIFY SETTING deduplicate_merge_projection_mode = 'rebu
 ALTER TABLE {db}.orders ADD PROJECTION IF NOT EXISTS by_card_last4
 (
     SELECT company_id, card_last4, created_at, order_id, version, status, provider, product_type,
-           product_id, currency, amount_value, sandbox
+           product_id, currency, amount_value, fee_value, sandbox
     ORDER BY company_id, card_last4, created_at, order_id
 );
 ALTER TABLE {db}.orders MATERIALIZE PROJECTION by_card_last4 SETTINGS mutations_sync = 1;
