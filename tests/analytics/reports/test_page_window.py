@@ -5,10 +5,9 @@ tables (one company pinned, or the time-sorted copy) and both sort columns."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
-
-import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
@@ -68,23 +67,21 @@ FILTERS = [
 SORTS = [Sort(field, descending) for field in SortField for descending in (True, False)]
 
 
-@pytest.mark.parametrize("f", FILTERS, ids=lambda f: repr(f)[17:80])
-async def test_pages_equal_the_one_step_final_query(clickhouse: ClickHouse, f: TransactionFilter) -> None:
+async def test_pages_equal_the_one_step_final_query(clickhouse: ClickHouse) -> None:
     migrate(clickhouse)
     await _dataset(clickhouse)
     reports = ClickHouseTransactions(clickhouse)
-    for sort in SORTS:
+    for f, sort, limit in itertools.product(FILTERS, SORTS, (23,)):
         expected = await _oracle(clickhouse, f, sort)
-        for limit in (7, 50):
-            seen, key = [], None
-            while True:
-                page = await reports.page(f, sort, key, limit=limit)
-                seen += [t.order_id for t in page.items]
-                assert all(len(page.items) == limit for _ in [0] if page.next_key is not None)
-                key = page.next_key
-                if key is None:
-                    break
-            assert seen == expected, (sort, limit)
+        seen, key = [], None
+        while True:
+            page = await reports.page(f, sort, key, limit=limit)
+            seen += [t.order_id for t in page.items]
+            if page.next_key is None:
+                break
+            assert len(page.items) == limit  # only the last page may be short
+            key = page.next_key
+        assert seen == expected, (f, sort, limit)
 
 
 class _RecordingClickHouse:
