@@ -114,7 +114,7 @@ class ClickHouse:
         if not self.embedded:  # a server reads the data sent along, once per table
             source = f"input({quoted(rows.structure)})"
             for table in rows.tables:
-                sql = rows.insert_sql(table, self.table(table.table), source) + " FORMAT JSONEachRow"
+                sql = rows.insert_sql(table, self.table(table.table), source) + f" FORMAT {rows.format}"
                 self._client.command(sql, data=data)
             return
         # chdb takes no data along with an INSERT … SELECT: it reads a file. For several tables,
@@ -123,7 +123,7 @@ class ClickHouse:
         with tempfile.NamedTemporaryFile(prefix="quadra-sink-", suffix=".jsonl") as file:
             file.write(data)
             file.flush()
-            source = f"file({quoted(file.name)}, 'JSONEachRow', {quoted(rows.structure)})"
+            source = f"file({quoted(file.name)}, {quoted(rows.format)}, {quoted(rows.structure)})"
             if len(rows.tables) == 1:
                 [table] = rows.tables
                 self._client.command(rows.insert_sql(table, self.table(table.table), source))

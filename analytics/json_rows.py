@@ -56,7 +56,8 @@ class JsonTable:
 class JsonRows:
     """How one topic's messages become rows of its tables.
 
-    `structure`: the message's top-level fields ClickHouse reads (JSONEachRow input columns);
+    `structure`: the input columns ClickHouse reads each message into, in `format`
+    (JSONEachRow: the message's top-level fields; LineAsString: the message's text);
     `with_`: named expressions (`expr AS name`) the others use, computed once per message;
     `check`: true when the SQL stores the message exactly as the decode path would;
     `name`: names the embedded engine's staging table (see `ClickHouse.insert_from_json`).
@@ -68,6 +69,7 @@ class JsonRows:
     tables: tuple[JsonTable, ...]
     with_: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)  # over READ_SETTINGS
+    format: str = "JSONEachRow"
 
     def _select(self, outputs: Sequence[str], source: str) -> str:
         with_ = f"WITH {', '.join(self.with_)} " if self.with_ else ""

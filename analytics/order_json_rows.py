@@ -21,21 +21,21 @@ from domain.orders import OrderStatus, RecipientKind
 # that may be null are Nullable, to tell null from ""; for the others null, missing and ""
 # all read '', and the text rebuilt from it differs from the message's unless it was "".
 _N = "Nullable(String)"
-_ORDER_TYPE = (
-    f"Tuple(id String, company_id String, idempotency_key String, product_id String, "
+_MESSAGE_TYPE = (
+    f"Tuple(event_id String, sequence String, order Tuple(id String, company_id String, idempotency_key String, product_id String, "
     f"amount Tuple(value String, currency String), "
     f"recipient Tuple(kind String, phone {_N}, email {_N}, card_token {_N}, card_bin {_N}, "
     f"card_last4 {_N}, card_ciphertext {_N}), "
     f"end_user Tuple(id String, ip {_N}, device_id {_N}, email {_N}), created_at String, "
     f"history Array(Tuple(status String, reason String, at String)), external_id {_N}, "
     f"metadata String, sandbox String, fee String, delivery {_N}, product_type String, "
-    f"provider {_N})"
+    f"provider {_N}))"
 )
 
 
 def _o(*path: str) -> str:
     """A field of the order as read (`o`): `_o("amount", "value")`."""
-    expr = "o"
+    expr = "tupleElement(m, 'order')"
     for name in path:
         expr = f"tupleElement({expr}, '{name}')"
     return expr
@@ -51,6 +51,7 @@ _JSON_STRING = r'"([^"\\]|\\.)*"'
 _NOT_AN_INT64 = r"[0-9][.eE]|[0-9]{19}"  # a float, or more digits than an Int64 holds
 _INT = r"^(0|-?[1-9][0-9]{0,17})$"  # as orjson writes a Python int (no -0, no 1.0, no 1e3)
 _NATURAL = r"^(0|[1-9][0-9]{0,17})$"
+_SEQUENCE = r"^(0|[1-9][0-9]{0,8})$"  # fits the UInt32 column
 _J = json_text  # a Nullable(String) as JSON
 
 
@@ -61,7 +62,7 @@ def _t(*path: str) -> str:
 
 _LAST = "arrayElement(h, -1)"  # the latest status change: the row's status, reason, time
 _WITH = (
-    f"JSONExtract(order, {quoted(_ORDER_TYPE)}) AS o",
+    f"JSONExtract(line, {quoted(_MESSAGE_TYPE)}) AS m",
     f"{_o('history')} AS h",
     f"{_o('metadata')} AS meta",
     # order_to_dict's fields in its order, as orjson writes them, up to the card ciphertext …
@@ -96,15 +97,18 @@ _WITH = (
 )
 
 _CHECK = " AND ".join((
-    # the order as the decoder reads it and orjson writes it again, byte for byte …
-    f"concat(head, {_J(_o('recipient', 'card_ciphertext'))}, tail) = order",
+    # the message as the decoder reads it and orjson writes it again, byte for byte …
+    "concat('{\"v\":1,\"event_id\":', toJSONString(tupleElement(m, 'event_id')), "
+    "',\"sequence\":', tupleElement(m, 'sequence'), ',\"order\":', head, "
+    f"{_J(_o('recipient', 'card_ciphertext'))}, tail, '}}') = line",
     # … where ClickHouse and orjson read and write text alike: not so for escapes orjson never
     # writes (upper-case hex, U+2028/9), invalid UTF-8, floats and huge integers (looked for
     # in the metadata as ClickHouse writes it again, its strings emptied)
-    f"NOT match(order, {quoted(_FOREIGN_ESCAPE)})",
-    "isValidUTF8(order)",
+    f"NOT match(line, {quoted(_FOREIGN_ESCAPE)})",
+    "isValidUTF8(line)",
     f"NOT match(replaceRegexpAll(meta, {quoted(_JSON_STRING)}, ''), {quoted(_NOT_AN_INT64)})",
-    # … and values the decoder accepts (Money, _fee, enums, fromisoformat)
+    # … and values the decoder accepts (int(), Money, _fee, enums, fromisoformat)
+    f"match(tupleElement(m, 'sequence'), {quoted(_SEQUENCE)})",
     f"match({_o('amount', 'value')}, {quoted(_INT)})",
     f"match({_o('amount', 'currency')}, '^[A-Z]{{3}}$')",
     f"match({_o('fee')}, {quoted(_NATURAL)})",
@@ -118,12 +122,16 @@ _CHECK = " AND ".join((
 
 ORDER_EVENT_FROM_JSON = JsonRows(
     name="orders_events",
-    structure="event_id String, sequence Int64, order String",
+    # Whole lines, not parsed into fields: the SQL parses each message once (JSONExtract) and
+    # compares the text it rebuilds with the line.
+    structure="line String",
+    format="LineAsString",
     with_=_WITH,
     check=_CHECK,
     tables=(
         JsonTable("order_events", ORDER_EVENT_COLUMNS, (
-            "event_id", _o("id"), _o("company_id"), "sequence",
+            "tupleElement(m, 'event_id')", _o("id"), _o("company_id"),
+            "toUInt32(tupleElement(m, 'sequence'))",
             f"tupleElement({_LAST}, 'status')", f"tupleElement({_LAST}, 'reason')",
             iso_time(f"tupleElement({_LAST}, 'at')", 3),
             f"toInt64({_o('amount', 'value')})", _o("amount", "currency"),

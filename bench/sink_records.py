@@ -40,6 +40,7 @@ class RecordKind:
     topic: TopicSpec
     count_table: str  # one row per record here (before merges)
     make: Callable[[int], Record]
+    rows_per_record: float  # rows the sink writes per record, over all its tables
 
 
 def _company(n: int) -> str:
@@ -125,8 +126,9 @@ def webhook_attempt(n: int) -> Record:
 
 
 KINDS = {
-    "requests": RecordKind(REQUESTS_LOG, "request_log", request_log),
-    "order-events": RecordKind(ORDERS_EVENTS, "order_events", order_event),
-    "ledger": RecordKind(LEDGER_ENTRIES, "ledger_entries", ledger_entry),
-    "webhooks": RecordKind(WEBHOOKS_ATTEMPTS, "webhook_attempts", webhook_attempt),
+    "requests": RecordKind(REQUESTS_LOG, "request_log", request_log, 1),
+    "order-events": RecordKind(ORDERS_EVENTS, "order_events", order_event, 2),  # + orders
+    "ledger": RecordKind(LEDGER_ENTRIES, "ledger_entries", ledger_entry, 1),
+    # + webhook_deliveries, and request_log for the half that made a call
+    "webhooks": RecordKind(WEBHOOKS_ATTEMPTS, "webhook_attempts", webhook_attempt, 2.5),
 }
