@@ -112,10 +112,8 @@ class ClickHouse:
     def insert_from_json_sync(self, objects: Sequence[bytes], rows: JsonRows) -> None:
         data = b"\n".join(objects)
         if not self.embedded:  # a server reads the data sent along, once per table
-            source = f"input({quoted(rows.structure)})"
             for table in rows.tables:
-                sql = rows.insert_sql(table, self.table(table.table), source) + f" FORMAT {rows.format}"
-                self._client.command(sql, data=data)
+                self._client.command(rows.server_insert_sql(table, self.table(table.table)), data=data)
             return
         # chdb takes no data along with an INSERT … SELECT: it reads a file. For several tables,
         # the messages are read and checked once into a staging table (in memory, this

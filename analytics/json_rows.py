@@ -90,6 +90,11 @@ class JsonRows:
             f"{select[:where]} AND ({table.where}){select[where:]}"
         )
 
+    def server_insert_sql(self, table: JsonTable, qualified: str) -> str:
+        """For a ClickHouse server: the messages are the data sent along with the statement."""
+        source = f"input({quoted(self.structure)})"
+        return f"{self.insert_sql(table, qualified, source)} FORMAT {self.format}"
+
     def stage_sql(self, stage: str, source: str) -> str:
         """Every table's columns (`t0_c0` …) and row filters (`t0_where` …) in one pass over the
         messages, into `stage`: they are read and checked once, not once per table."""

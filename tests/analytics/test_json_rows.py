@@ -1,14 +1,22 @@
 """The SQL twins' building blocks: a timestamp the SQL accepts is one Python reads to the same
-instant and writes again unchanged; the statements keep columns and expressions paired."""
+instant and writes again unchanged; the statements keep columns and expressions paired; a
+server's statements (one per table) store what the embedded engine's staging path stores."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 
 import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.json_rows import JsonRows, JsonTable, iso_time, iso_time_ok, quoted
+from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
+from analytics.migrate import migrate
+from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
+from analytics.webhook_json_rows import WEBHOOK_ATTEMPT_FROM_JSON
+from tests.analytics import test_ledger_json_rows, test_order_json_rows, test_webhook_json_rows
+from tests.analytics.json_rows_helpers import second_database, stored
 
 TIMES = [
     "2026-11-26T12:00:00+00:00", "2026-11-26T12:00:00.123456+00:00", "2026-11-26T12:00:00.000001+02:00",
@@ -45,3 +53,32 @@ def test_the_check_comes_first_and_the_where_after_it() -> None:
     sql = rows.insert_sql(rows.tables[0], "db.t", "input('a String')")
     assert "WHERE throwIf(NOT (a != ''), 'message outside the JSON fast path') = 0 AND (a != 'x') SETTINGS" in sql
     assert quoted("it's \\ ok") == "'it\\'s \\\\ ok'"
+
+
+ROUTES = {"orders.events": ORDER_EVENT_FROM_JSON, "ledger.entries": LEDGER_ENTRY_FROM_JSON,
+          "webhooks.attempts": WEBHOOK_ATTEMPT_FROM_JSON}  # fmt: skip
+MESSAGES = {"orders.events": test_order_json_rows._tricky, "ledger.entries": test_ledger_json_rows._tricky,
+            "webhooks.attempts": test_webhook_json_rows._tricky}  # fmt: skip
+
+
+@pytest.mark.parametrize("topic", ROUTES)
+async def test_one_statement_per_table_stores_what_the_staging_table_does(
+    clickhouse: ClickHouse, clickhouse_dsn: str, topic: str
+) -> None:
+    """A ClickHouse server runs one statement per table on the data sent along (no staging
+    table, no file): those statements parse, and with the messages read from a file instead
+    of sent along they store exactly the rows the embedded engine's staging path stores."""
+    rows = ROUTES[topic]
+    values = MESSAGES[topic]()
+    migrate(clickhouse)
+    clickhouse.insert_from_json_sync(values, rows)
+    with second_database(clickhouse_dsn) as per_table, tempfile.NamedTemporaryFile() as file:
+        file.write(b"\n".join(values))
+        file.flush()
+        source = f"file({quoted(file.name)}, {quoted(rows.format)}, {quoted(rows.structure)})"
+        for table in rows.tables:
+            clickhouse.command_sync(f"EXPLAIN AST {rows.server_insert_sql(table, 'db.t')}")
+            per_table.command_sync(rows.insert_sql(table, per_table.table(table.table), source))
+        for table in rows.tables:
+            assert stored(per_table, table.table) == stored(clickhouse, table.table), table.table
+            assert stored(clickhouse, table.table)
