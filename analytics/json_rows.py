@@ -134,12 +134,13 @@ def one_of(expr: str, values: Iterable[str]) -> str:
     return f"{expr} IN ({', '.join(quoted(v) for v in values)})"
 
 
-# `datetime.isoformat()` of an aware datetime, years 1970–2199 (DateTime64's range and then
-# some), as the domain writes every timestamp. Python reads it back (`fromisoformat`) to the
+# `datetime.isoformat()` of an aware datetime, years 1971–2199 (after 1970, where an offset
+# could move the instant before the epoch: negative ticks round otherwise in clickhouse-connect;
+# far inside DateTime64's range), as the domain writes every timestamp. Python reads it back (`fromisoformat`) to the
 # instant ClickHouse reads, and writes it again unchanged: microseconds only when not zero,
 # a `+HH:MM` offset never `-00:00`. Anything else takes the decode path.
 _ISO = (
-    r"^(19[7-9]\d|2[01]\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"^(197[1-9]|19[89]\d|2[01]\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
     r"(\.\d{6})?[+-]([01]\d|2[0-3]):[0-5]\d$"
 )
 

@@ -3,12 +3,13 @@ SQL twins of `decode_order_event` + `order_row` / `order_event_row` (analytics/j
 says how the twins stay equal).
 
 The hard part is `orders.snapshot`: Python decodes the order, clears the card ciphertext and
-writes it again with orjson. The SQL rebuilds that text from the values ClickHouse read, field
-by field as `order_to_dict` and orjson write it, and takes the fast path only when the rebuilt
-text (with the ciphertext kept) is the message's order verbatim: then Python's round trip
-gives back the message's text too, and the snapshot is that text with the ciphertext null.
-Any difference (an older message without a field, another JSON writer's spacing or escapes, a
-value the decoder normalizes or refuses) sends the batch to the decode path.
+writes it again with orjson. The SQL reads each message as a line of text, extracts its fields
+once (JSONExtract) and rebuilds the message from them, field by field as `encode_order_event`
+(`order_to_dict`, orjson) writes it; it takes the fast path only when the rebuilt text (with
+the ciphertext kept) is the line verbatim: then Python's round trip gives back the message's
+order text too, and the snapshot is that text with the ciphertext null. Any difference (an
+older message without a field, another JSON writer's spacing or escapes, a value the decoder
+normalizes or refuses) sends the batch to the decode path.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from domain.orders import OrderStatus, RecipientKind
 # all read '', and the text rebuilt from it differs from the message's unless it was "".
 _N = "Nullable(String)"
 _MESSAGE_TYPE = (
-    f"Tuple(event_id String, sequence String, order Tuple(id String, company_id String, idempotency_key String, product_id String, "
-    f"amount Tuple(value String, currency String), "
+    f"Tuple(event_id String, sequence String, order Tuple(id String, company_id String, "
+    f"idempotency_key String, product_id String, amount Tuple(value String, currency String), "
     f"recipient Tuple(kind String, phone {_N}, email {_N}, card_token {_N}, card_bin {_N}, "
     f"card_last4 {_N}, card_ciphertext {_N}), "
     f"end_user Tuple(id String, ip {_N}, device_id {_N}, email {_N}), created_at String, "
@@ -34,7 +35,7 @@ _MESSAGE_TYPE = (
 
 
 def _o(*path: str) -> str:
-    """A field of the order as read (`o`): `_o("amount", "value")`."""
+    """A field of the message's order as extracted (`m`): `_o("amount", "value")`."""
     expr = "tupleElement(m, 'order')"
     for name in path:
         expr = f"tupleElement({expr}, '{name}')"
@@ -42,7 +43,8 @@ def _o(*path: str) -> str:
 
 
 def _fields(*pairs: tuple[str, str]) -> str:
-    """`"name":value` pairs as concat arguments; a name starting with `}` or `,` says so."""
+    """concat arguments for `"name":value` pairs; each name carries the JSON punctuation
+    before it (`,"fee":`, `},"end_user":{"id":`)."""
     return ", ".join(f"{quoted(name)}, {value}" for name, value in pairs)
 
 

@@ -14,7 +14,8 @@ record:
     .venv/bin/python -m bench.sink_throughput [--topic requests] [--records 200000] [--decode]
 
 Prints records/s of both, the sink's ratio to the baseline, how long ClickHouse was busy
-inserting and the process's CPU time per record (steadier than rates on a shared machine) (a record of some topics is several rows: an order event is an order_events and an
+inserting, the process's CPU time per record (steadier than rates on a shared machine), and
+rows/s (a record of some topics is several rows: an order event is an order_events and an
 orders row). `--reuse` keeps the produced topic for the next run with the same topic, count and
 partitions (producing is slower than the sink and loads the shared machine); delete such
 topics with `--drop`. Keep runs short: the machine is shared.
