@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import clickhouse_connect
+
+from analytics.json_rows import JsonRows, quoted
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -24,15 +27,22 @@ JSON_INSERT_SETTINGS: dict[str, Any] = {
     "input_format_skip_unknown_fields": 1,  # the schema version "v", fields added later
     "input_format_force_null_for_omitted_fields": 1,  # a missing field: NULL, refused below
     "input_format_null_as_default": 0,  # else a missing field's NULL becomes the default
+    # CPU, the sink's limit (bench/sink_throughput.py): a batch parsed by one thread costs less
+    # than split among threads that compete with the event loop for the same cores; and
+    # replaced rows collapse in merges and FINAL reads anyway, as they do across batches.
+    "input_format_parallel_parsing": 0,
+    "optimize_on_insert": 0,
 }
 
 
 class ClickHouse:
-    def __init__(self, client: Any, database: str) -> None:
+    def __init__(self, client: Any, database: str, embedded: bool = False) -> None:
         if not _IDENTIFIER.match(database):
             raise ValueError(f"bad database name {database!r}")
         self._client = client
         self.database = database
+        self.embedded = embedded  # chdb in this process, not a server
+        self._stages: set[str] = set()  # staging tables created by this process
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
 
     @classmethod
@@ -40,7 +50,7 @@ class ClickHouse:
         """Blocking: call at start-up (or via asyncio.to_thread), never at import time."""
         client = clickhouse_connect.get_client(dsn=dsn)
         client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
-        return cls(client, database)
+        return cls(client, database, embedded=dsn.startswith("chdb:"))
 
     def table(self, name: str) -> str:
         if not _IDENTIFIER.match(name):
@@ -91,6 +101,41 @@ class ClickHouse:
             self.table(table), list(column_names), b"\n".join(objects),
             settings=JSON_INSERT_SETTINGS, fmt="JSONEachRow",
         )  # fmt: skip
+
+    async def insert_from_json(self, objects: Sequence[bytes], rows: JsonRows) -> None:
+        """`objects`: JSON messages; each of `rows.tables` gets the rows ClickHouse computes from
+        them. A refused message (its check) or any other failure raises, possibly after part of
+        the rows were written: the tables are ReplacingMergeTree, a retry replaces them."""
+        if objects:
+            await self._run(self.insert_from_json_sync, objects, rows)
+
+    def insert_from_json_sync(self, objects: Sequence[bytes], rows: JsonRows) -> None:
+        data = b"\n".join(objects)
+        if not self.embedded:  # a server reads the data sent along, once per table
+            for table in rows.tables:
+                self._client.command(rows.server_insert_sql(table, self.table(table.table)), data=data)
+            return
+        # chdb takes no data along with an INSERT … SELECT: it reads a file. For several tables,
+        # the messages are read and checked once into a staging table (in memory, this
+        # process's alone: chdb is one process), then copied to each table.
+        with tempfile.NamedTemporaryFile(prefix="quadra-sink-", suffix=".jsonl") as file:
+            file.write(data)
+            file.flush()
+            source = f"file({quoted(file.name)}, {quoted(rows.format)}, {quoted(rows.structure)})"
+            if len(rows.tables) == 1:
+                [table] = rows.tables
+                self._client.command(rows.insert_sql(table, self.table(table.table), source))
+                return
+            stage = self.table(f"sink_stage_{rows.name}")
+            if stage not in self._stages:  # the SQL may have changed since the last run
+                self._client.command(rows.create_stage_sql(stage, source))
+                self._stages.add(stage)
+            try:
+                self._client.command(rows.stage_sql(stage, source))
+                for index, table in enumerate(rows.tables):
+                    self._client.command(rows.from_stage_sql(index, self.table(table.table), stage))
+            finally:
+                self._client.command(f"TRUNCATE TABLE {stage}")
 
     def command_sync(self, sql: str) -> Any:
         return self._client.command(sql)

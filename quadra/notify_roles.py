@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from analytics.clickhouse import ClickHouse
 from analytics.rows import REQUEST_LOG_COLUMNS
+from analytics.webhook_json_rows import WEBHOOK_ATTEMPT_FROM_JSON
 from analytics.webhook_rows import (
     WEBHOOK_ATTEMPT_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, webhook_attempt_row, webhook_delivery_row,
     webhook_request_row,
@@ -88,6 +89,7 @@ def webhook_sink_route(names: TopicNames) -> SinkRoute:
             TableTarget("webhook_deliveries", WEBHOOK_DELIVERY_COLUMNS, webhook_delivery_row),
             TableTarget("request_log", REQUEST_LOG_COLUMNS, webhook_request_row),
         ),
+        from_json=WEBHOOK_ATTEMPT_FROM_JSON,  # ClickHouse computes the three rows
     )
 
 

@@ -16,8 +16,10 @@ from aiokafka import AIOKafkaProducer
 
 from analytics import rows
 from analytics.clickhouse import ClickHouse
+from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
 from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
+from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
 from analytics.orders_repo import ClickHouseOrderReader
 from api.app import create_app
 from api.deps import ApiServices
@@ -97,6 +99,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
                 TableTarget("order_events", rows.ORDER_EVENT_COLUMNS, rows.order_event_row),
                 TableTarget("orders", rows.ORDER_COLUMNS, lambda e: rows.order_row(e.order)),
             ),
+            from_json=ORDER_EVENT_FROM_JSON,  # ClickHouse computes both rows, snapshot included
         ),
         SinkRoute(
             names(REQUESTS_LOG),
@@ -113,6 +116,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             names(LEDGER_ENTRIES),
             decode_entry,
             (TableTarget("ledger_entries", LEDGER_ENTRY_COLUMNS, ledger_entry_row),),
+            from_json=LEDGER_ENTRY_FROM_JSON,
         ),
         webhook_sink_route(names),
     ]

@@ -4,9 +4,11 @@ At-least-once by construction (offsets are committed after the insert); idempote
 every row has a deterministic key in a ReplacingMergeTree, so a replayed batch replaces itself.
 
 A route marked `json` (its messages' JSON maps 1:1 onto its one table's columns) skips Python
-decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow insert. If that
-insert is refused (a malformed message), the batch takes the decode path, which skips the bad
-messages with a warning, as for every other route.
+decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow insert. A route
+with `from_json` (analytics/json_rows.py) skips it too: ClickHouse computes its tables' rows
+from the values. If that insert is refused (a malformed message, or one the SQL cannot store
+exactly as the decoder would), the batch takes the decode path, which skips the bad messages
+with a warning, as for every other route.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
+from analytics.json_rows import JsonRows
 from streams.messages import JSON_PREFIX, MessageError
 
 log = logging.getLogger(__name__)
@@ -56,10 +59,22 @@ class SinkRoute:
     # The message's JSON is the row of the one target: its fields are exactly the columns (plus
     # the schema version), in formats ClickHouse reads, and `decode` + `row` store the same row.
     json: bool = False
+    # ClickHouse computes the targets' rows from the messages' JSON (the same rows as `decode`
+    # + `row`, tests/analytics/test_*_json_rows.py).
+    from_json: JsonRows | None = None
 
     def __post_init__(self) -> None:
-        if self.json and len(self.targets) != 1:
-            raise ValueError(f"{self.topic}: a json route writes one table")
+        if self.json and (len(self.targets) != 1 or self.from_json is not None):
+            raise ValueError(f"{self.topic}: a json route writes one table, as it is")
+        if self.from_json is not None:
+            sql = {(t.table, tuple(t.columns)) for t in self.from_json.tables}
+            if sql != {(t.table, tuple(t.columns)) for t in self.targets}:
+                raise ValueError(f"{self.topic}: from_json writes other tables than the targets")
+
+    @property
+    def raw(self) -> bool:
+        """Its messages go to ClickHouse undecoded."""
+        return self.json or self.from_json is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +217,7 @@ class Sink:
         batch.messages += len(records)
         self.fetched_messages += len(records)
         route = self._routes[tp.topic]
-        if route.json:
+        if route.raw:
             # A cheap look at each value; whatever does not even start like a message of this
             # schema goes through the decoder (which skips it with a warning).
             raw = batch.raw.setdefault(tp.topic, [])
@@ -245,9 +260,13 @@ class Sink:
         self.written_messages += batch.messages
 
     async def _insert_json(self, batch: _Batch, route: SinkRoute, records: list[ConsumerRecord]) -> None:
-        [target] = route.targets
+        values = [r.value for r in records]
         try:
-            await self._ch.insert_json(target.table, [r.value for r in records], target.columns)
+            if route.from_json is not None:
+                await self._ch.insert_from_json(values, route.from_json)
+            else:
+                [target] = route.targets
+                await self._ch.insert_json(target.table, values, target.columns)
         except Exception as exc:  # noqa: BLE001 - refused data or storage away: decode to know
             # Bad messages are skipped by the decoder; if storage is away, the decoded rows'
             # insert fails too and the whole batch is re-read, as on the decode path.

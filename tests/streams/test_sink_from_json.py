@@ -1,0 +1,83 @@
+"""The sink's `from_json` routes (ClickHouse computes the rows from the raw values): a clean
+batch is one insert of raw values; a batch holding a message the SQL refuses takes the decode
+path, which stores every other message as before and skips the bad one. Either way the tables
+hold what the decode path alone stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+
+from analytics.clickhouse import ClickHouse
+from analytics.json_rows import JsonRows
+from analytics.migrate import migrate
+from quadra.runtime import sink_routes
+from streams.sink import Sink, SinkConfig, SinkRoute
+from streams.topics import ORDERS_EVENTS, TopicNames
+from tests.analytics.json_rows_helpers import second_database, stored
+from tests.analytics.test_order_json_rows import _event, _order, _tricky
+from tests.streams.test_sink_batches import TOPIC, FakeConsumer, _run
+
+ROUTE = replace(next(r for r in sink_routes(TopicNames("")) if r.topic == ORDERS_EVENTS.name), topic=TOPIC)
+
+
+@dataclass
+class SpyClickHouse:
+    """The real embedded ClickHouse, counting which insert path each batch took."""
+
+    ch: ClickHouse
+    json_inserts: int = 0
+    row_inserts: int = 0
+
+    async def insert_from_json(self, objects: Any, rows: JsonRows) -> None:
+        self.json_inserts += 1
+        await self.ch.insert_from_json(objects, rows)
+
+    async def insert(self, table: str, rows_: Any, columns: Any) -> None:
+        self.row_inserts += 1
+        await self.ch.insert(table, rows_, columns)
+
+
+async def _sink_run(ch: ClickHouse, values: list[bytes], route: SinkRoute) -> tuple[Sink, SpyClickHouse]:
+    migrate(ch)
+    consumer, spy = FakeConsumer(list(values)), SpyClickHouse(ch)
+    config = SinkConfig("fake:9092", "g", batch_rows=len(values), flush_interval_s=0.05, retry_backoff_s=0.01)
+    sink = Sink(config, spy, [route], consumer_factory=lambda *a, **k: consumer)  # type: ignore[arg-type]
+    await _run(sink, lambda: consumer.committed_offset == len(values))
+    return sink, spy
+
+
+async def _both_ways(clickhouse: ClickHouse, dsn: str, values: list[bytes]) -> tuple[Sink, SpyClickHouse]:
+    sink, spy = await _sink_run(clickhouse, values, ROUTE)
+    with second_database(dsn) as slow:
+        decoded, python = await _sink_run(slow, values, replace(ROUTE, from_json=None))
+        assert (python.json_inserts, decoded.skipped_messages) == (0, sink.skipped_messages)
+        for table in ("orders", "order_events"):
+            assert stored(clickhouse, table, final=True) == stored(slow, table, final=True), table
+    return sink, spy
+
+
+async def test_a_clean_batch_is_one_insert_of_the_raw_values(clickhouse: ClickHouse, clickhouse_dsn: str) -> None:
+    values = _tricky()
+    sink, spy = await _both_ways(clickhouse, clickhouse_dsn, values)
+    assert (spy.json_inserts, spy.row_inserts) == (1, 0)
+    assert (sink.written_messages, sink.skipped_messages) == (len(values), 0)
+
+
+async def test_a_refused_message_sends_its_batch_to_the_decode_path(
+    clickhouse: ClickHouse, clickhouse_dsn: str
+) -> None:
+    spaced = orjson.dumps(orjson.loads(_event(_order(7)))).replace(b'","', b'", "')  # stored, normalized
+    unknown = _event(_order(8)).replace(b'"received"', b'"teleported"')  # skipped by the decoder
+    values = [*_tricky(), spaced, unknown, b"not even JSON"]
+    sink, spy = await _both_ways(clickhouse, clickhouse_dsn, values)
+    assert spy.json_inserts == 1 and spy.row_inserts == 2  # refused, then decoded: both tables
+    assert (sink.written_messages, sink.skipped_messages) == (len(values), 2)
+    [(snapshot,)] = clickhouse.query_sync(
+        f"SELECT snapshot FROM {clickhouse.table('orders')} WHERE order_id = 'ord_0007'"
+    )
+    assert snapshot == orjson.dumps(orjson.loads(_event(_order(7)))["order"]).decode().replace(
+        '"card_ciphertext":"v1:c2VjcmV0"', '"card_ciphertext":null'
+    )
