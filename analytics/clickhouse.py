@@ -62,12 +62,12 @@ class ClickHouse:
 
     async def query_bytes(
         self, sql: str, parameters: dict[str, Any] | None = None, fmt: str = "CSV",
-        settings: dict[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> bytes:  # fmt: skip
         """The result as ClickHouse formats it (`fmt`: CSV, TSV, …): no Python object per row."""
         return bytes(
             await self._run(
-                self._client.raw_query, sql, parameters=parameters or {}, settings=settings or {}, fmt=fmt
+                self._client.raw_query, sql, parameters=parameters or {}, settings=dict(settings or {}), fmt=fmt
             )
         )
 

@@ -3,11 +3,14 @@
 Constant memory: a chunk is one short query of at most `chunk_rows` orders in sort-key order
 (company_id, created_at, order_id), resumed after the last key of the previous chunk. Between
 two chunks the shared ClickHouse executor is free for other queries, so a long export (or a
-slow download) never holds it. (clickhouse-connect's `query_row_block_stream` also works on
-the embedded engine, but it would hold the one executor thread for the whole export.)
+slow download) never holds it. (clickhouse-connect's `raw_stream` does stream CSV from the
+embedded engine, block by block, but it holds the engine handle and our one executor thread
+until the whole export is read, and with per-query settings it reads the whole result first.)
 
 Latest state: `orders` is a ReplacingMergeTree(version), read with `FINAL`; the filter applies
-to the latest version only. Every order version shares its sort key, so the keyset is stable.
+to the latest version only. Every order version shares its sort key, so the keyset is stable,
+and the keyset is on fixed columns: it goes to PREWHERE with the filter's fixed conditions
+(`filters.final_clause`), before FINAL merges versions.
 
 Every cell leaves ClickHouse as finished text, so Python only copies strings (a million rows
 in seconds): timestamps as ISO 8601 in UTC ("2025-01-02T03:04:05.678Z"); amounts as exact
@@ -18,11 +21,13 @@ columns (order and company ids: our own identifiers, never partner text) stay ra
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports.filters import TransactionFilter, Where, where_clause
+from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, Where, final_clause
 from domain.money import CURRENCY_EXPONENTS
 
 CHUNK_ROWS = 50_000
@@ -69,36 +74,48 @@ _FORMAT_PARAMETERS = {
     "currency_exponents": list(CURRENCY_EXPONENTS.values()),
 }
 _ORDER = "ORDER BY company_id, created_at, order_id"
-_KEY = "order_id, company_id, replaceOne(toString(created_at), ' ', 'T') || 'Z'"
+_AT = "DateTime64(3, 'UTC')"
 # After the last row of the previous chunk (up to the last row of this one), spelled out so
 # the primary key can skip granules.
 _AFTER = (
     "(company_id > {after_company:String} OR (company_id = {after_company:String} AND "
-    "(created_at > parseDateTime64BestEffort({after_at:String}, 3, 'UTC') OR "
-    "(created_at = parseDateTime64BestEffort({after_at:String}, 3, 'UTC') "
+    f"(created_at > {{after_at:{_AT}}} OR (created_at = {{after_at:{_AT}}} "
     "AND order_id > {after_order:String}))))"
 )
 _UPTO = (
     "(company_id < {upto_company:String} OR (company_id = {upto_company:String} AND "
-    "(created_at < parseDateTime64BestEffort({upto_at:String}, 3, 'UTC') OR "
-    "(created_at = parseDateTime64BestEffort({upto_at:String}, 3, 'UTC') "
+    f"(created_at < {{upto_at:{_AT}}} OR (created_at = {{upto_at:{_AT}}} "
     "AND order_id <= {upto_order:String}))))"
 )
+# Every chunk query: FINAL merges within partitions only (see filters.FINAL_SETTINGS), and one
+# thread: a chunk is a narrow key range read in order, which more threads only split into
+# ranges and merge back (on the embedded engine of a 2-core machine: a fifth more CPU for no
+# time saved), and the other cores stay free for the API.
+EXPORT_SETTINGS: Mapping[str, Any] = MappingProxyType({**FINAL_SETTINGS, "max_threads": 1})
 # ClickHouse's CSV: every string quoted, quotes doubled, CRLF line ends (RFC 4180).
-CSV_SETTINGS = {"output_format_csv_crlf_end_of_line": 1}
-Key = tuple[str, str, str]  # order id, company id, created_at text: a row's sort key
+CSV_SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {**EXPORT_SETTINGS, "output_format_csv_crlf_end_of_line": 1}
+)
+Key = tuple[str, str, datetime]  # order id, company id, created_at: a row's sort key
 
 
-def _bounded(where: Where, after: Key | None, upto: Key | None) -> tuple[str, dict[str, Any]]:
-    conditions = [where.sql.removeprefix("WHERE ")] if where.sql else []
-    params = {**where.parameters, **_FORMAT_PARAMETERS}
+def _row_key(row: ExportRow) -> Key:
+    # created_at as exported ("…T…Z", milliseconds): exactly the stored DateTime64(3).
+    return row[0], row[1], datetime.fromisoformat(row[2])
+
+
+def _bounded(f: TransactionFilter, after: Key | None, upto: Key | None) -> Where:
+    """The filter's `PREWHERE … WHERE …` for the rows after `after`, up to `upto` included."""
+    keyset: list[str] = []
+    params: dict[str, Any] = {}
     if after is not None:
-        conditions.append(_AFTER)
+        keyset.append(_AFTER)
         params.update(after_order=after[0], after_company=after[1], after_at=after[2])
     if upto is not None:
-        conditions.append(_UPTO)
+        keyset.append(_UPTO)
         params.update(upto_order=upto[0], upto_company=upto[1], upto_at=upto[2])
-    return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
+    where = final_clause(f, tuple(keyset))
+    return Where(where.sql, {**where.parameters, **params, **_FORMAT_PARAMETERS})
 
 
 class ClickHouseExportRows:
@@ -109,25 +126,25 @@ class ClickHouseExportRows:
         self._chunk_rows = chunk_rows
 
     async def count(self, f: TransactionFilter) -> int:
-        where = where_clause(f)
+        where = final_clause(f)
         rows = await self._ch.query(
-            f"SELECT count() FROM {self._ch.table('orders')} FINAL {where.sql}", where.parameters
+            f"SELECT count() FROM {self._ch.table('orders')} FINAL {where.sql}", where.parameters, FINAL_SETTINGS
         )
         return int(rows[0][0])
 
     async def chunks(self, f: TransactionFilter) -> AsyncIterator[list[ExportRow]]:
         """The filter's orders in sort-key order, `chunk_rows` at a time (the last may be short)."""
-        where, table = where_clause(f), self._ch.table("orders")
-        last: ExportRow | None = None
+        table = self._ch.table("orders")
+        after: Key | None = None
         while True:
-            sql, params = _bounded(where, None if last is None else (last[0], last[1], last[2]), None)
-            params["chunk_rows"] = self._chunk_rows
+            where = _bounded(f, after, None)
             rows = await self._ch.query(
-                f"SELECT {_SELECT} FROM {table} FINAL {sql} {_ORDER} LIMIT {{chunk_rows:UInt32}}", params
-            )
+                f"SELECT {_SELECT} FROM {table} FINAL {where.sql} {_ORDER} LIMIT {{chunk_rows:UInt32}}",
+                {**where.parameters, "chunk_rows": self._chunk_rows}, EXPORT_SETTINGS,
+            )  # fmt: skip
             if rows:
                 yield rows
-                last = rows[-1]
+                after = _row_key(rows[-1])
             if len(rows) < self._chunk_rows:
                 return
 
@@ -135,24 +152,29 @@ class ClickHouseExportRows:
         """The same rows as CSV lines formatted by ClickHouse (no header), with their count:
         no Python object per row. Each chunk is bounded by the key of its last row, found
         first with a key-only query (the CSV itself cannot be read back for it)."""
-        where, table = where_clause(f), self._ch.table("orders")
+        table = self._ch.table("orders")
         after: Key | None = None
         while True:
-            sql, params = _bounded(where, after, None)
-            params["last_offset"] = self._chunk_rows - 1
+            where = _bounded(f, after, None)
             found = await self._ch.query(
-                f"SELECT {_KEY} FROM {table} FINAL {sql} {_ORDER} LIMIT 1 OFFSET {{last_offset:UInt64}}", params
-            )
+                f"SELECT order_id, company_id, created_at FROM {table} FINAL {where.sql} {_ORDER} "
+                "LIMIT 1 OFFSET {last_offset:UInt64}",
+                {**where.parameters, "last_offset": self._chunk_rows - 1}, EXPORT_SETTINGS,
+            )  # fmt: skip
             upto: Key | None = tuple(found[0]) if found else None  # type: ignore[assignment]
+            rows = self._chunk_rows
             if upto is None:  # the last chunk: however many rows are left
-                rest = await self._ch.query(f"SELECT count() FROM {table} FINAL {sql}", params)
-                if int(rest[0][0]) == 0:
+                rest = await self._ch.query(
+                    f"SELECT count() FROM {table} FINAL {where.sql}", where.parameters, EXPORT_SETTINGS
+                )
+                rows = int(rest[0][0])
+                if rows == 0:
                     return
-            sql, params = _bounded(where, after, upto)
+            where = _bounded(f, after, upto)
             data = await self._ch.query_bytes(
-                f"SELECT {_SELECT} FROM {table} FINAL {sql} {_ORDER}", params, "CSV", CSV_SETTINGS
+                f"SELECT {_SELECT} FROM {table} FINAL {where.sql} {_ORDER}", where.parameters, "CSV", CSV_SETTINGS
             )
-            yield (self._chunk_rows if upto is not None else int(rest[0][0])), data
+            yield rows, data
             if upto is None:
                 return
             after = upto

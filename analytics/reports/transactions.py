@@ -1,5 +1,6 @@
 """The transactions report: a keyset-paginated page of orders (latest state) for a filter,
-and the filter's totals per currency.
+and the filter's totals per currency. Pages come from `page_window` (FINAL over one page's
+window only).
 
 Latest state: `orders` is a ReplacingMergeTree(version), so every read is `FINAL` and a stale
 version of an order is never returned nor counted. Speed: the table is sorted by
@@ -22,8 +23,9 @@ from typing import Any
 from analytics.clickhouse import ClickHouse
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_int, cursor_str, decode_cursor, encode_cursor
-from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.filters import TransactionFilter
 from analytics.reports.order_sums import order_sums
+from analytics.reports.page_window import PageReader, PageSpec
 from domain.errors import InvalidCursor
 
 
@@ -135,40 +137,22 @@ def decode_key(sort: Sort, token: str) -> TransactionKey:
     return TransactionKey(value, cursor_str(order_id))
 
 
-def _keyset(sort: Sort, after: TransactionKey | None) -> tuple[str, dict[str, Any]]:
-    if after is None:
-        return "", {}
-    column, kind = _SORT_COLUMNS[sort.field], _SORT_TYPES[sort.field]
-    op, bound = ("<", "<=") if sort.descending else (">", ">=")
-    # The plain bound lets the primary key skip granules; the tuple breaks ties by order id.
-    sql = (
-        f"{column} {bound} {{after_value:{kind}}} AND "
-        f"({column}, order_id) {op} ({{after_value:{kind}}}, {{after_id:String}})"
-    )
-    return sql, {"after_value": after.value, "after_id": after.order_id}
-
-
 class ClickHouseTransactions:
     """Plain async reads over one ClickHouse (the staff report, the partner list, the bench)."""
 
     def __init__(self, clickhouse: ClickHouse) -> None:
         self._ch = clickhouse
+        self._pages = PageReader(clickhouse)
 
     async def _rows(
         self, columns: str, f: TransactionFilter, sort: Sort, after: TransactionKey | None, limit: int
     ) -> list[tuple[Any, ...]]:
         check_limit(limit)
-        keyset, keyset_params = _keyset(sort, after)
-        # The keyset is on created_at or amount_value and order_id: fixed, so PREWHERE too.
-        where = final_clause(f, (keyset,) if keyset else ())
-        direction = "DESC" if sort.descending else "ASC"
-        column = _SORT_COLUMNS[sort.field]
-        return await self._ch.query(
-            f"SELECT {columns} FROM {self._ch.table('orders')} FINAL {where.sql} "
-            f"ORDER BY {column} {direction}, order_id {direction} LIMIT {{limit:UInt32}}",
-            {**where.parameters, **keyset_params, "limit": limit + 1},
-            FINAL_SETTINGS,
-        )
+        spec = PageSpec(
+            columns, _SORT_COLUMNS[sort.field], _SORT_TYPES[sort.field], sort.descending,
+            None if after is None else (after.value, after.order_id), limit + 1,
+        )  # fmt: skip
+        return await self._pages.rows(f, spec)
 
     async def page(
         self,

@@ -1,0 +1,123 @@
+"""Two-step pages (candidates without FINAL, then FINAL over their window) must equal the
+one-step FINAL query, page after page: on many versions per order where stale versions match
+the filter (so the window must grow, and sometimes fall back), ties on the sort value, both
+tables (one company pinned, or the time-sorted copy) and both sort columns."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import timedelta
+
+from analytics.clickhouse import ClickHouse
+from analytics.migrate import migrate
+from analytics.reports import page_window
+from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.transactions import ClickHouseTransactions, Sort, SortField
+from tests.analytics.reports.rows import insert_orders, order
+from tests.builders import T0
+
+STATUSES = ("approved", "reserved", "completed", "failed", "in_review")
+
+
+async def _dataset(ch: ClickHouse) -> None:
+    rnd = random.Random(7)
+    batches: list[list[dict]] = [[], [], []]
+    for n in range(400):
+        company = "cmp_a" if n % 3 else "cmp_b"
+        created = T0 + timedelta(seconds=rnd.randrange(0, 3 * 24 * 3600) // 60 * 60)  # many ties
+        fixed = {"company_id": company, "created_at": created, "amount_value": rnd.choice((500, 1000, 2500)),
+                 "card_last4": rnd.choice(("1111", "4242")), "end_user_id": f"user-{n % 7}"}  # fmt: skip
+        versions = rnd.randint(1, 4)
+        for v in range(versions):
+            # Most stale versions say "approved": a filter on it finds mostly stale candidates.
+            status = "approved" if v < versions - 1 else rnd.choice(STATUSES)
+            row = order(n, **fixed, status=status, version=v + 1, provider=rnd.choice(("bank_a", "bank_b")))
+            batches[rnd.randrange(3)].append(row)  # versions spread over parts, unmerged
+    for batch in batches:
+        await insert_orders(ch, batch)
+    await insert_orders(ch, batches[0][:50])  # a replay: identical rows again
+
+
+async def _oracle(ch: ClickHouse, f: TransactionFilter, sort: Sort) -> list[str]:
+    column = "created_at" if sort.field is SortField.CREATED_AT else "amount_value"
+    direction = "DESC" if sort.descending else "ASC"
+    where = final_clause(f)
+    rows = await ch.query(
+        f"SELECT order_id FROM {ch.table('orders')} FINAL {where.sql} "
+        f"ORDER BY {column} {direction}, order_id {direction}",
+        where.parameters,
+        FINAL_SETTINGS,
+    )
+    return [r[0] for r in rows]
+
+
+FILTERS = [
+    TransactionFilter(),
+    TransactionFilter(company_ids=("cmp_a",)),
+    TransactionFilter(company_ids=("cmp_a",), statuses=("approved",)),  # mostly stale matches
+    TransactionFilter(statuses=("approved",)),
+    TransactionFilter(company_ids=("cmp_b",), statuses=("completed", "failed")),
+    TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),
+    TransactionFilter(card_last4="1111", providers=("bank_b",)),
+    TransactionFilter(company_ids=("cmp_a", "cmp_b"), amount_min=1000, end_user_id="user-3"),
+    TransactionFilter(created_from=T0 + timedelta(days=1), created_to=T0 + timedelta(days=2)),
+    TransactionFilter(company_ids=("cmp_zzz",)),
+]
+SORTS = [Sort(field, descending) for field in SortField for descending in (True, False)]
+
+
+async def test_pages_equal_the_one_step_final_query(clickhouse: ClickHouse) -> None:
+    migrate(clickhouse)
+    await _dataset(clickhouse)
+    reports = ClickHouseTransactions(clickhouse)
+    for f, sort, limit in itertools.product(FILTERS, SORTS, (23,)):
+        expected = await _oracle(clickhouse, f, sort)
+        seen, key = [], None
+        while True:
+            page = await reports.page(f, sort, key, limit=limit)
+            seen += [t.order_id for t in page.items]
+            if page.next_key is None:
+                break
+            assert len(page.items) == limit  # only the last page may be short
+            key = page.next_key
+        assert seen == expected, (f, sort, limit)
+
+
+class _RecordingClickHouse:
+    """The real ClickHouse, remembering the SQL it was asked to run."""
+
+    def __init__(self, clickhouse: ClickHouse) -> None:
+        self._ch = clickhouse
+        self.sql: list[str] = []
+
+    def table(self, name: str) -> str:
+        return self._ch.table(name)
+
+    async def query(self, sql: str, parameters: dict, settings: dict | None = None) -> list[tuple]:
+        self.sql.append(sql)
+        return await self._ch.query(sql, parameters, settings)
+
+
+async def test_too_many_stale_candidates_fall_back_to_the_one_step_query(clickhouse: ClickHouse) -> None:
+    """60 orders whose older versions matched "approved": every round of candidates holds only
+    stale matches, so after ROUNDS rounds the unwindowed query answers (still exact)."""
+    migrate(clickhouse)
+    await insert_orders(clickhouse, [order(n, status="approved", version=1) for n in range(60)])
+    await insert_orders(clickhouse, [order(n, status="completed", version=2) for n in range(60)])
+    await insert_orders(clickhouse, [order(100, status="approved", created_at=T0 - timedelta(days=1))])
+    f = TransactionFilter(company_ids=("cmp_a",), statuses=("approved",))
+    recording = _RecordingClickHouse(clickhouse)
+    spec = page_window.PageSpec("order_id", "created_at", "DateTime64(3, 'UTC')", True, None, 2)
+    rows = await page_window.PageReader(recording).rows(f, spec)  # type: ignore[arg-type]
+    assert rows == [(f"ord_{100:032x}",)]
+    windows = [s for s in recording.sql if "FINAL" in s]
+    assert len(windows) == page_window.ROUNDS + 1
+    assert all("through_v" in s for s in windows[:-1]) and "through_v" not in windows[-1]
+
+
+def test_the_table_follows_the_filter() -> None:
+    assert page_window.table_for(TransactionFilter(company_ids=("cmp_a",)), "order_id") == "orders"
+    assert page_window.table_for(TransactionFilter(), "order_id") == "orders_by_time"
+    assert page_window.table_for(TransactionFilter(company_ids=("a", "b")), "order_id") == "orders_by_time"
+    assert page_window.table_for(TransactionFilter(), "snapshot, order_id") == "orders"
