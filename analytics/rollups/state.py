@@ -25,13 +25,14 @@ async def day_states(
 ) -> dict[date, DayState]:
     """Every day in [first, end) (None: unbounded) that was computed or marked. max() over all
     rows: exact before and after the ReplacingMergeTree merges drop older rows."""
-    conditions, params = ["rollup_name = {rollup:String}"], {"rollup": rollup.name}
+    conditions = ["rollup_name = {rollup:String}"]
+    params: dict[str, Any] = {"rollup": rollup.name}
     if first is not None:
         conditions.append("day >= {first:Date}")
-        params["first"] = first  # type: ignore[assignment]
+        params["first"] = first
     if end is not None:
         conditions.append("day < {end:Date}")
-        params["end"] = end  # type: ignore[assignment]
+        params["end"] = end
     where = " AND ".join(conditions)
     none = f"CAST(NULL AS Nullable({_STAMP}))"
     rows = await ch.query(

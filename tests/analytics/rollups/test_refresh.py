@@ -3,7 +3,7 @@ what a recompute leaves behind, and that a half-finished computation is never re
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import pytest
 
@@ -17,7 +17,7 @@ from tests.analytics.reports.rows import ORDER_COLUMNS, order
 from tests.analytics.rollups.history import DAY0, D, H, store
 
 
-def _day(n: int):  # noqa: ANN202 - a date
+def _day(n: int) -> date:
     return (DAY0 + n * D).date()
 
 
