@@ -53,11 +53,9 @@ async def aggregate_orders(
         raise ValueError("group by one or more distinct groupings")
     rows = await order_sums(clickhouse, [_KEYS[g] for g in groupings], f, live=live)
     width = len(groupings)
-    return [
-        AggregateRow(tuple(str(k) for k in r[:width]), r[width], int(r[width + 1]),
-                     int(r[width + 2]), int(r[width + 3]))
-        for r in rows
-    ]  # fmt: skip
+    # Keys are Strings and the sums integers in SQL already: no per-value conversion (a 90-day
+    # aggregate by company is ~18,000 rows, where that cost ~10 ms).
+    return [AggregateRow(r[:width], r[width], r[width + 1], r[width + 2], r[width + 3]) for r in rows]
 
 
 class ClickHouseAggregates:
