@@ -81,8 +81,12 @@ class ClickHouse:
             )
         )
 
-    async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
-        return await self._run(self._client.command, sql, parameters=parameters or {})
+    async def command(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> Any:
+        return await self._run(
+            self._client.command, sql, parameters=parameters or {}, settings=dict(settings or {})
+        )
 
     async def insert(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]

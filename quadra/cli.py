@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from quadra.cli_analytics import analytics_app
 from quadra.cli_audit import audit_app
 from quadra.cli_admin import admin_app
 from quadra.cli_common import load_settings
@@ -30,6 +31,7 @@ app.add_typer(kafka_app, name="kafka")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(analytics_app, name="analytics")
 app.command(name="sandbox")(sandbox)
 
 

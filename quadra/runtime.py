@@ -21,6 +21,9 @@ from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
 from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
 from analytics.orders_repo import ClickHouseOrderReader
+from analytics.rollups.definitions import LEDGER, ORDERS
+from analytics.rollups.marks import MarkDays, MarkJsonDays
+from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
 from api.deps import ApiServices
 from api.catalog_service import PartnerCatalog
@@ -91,15 +94,20 @@ class Started:
 
 
 def sink_routes(names: TopicNames) -> list[SinkRoute]:
+    # orders and ledger_entries mark the days they touch: the daily rollups' dirty days.
     return [
         SinkRoute(
             names(ORDERS_EVENTS),
             messages.decode_order_event,
             (
                 TableTarget("order_events", rows.ORDER_EVENT_COLUMNS, rows.order_event_row),
-                TableTarget("orders", rows.ORDER_COLUMNS, lambda e: rows.order_row(e.order)),
+                TableTarget(
+                    "orders", rows.ORDER_COLUMNS, lambda e: rows.order_row(e.order),
+                    MarkDays(ORDERS, rows.ORDER_COLUMNS),
+                ),  # fmt: skip
             ),
             from_json=ORDER_EVENT_FROM_JSON,  # ClickHouse computes both rows, snapshot included
+            after_json_insert=MarkJsonDays(ORDERS, ("order", "created_at")),
         ),
         SinkRoute(
             names(REQUESTS_LOG),
@@ -115,8 +123,14 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
         SinkRoute(
             names(LEDGER_ENTRIES),
             decode_entry,
-            (TableTarget("ledger_entries", LEDGER_ENTRY_COLUMNS, ledger_entry_row),),
+            (
+                TableTarget(
+                    "ledger_entries", LEDGER_ENTRY_COLUMNS, ledger_entry_row,
+                    MarkDays(LEDGER, LEDGER_ENTRY_COLUMNS),
+                ),  # fmt: skip
+            ),
             from_json=LEDGER_ENTRY_FROM_JSON,
+            after_json_insert=MarkJsonDays(LEDGER, ("at",)),
         ),
         webhook_sink_route(names),
     ]
@@ -177,6 +191,7 @@ async def _start_roles(
             await sink_task
 
         started.stops.append(("sink", stop_sink))
+        _start_refresher(settings, clickhouse, started)
 
     if roles == frozenset(Role) and settings.payouts is PayoutsMode.PROVIDERS:
         # One process runs everything (`quadra up`): the provider sandbox too.
@@ -208,6 +223,23 @@ async def _start_roles(
     if Role.API in roles:
         assert clickhouse is not None and products is not None
         await _start_api(settings, names, bootstrap, clickhouse, products, seed_demo, started)
+
+
+def _start_refresher(settings: Settings, clickhouse: ClickHouse, started: Started) -> None:
+    """The daily rollups' refresher runs where the sink runs: the process that marks days."""
+    refresher = RollupRefresher(
+        clickhouse, RefresherConfig(settings.rollup_refresh_interval_s, settings.rollup_quiet_s)
+    )
+    task = asyncio.create_task(refresher.run(), name="rollup refresher")
+
+    async def stop() -> None:
+        # Mid-cycle is fine: rows of a computation without its rollup_days row are never read.
+        await refresher.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    started.stops.append(("rollup refresher", stop))
 
 
 async def _serve_sandbox(settings: Settings, started: Started) -> int:

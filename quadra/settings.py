@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # flushes first, so nothing waits longer.
     sink_batch_rows: int = Field(50_000, ge=1, le=1_000_000)
     sink_flush_interval_s: float = Field(0.5, gt=0, le=60)
+    # Daily rollups (the sink process refreshes them): how often dirty days are recomputed,
+    # and how long a day must have received nothing before it is (a day still receiving rows,
+    # like today, is read live by reports instead of being recomputed over and over).
+    rollup_refresh_interval_s: float = Field(30.0, gt=0, le=3600)
+    rollup_quiet_s: float = Field(60.0, ge=0, le=86_400)
 
     # Card data protection (AES-GCM keys "kid:base64key", comma separated, first one encrypts).
     card_keys: SecretStr = SecretStr(DEV_CARD_KEYS)

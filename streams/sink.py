@@ -2,6 +2,9 @@
 
 At-least-once by construction (offsets are committed after the insert); idempotent because
 every row has a deterministic key in a ReplacingMergeTree, so a replayed batch replaces itself.
+A table may have an after-insert hook (the daily rollups mark the days a batch touched): it
+runs once the table's insert is acknowledged and before the offsets are committed, so if it
+fails or the process dies first, the batch is read, inserted and hooked again.
 
 A route marked `json` (its messages' JSON maps 1:1 onto its one table's columns) skips Python
 decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow insert. A route
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +37,9 @@ log = logging.getLogger(__name__)
 FETCH_MAX_BYTES = 64 * 1024 * 1024
 MAX_PARTITION_FETCH_BYTES = 16 * 1024 * 1024
 ConsumerFactory = Callable[..., AIOKafkaConsumer]
+# Called with the ClickHouse the rows went to and the rows just inserted into the table.
+AfterInsert = Callable[[ClickHouse, Sequence[tuple[Any, ...]]], Awaitable[None]]
+JsonAfterInsert = Callable[[ClickHouse, Sequence[bytes]], Awaitable[None]]
 
 
 class MessageWriteError(RuntimeError):
@@ -42,11 +48,14 @@ class MessageWriteError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class TableTarget:
-    """`row` maps a decoded message to its row here, or to None: no row in this table."""
+    """`row` maps a decoded message to its row here, or to None: no row in this table.
+    `after_insert` (per table: every target of the table must name the same one) runs after
+    each insert of a batch's rows into the table, before the batch's offsets are committed."""
 
     table: str
     columns: Sequence[str]
     row: Callable[[Any], tuple[Any, ...] | None]
+    after_insert: AfterInsert | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,9 @@ class SinkRoute:
     # ClickHouse computes the targets' rows from the messages' JSON (the same rows as `decode`
     # + `row`, tests/analytics/test_*_json_rows.py).
     from_json: JsonRows | None = None
+    # After an undecoded insert of the route's messages (and before the commit), what the
+    # targets' after_insert hooks do for decoded rows, from the messages themselves.
+    after_json_insert: JsonAfterInsert | None = None
 
     def __post_init__(self) -> None:
         if self.json and (len(self.targets) != 1 or self.from_json is not None):
@@ -70,6 +82,9 @@ class SinkRoute:
             sql = {(t.table, tuple(t.columns)) for t in self.from_json.tables}
             if sql != {(t.table, tuple(t.columns)) for t in self.targets}:
                 raise ValueError(f"{self.topic}: from_json writes other tables than the targets")
+        if self.raw and self.after_json_insert is None and any(t.after_insert for t in self.targets):
+            # Undecoded messages have no rows for the tables' hooks: the route needs its own.
+            raise ValueError(f"{self.topic}: a route inserted as JSON needs after_json_insert for its hooks")
 
     @property
     def raw(self) -> bool:
@@ -109,6 +124,7 @@ class Sink:
         self._ch = clickhouse
         self._routes = {route.topic: route for route in routes}
         self._columns = {t.table: t.columns for r in routes for t in r.targets}
+        self._after_insert = _hooks(routes)
         self._new_consumer = consumer_factory
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
@@ -249,6 +265,9 @@ class Sink:
                 await self._insert_json(batch, self._routes[topic], records)
             for table, rows in batch.rows.items():
                 await self._ch.insert(table, rows, self._columns[table])
+                hook = self._after_insert.get(table)
+                if hook is not None and rows:
+                    await hook(self._ch, rows)
         except Exception as exc:  # any storage failure: retry the same messages later
             raise MessageWriteError(str(exc)) from exc
         try:
@@ -267,6 +286,8 @@ class Sink:
             else:
                 [target] = route.targets
                 await self._ch.insert_json(target.table, values, target.columns)
+            if route.after_json_insert is not None:
+                await route.after_json_insert(self._ch, values)
         except Exception as exc:  # noqa: BLE001 - refused data or storage away: decode to know
             # Bad messages are skipped by the decoder; if storage is away, the decoded rows'
             # insert fails too and the whole batch is re-read, as on the decode path.
@@ -285,3 +306,13 @@ class Sink:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, committed)
+
+
+def _hooks(routes: Sequence[SinkRoute]) -> dict[str, AfterInsert]:
+    """The after-insert hook of each table. A batch holds one list of rows per table, whichever
+    route they came from, so a table has one hook or none."""
+    hooks: dict[str, AfterInsert | None] = {}
+    for target in (t for r in routes for t in r.targets):
+        if hooks.setdefault(target.table, target.after_insert) != target.after_insert:
+            raise ValueError(f"table {target.table}: its targets name different after_insert hooks")
+    return {table: hook for table, hook in hooks.items() if hook is not None}

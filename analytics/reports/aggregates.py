@@ -1,6 +1,7 @@
 """Aggregates of orders (latest state) by day, company, product type and/or status, per
 currency: count, amount and fee in minor units. The date range and any other narrowing come
-from the shared TransactionFilter; grouping expressions come from a whitelist."""
+from the shared TransactionFilter; grouping expressions come from a whitelist. Whole clean
+days come from the daily rollup when the filter allows (order_sums), the rest live."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.filters import TransactionFilter
+from analytics.reports.order_sums import Key, order_sums
 
 
 class GroupBy(str, enum.Enum):
@@ -20,13 +22,14 @@ class GroupBy(str, enum.Enum):
     STATUS = "status"
 
 
-# The only expressions a grouping can put into SQL (days are UTC calendar days).
-_EXPRESSIONS: Mapping[GroupBy, str] = MappingProxyType(
+# The only expressions a grouping can put into SQL (days are UTC calendar days), over the
+# daily rollup and over orders.
+_KEYS: Mapping[GroupBy, Key] = MappingProxyType(
     {
-        GroupBy.DAY: "toString(toDate(created_at))",
-        GroupBy.COMPANY: "company_id",
-        GroupBy.PRODUCT_TYPE: "product_type",
-        GroupBy.STATUS: "status",
+        GroupBy.DAY: Key("toString(day)", "toString(toDate(created_at))"),
+        GroupBy.COMPANY: Key("company_id", "company_id"),
+        GroupBy.PRODUCT_TYPE: Key("product_type", "product_type"),
+        GroupBy.STATUS: Key("status", "status"),
     }
 )
 
@@ -41,28 +44,18 @@ class AggregateRow:
 
 
 async def aggregate_orders(
-    clickhouse: ClickHouse, group_by: Sequence[GroupBy], f: TransactionFilter
+    clickhouse: ClickHouse, group_by: Sequence[GroupBy], f: TransactionFilter, *, live: bool = False
 ) -> list[AggregateRow]:
-    """Rows ordered by the keys, then currency. `group_by`: 1-4 distinct groupings."""
+    """Rows ordered by the keys, then currency. `group_by`: 1-4 distinct groupings.
+    `live`: from `orders FINAL` alone, never the rollup (the same rows, slower)."""
     groupings = [GroupBy(g) for g in group_by]
     if not groupings or len(set(groupings)) != len(groupings):
         raise ValueError("group by one or more distinct groupings")
-    keys = [f"{_EXPRESSIONS[g]} AS g{i}" for i, g in enumerate(groupings)]
-    names = ", ".join(f"g{i}" for i in range(len(groupings)))
-    where = final_clause(f)
-    rows = await clickhouse.query(
-        f"SELECT {', '.join(keys)}, currency, count(), sum(amount_value), sum(fee_value) "
-        f"FROM {clickhouse.table('orders')} FINAL {where.sql} "
-        f"GROUP BY {names}, currency ORDER BY {names}, currency",
-        where.parameters,
-        FINAL_SETTINGS,
-    )
+    rows = await order_sums(clickhouse, [_KEYS[g] for g in groupings], f, live=live)
     width = len(groupings)
-    return [
-        AggregateRow(tuple(str(k) for k in r[:width]), r[width], int(r[width + 1]),
-                     int(r[width + 2]), int(r[width + 3]))
-        for r in rows
-    ]  # fmt: skip
+    # Keys are Strings and the sums integers in SQL already: no per-value conversion (a 90-day
+    # aggregate by company is ~18,000 rows, where that cost ~10 ms).
+    return [AggregateRow(r[:width], r[width], r[width + 1], r[width + 2], r[width + 3]) for r in rows]
 
 
 class ClickHouseAggregates:

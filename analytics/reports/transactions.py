@@ -23,7 +23,8 @@ from typing import Any
 from analytics.clickhouse import ClickHouse
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_int, cursor_str, decode_cursor, encode_cursor
-from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.filters import TransactionFilter
+from analytics.reports.order_sums import order_sums
 from analytics.reports.page_window import PageReader, PageSpec
 from domain.errors import InvalidCursor
 
@@ -181,14 +182,9 @@ class ClickHouseTransactions:
             next_key = TransactionKey(value, order_id)
         return [r[0] for r in page], next_key
 
-    async def totals(self, f: TransactionFilter) -> Totals:
-        """Count, amount and fee of every order the filter matches, per currency."""
-        where = final_clause(f)
-        rows = await self._ch.query(
-            f"SELECT currency, count(), sum(amount_value), sum(fee_value) "
-            f"FROM {self._ch.table('orders')} FINAL {where.sql} GROUP BY currency ORDER BY currency",
-            where.parameters,
-            FINAL_SETTINGS,
-        )
+    async def totals(self, f: TransactionFilter, *, live: bool = False) -> Totals:
+        """Count, amount and fee of every order the filter matches, per currency: whole clean
+        days from the daily rollup when the filter allows (order_sums); `live`: never."""
+        rows = await order_sums(self._ch, (), f, live=live)
         currencies = [CurrencyTotals(c, int(n), int(a), int(fee)) for c, n, a, fee in rows]
         return Totals(sum(c.count for c in currencies), currencies)

@@ -18,9 +18,14 @@ aggregates by company over 90 days < 200 ms, a statement of one company and mont
 experiments (hand-written PREWHERE, a daily rollup) and re-times the queries after
 `OPTIMIZE TABLE … FINAL`. (`do_not_merge_across_partitions_select_final` is no longer an
 experiment: the report functions pass it with every FINAL read.)
-Without `--investigate` nothing is changed in a reused data dir; with it, OPTIMIZE rewrites it.
+Without `--investigate` nothing is changed in a reused data dir but the daily rollups: built,
+as the refresher would, for every day that has none (all of them after generation), and the
+latest day marked dirty, as traffic keeps it, so each timed aggregate and statement reads the
+rollups plus one live day. Unless `--skip-live`, the FINAL-only variants (what the reports did
+before the rollups) are timed too, as lines ending in LIVE, and every rollup answer is checked
+against its live answer first. With `--investigate`, OPTIMIZE rewrites the data dir.
 
-Modules: `generate` (the data), `queries` (what is timed), `measure` (timing, the scenario and
-the standard query set), `investigate` (EXPLAIN, experiments, settings, OPTIMIZE), `cli`
+Modules: `generate` (the data), `rollups` (their build and the exactness check), `queries`
+(what is timed), `measure` (timing, the scenario and the standard query set), `investigate` (EXPLAIN, experiments, settings, OPTIMIZE), `cli`
 (options, data dir, the run). `bench/reports_bench.py` is a shim kept for the old command.
 """

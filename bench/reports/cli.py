@@ -20,6 +20,7 @@ from bench.reports.generate import DATABASE, Shape, Step, generate
 from bench.reports.investigate import check_ledger, investigate, print_facts
 from bench.reports.measure import pick_scenario, print_ratios, run_queries
 from bench.reports.queries import reports_for
+from bench.reports.rollups import check_exact, timed_build
 
 MARKER = ".quadra-reports-bench"  # a data dir this bench created (and may delete)
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stand-ins", action="store_true", help="time the stand-in SQL, not analytics.reports")
     p.add_argument("--investigate", action="store_true",
                    help="then EXPLAIN, FINAL settings, OPTIMIZE FINAL and time again")
+    p.add_argument("--skip-live", action="store_true",
+                   help="do not also time the FINAL-only variants of what the daily rollups answer")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
 
@@ -87,14 +90,19 @@ def main(argv: list[str] | None = None) -> int:
                                             "generation_s": gen_s}))  # fmt: skip
     print_facts(ch)
     print("ledger check:", check_ledger(ch))
+    loop = asyncio.new_event_loop()
+    rollups = timed_build(ch, loop, end)
 
     reports = reports_for(ch, args.stand_ins)
     print(f"measured: {reports.kind}; {args.reps} reps after {args.warmup} warm-up, one at a time\n")
     scenario = pick_scenario(ch, end)
     print(f"now = {end:%Y-%m-%d %H:%M} UTC; one company = {scenario.ref} ({scenario.ref_label}), "
           f"median company = {scenario.mid}")  # fmt: skip
-    loop = asyncio.new_event_loop()
-    timings = run_queries(ch, reports, scenario, args.reps, args.warmup, loop)
+    live_too = not (args.skip_live or args.stand_ins)
+    if live_too:
+        wrong = check_exact(reports, scenario, loop)
+        print(f"rollup answers == live answers: {'yes' if not wrong else 'NO: ' + '; '.join(wrong)}\n")
+    timings = run_queries(ch, reports, scenario, args.reps, args.warmup, loop, live_too)
     print_ratios(timings)
     extra = investigate(ch, reports, scenario, args, loop) if args.investigate else {}
     print(f"\ntotal run time {time.perf_counter() - t_all:.0f} s")
@@ -102,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_bytes(orjson.dumps({
             "args": {k: str(v) for k, v in vars(args).items()}, "machine": machine,
-            "generation": [vars(s) for s in steps], "measured": reports.kind,
+            "generation": [vars(s) for s in steps], "rollups": rollups, "measured": reports.kind,
             "timings": [t.row() for t in timings], **extra,
         }, option=orjson.OPT_INDENT_2))  # fmt: skip
     loop.close()

@@ -12,6 +12,7 @@ from typing import Any
 
 from analytics.clickhouse import ClickHouse
 from analytics.reports.filters import TransactionFilter
+from analytics.reports.order_sums import rollup_applies
 from bench.reports.generate import DATABASE
 from bench.reports.queries import Reports
 from bench.stats import percentile
@@ -108,29 +109,15 @@ def pick_scenario(ch: ClickHouse, now: datetime) -> Scenario:
     return Scenario(ref, label, ref_cur, mid, mid_cur, last4, now)
 
 
-def run_queries(
-    ch: ClickHouse, reports: Reports, s: Scenario, reps: int, warmup: int, loop: asyncio.AbstractEventLoop
-) -> list[Timing]:
-    now = s.now
-    month_end = now.replace(day=1)
-    month_start = (month_end - timedelta(days=1)).replace(day=1)
-    out: list[Timing] = []
+def month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The last whole calendar month before `now`."""
+    end = now.replace(day=1)
+    return (end - timedelta(days=1)).replace(day=1), end
 
-    def q(name: str, make: Callable[[], Awaitable[Any]], target: float | None, describe: Any) -> None:
-        timing = measure(loop, name, make, reps, warmup, target, describe)
-        out.append(timing)
-        print(table_line(timing), flush=True)
 
-    print(table_header(), flush=True)
-    # Baselines.
-    orders = ch.table("orders")
-    q("baseline: SELECT count() FROM orders", lambda: ch.query(f"SELECT count() FROM {orders}"),
-      None, lambda r: f"{r[0][0]:,} rows")  # fmt: skip
-    q("baseline: full scan GROUP BY company (no FINAL)",
-      lambda: ch.query(f"SELECT company_id, count(), sum(amount_value) FROM {orders} GROUP BY company_id"),
-      None, lambda r: f"{len(r)} companies")  # fmt: skip
-    # (a) transactions pages and totals.
-    day = timedelta(days=1)
+def totals_filters(s: Scenario) -> list[tuple[str, TransactionFilter]]:
+    """The transactions report's filters: pages and totals are timed for each."""
+    now, day = s.now, timedelta(days=1)
     filters = []
     for label, company, in (("largest", s.ref), ("median", s.mid)):
         c = (company,)
@@ -150,6 +137,35 @@ def run_queries(
         ("all companies, 1 day (yesterday)",
          TransactionFilter(created_from=now - day, created_to=now)),
     ]  # fmt: skip
+    return filters
+
+
+def run_queries(
+    ch: ClickHouse, reports: Reports, s: Scenario, reps: int, warmup: int, loop: asyncio.AbstractEventLoop,
+    live_too: bool = False,
+) -> list[Timing]:  # fmt: skip
+    """`live_too`: also time the FINAL-only variant of what the daily rollups answer (the
+    "before" of each such line, in the same run)."""
+    now = s.now
+    month_start, month_end = month_bounds(now)
+    out: list[Timing] = []
+
+    def q(name: str, make: Callable[[], Awaitable[Any]], target: float | None, describe: Any) -> None:
+        timing = measure(loop, name, make, reps, warmup, target, describe)
+        out.append(timing)
+        print(table_line(timing), flush=True)
+
+    print(table_header(), flush=True)
+    # Baselines.
+    orders = ch.table("orders")
+    q("baseline: SELECT count() FROM orders", lambda: ch.query(f"SELECT count() FROM {orders}"),
+      None, lambda r: f"{r[0][0]:,} rows")  # fmt: skip
+    q("baseline: full scan GROUP BY company (no FINAL)",
+      lambda: ch.query(f"SELECT company_id, count(), sum(amount_value) FROM {orders} GROUP BY company_id"),
+      None, lambda r: f"{len(r)} companies")  # fmt: skip
+    # (a) transactions pages and totals.
+    day = timedelta(days=1)
+    filters = totals_filters(s)
     for label, f in filters:
         q(f"(a) page: {label}", lambda f=f: reports.page(f), 50, _rows)
     first = loop.run_until_complete(reports.page(filters[0][1]))
@@ -158,14 +174,22 @@ def run_queries(
         q(f"(a) page 2 (keyset): {filters[0][0]}", lambda: reports.page(filters[0][1], key), 50, _rows)
     for label, f in filters:
         q(f"(a) totals: {label}", lambda f=f: reports.totals(f), None, _totals)
+        if live_too and rollup_applies(f):
+            q(f"(a) totals LIVE: {label}", lambda f=f: reports.totals(f, live=True), None, _totals)
     # (b) daily aggregates by company over 90 days.
     f90 = TransactionFilter(created_from=now - 90 * day, created_to=now)
     q("(b) daily x company, 90 days", lambda: reports.daily_by_company(f90), 200, _rows)
+    if live_too:
+        q("(b) daily x company, 90 days LIVE", lambda: reports.daily_by_company(f90, live=True), 200, _rows)
     # (c) statements of one company and one month.
     for label, company, currency in (("largest", s.ref, s.ref_currency), ("median", s.mid, s.mid_currency)):
         q(f"(c) statement {label} co {currency} {month_start:%Y-%m}",
           lambda c=company, cur=currency: reports.statement(c, cur, month_start, month_end),
           200, _statement)  # fmt: skip
+        if live_too:
+            q(f"(c) statement {label} co {currency} {month_start:%Y-%m} LIVE",
+              lambda c=company, cur=currency: reports.statement(c, cur, month_start, month_end, live=True),
+              200, _statement)  # fmt: skip
     return out
 
 

@@ -16,9 +16,11 @@ class Reports:
     kind = "?"
 
     def page(self, f: TransactionFilter, after: Any = None) -> Awaitable[Any]: ...
-    def totals(self, f: TransactionFilter) -> Awaitable[Any]: ...
-    def daily_by_company(self, f: TransactionFilter) -> Awaitable[Any]: ...
-    def statement(self, company_id: str, currency: str, start: datetime, end: datetime) -> Awaitable[Any]: ...
+    # live: the FINAL-only answer, never the daily rollups (the stand-ins have none).
+    def totals(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]: ...
+    def daily_by_company(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]: ...
+    def statement(self, company_id: str, currency: str, start: datetime, end: datetime,
+                  live: bool = False) -> Awaitable[Any]: ...  # fmt: skip
     def last_key(self, page: Any) -> Any: ...
 
 
@@ -42,14 +44,16 @@ class RealReports(Reports):
     def last_key(self, page: Any) -> Any:
         return page.next_key
 
-    def totals(self, f: TransactionFilter) -> Awaitable[Any]:
-        return self._tx.totals(f)
+    def totals(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]:
+        return self._tx.totals(f, live=live)
 
-    def daily_by_company(self, f: TransactionFilter) -> Awaitable[Any]:
-        return self._agg(self._ch, self._by, f)
+    def daily_by_company(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]:
+        return self._agg(self._ch, self._by, f, live=live)
 
-    def statement(self, company_id: str, currency: str, start: datetime, end: datetime) -> Awaitable[Any]:
-        return self._st.statement(company_id, currency, start, end)
+    def statement(
+        self, company_id: str, currency: str, start: datetime, end: datetime, live: bool = False
+    ) -> Awaitable[Any]:
+        return self._st.statement(company_id, currency, start, end, live=live)
 
 
 class StandInReports(Reports):
@@ -81,14 +85,14 @@ class StandInReports(Reports):
     def last_key(self, page: Any) -> Any:
         return (page[49][16], page[49][0]) if len(page) > 50 else None
 
-    def totals(self, f: TransactionFilter) -> Awaitable[Any]:
+    def totals(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]:
         w = where_clause(f)
         return self._ch.query(
             "SELECT currency, count(), sum(amount_value), sum(fee_value) "
             f"FROM {self._ch.table('orders')} FINAL {w.sql} GROUP BY currency", w.parameters
         )
 
-    def daily_by_company(self, f: TransactionFilter) -> Awaitable[Any]:
+    def daily_by_company(self, f: TransactionFilter, live: bool = False) -> Awaitable[Any]:
         w = where_clause(f)
         return self._ch.query(
             "SELECT toString(toDate(created_at)) AS d, company_id, currency, count(), "
@@ -97,7 +101,9 @@ class StandInReports(Reports):
             w.parameters,
         )
 
-    async def statement(self, company_id: str, currency: str, start: datetime, end: datetime) -> Any:
+    async def statement(
+        self, company_id: str, currency: str, start: datetime, end: datetime, live: bool = False
+    ) -> Any:
         t = self._ch.table("ledger_entries")
         p = {"c": company_id, "cur": currency, "f": start, "t": end}
         scope = "company_id = {c:String} AND currency = {cur:String}"

@@ -1,6 +1,7 @@
 """The sink's batch discipline without a broker: a fake consumer and a fake ClickHouse show
 that a failed write or commit leaves nothing behind in the batch (the retry writes each
-message once more, never twice), and offsets move only after the rows are written."""
+message once more, never twice), and offsets move only after the rows are written (and after
+a table's after-insert hook)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 
@@ -153,3 +155,66 @@ async def test_the_next_batch_is_fetched_while_one_is_written_but_commits_stay_i
     ]  # fmt: skip
     # The second batch was fetched while the first was being written.
     assert events.index("fetch 5") < events.index("commit 4")
+
+
+def _hooked_sink(consumer: FakeConsumer, ch: FakeClickHouse, events: list[str], failures: int = 0) -> Sink:
+    """A sink whose table has an after-insert hook (what the daily rollups' marks are)."""
+    left = [failures]
+
+    async def after_insert(clickhouse: Any, rows: Any) -> None:
+        assert clickhouse is ch
+        if left[0]:
+            left[0] -= 1
+            raise ConnectionError("marks refused")
+        events.append(f"hook {[r[0] for r in rows]}")
+
+    route = SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), after_insert),))
+    config = SinkConfig("fake:9092", "g", batch_rows=2, flush_interval_s=0.05, retry_backoff_s=0.01)
+    return Sink(config, ch, [route], consumer_factory=lambda *a, **k: consumer)  # type: ignore[arg-type]
+
+
+class _Watched(FakeConsumer):
+    events: list[str]
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await super().commit(offsets)
+        self.events.append(f"commit {offsets[TP]}")
+
+
+class _WatchedClickHouse(FakeClickHouse):
+    events: list[str]
+
+    async def insert(self, table: str, rows: list[tuple[Any, ...]], columns: Any) -> None:
+        await super().insert(table, rows, columns)
+        self.events.append(f"insert {[r[0] for r in rows]}")
+
+
+async def test_the_after_insert_hook_runs_after_the_insert_and_before_the_commit() -> None:
+    events: list[str] = []
+    consumer = _Watched([str(n).encode() for n in range(1, 5)])
+    ch = _WatchedClickHouse()
+    consumer.events = ch.events = events
+    await _run(_hooked_sink(consumer, ch, events), lambda: consumer.committed_offset == 4)
+    assert events == ["insert [1, 2]", "hook [1, 2]", "commit 2", "insert [3, 4]", "hook [3, 4]", "commit 4"]
+
+
+async def test_a_failed_hook_leaves_the_offsets_and_the_batch_is_written_and_hooked_again() -> None:
+    events: list[str] = []
+    consumer = _Watched([str(n).encode() for n in range(1, 3)])
+    ch = _WatchedClickHouse()
+    consumer.events = ch.events = events
+    await _run(_hooked_sink(consumer, ch, events, failures=1), lambda: consumer.committed_offset == 2)
+    # Inserted, the hook failed, nothing committed; re-read: inserted again (the same rows
+    # replace themselves), hooked, committed.
+    assert events == ["insert [1, 2]", "insert [1, 2]", "hook [1, 2]", "commit 2"]
+
+
+def test_a_table_has_one_hook_and_json_routes_have_none() -> None:
+    async def hook(ch: Any, rows: Any) -> None: ...
+
+    with pytest.raises(ValueError, match="json route"):
+        SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),), json=True)
+    routes = [SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),)),
+              SinkRoute("other", _decode, (TableTarget("t", ("n",), lambda n: (n,)),))]  # fmt: skip
+    with pytest.raises(ValueError, match="after_insert"):
+        Sink(SinkConfig("fake:9092", "g", 2, 0.05), FakeClickHouse(), routes)  # type: ignore[arg-type]

@@ -1,0 +1,130 @@
+"""Aggregates and totals from the daily rollup equal the live `orders FINAL` answers: with
+several versions per order, replayed rows, late status changes on old days, orders arriving
+after a rollup (dirty days), partial-day periods, and before and after a refresh."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from analytics.clickhouse import ClickHouse
+from analytics.migrate import migrate
+from analytics.reports.aggregates import GroupBy, aggregate_orders
+from analytics.reports.filters import TransactionFilter as F
+from analytics.reports.transactions import ClickHouseTransactions
+from analytics.rollups.definitions import ORDERS
+from analytics.rollups.refresh import build_missing, refresh_dirty
+from analytics.rollups.state import day_states, period_split
+from tests.analytics.reports.rows import order
+from tests.analytics.rollups.history import DAY0, DAYS, D, H, orders_history, store
+
+END = DAY0 + DAYS * D
+FILTERS = {
+    "everything": F(),
+    "whole days": F(created_from=DAY0 + D, created_to=DAY0 + 6 * D),
+    "partial edge days": F(created_from=DAY0 + D + 5 * H, created_to=DAY0 + 6 * D + 30 * H / 60),
+    "from only": F(created_from=DAY0 + 3 * D + H),
+    "to only": F(created_to=DAY0 + 7 * D),
+    "less than a day": F(created_from=DAY0 + 2 * D + H, created_to=DAY0 + 2 * D + 9 * H),
+    "the last millisecond of a day": F(created_from=DAY0 + 2 * D - timedelta(milliseconds=1), created_to=END),
+    "empty period": F(created_from=DAY0 + 3 * D, created_to=DAY0 + 3 * D),
+    "one company": F(company_ids=("cmp_a",), created_from=DAY0, created_to=END),
+    "two companies": F(company_ids=("cmp_a", "cmp_b"), created_from=DAY0 + 12 * H),
+    "statuses": F(statuses=("completed", "failed"), created_from=DAY0, created_to=END),
+    "a stale status": F(statuses=("approved", "dispatched"), created_from=DAY0, created_to=END),
+    "product types": F(product_types=("mobile_topup",), created_from=DAY0, created_to=END),
+    "product ids": F(product_ids=("card-transfer-eur",), created_from=DAY0, created_to=END),
+    "providers": F(providers=("bank_b", "gifts"), created_from=DAY0, created_to=END),
+    "currency": F(currency="USD", created_from=DAY0, created_to=END),
+    "sandbox": F(sandbox=True, created_from=DAY0, created_to=END),
+    "not sandbox": F(sandbox=False, company_ids=("cmp_b",), statuses=("completed",), created_from=DAY0),
+    "no such company": F(company_ids=("x' OR 1=1 --",), created_from=DAY0, created_to=END),
+    # Conditions the rollup does not keep: live, and equal by construction.
+    "amount range": F(amount_min=500, amount_max=2_000, created_from=DAY0, created_to=END),
+    "end user": F(end_user_id="user-1", created_from=DAY0, created_to=END),
+    "card last4": F(card_last4="0001", created_from=DAY0, created_to=END),
+}
+GROUPINGS = [
+    [GroupBy.DAY], [GroupBy.COMPANY], [GroupBy.STATUS], [GroupBy.PRODUCT_TYPE],
+    [GroupBy.DAY, GroupBy.COMPANY], [GroupBy.STATUS, GroupBy.DAY, GroupBy.PRODUCT_TYPE, GroupBy.COMPANY],
+]  # fmt: skip
+
+
+async def _differences(ch: ClickHouse) -> list[str]:
+    """Every filter × grouping (and totals) where the rollup answer is not the live one."""
+    tx = ClickHouseTransactions(ch)
+    found = []
+    for name, f in FILTERS.items():
+        for group_by in GROUPINGS:
+            fast, live = await aggregate_orders(ch, group_by, f), await aggregate_orders(ch, group_by, f, live=True)
+            if fast != live:
+                found.append(f"{name} by {[g.value for g in group_by]}: {fast} != {live}")
+        if await tx.totals(f) != await tx.totals(f, live=True):
+            found.append(f"{name} totals")
+    return found
+
+
+@pytest.fixture
+async def ch(clickhouse: ClickHouse) -> ClickHouse:
+    migrate(clickhouse)
+    history = orders_history()
+    await store(clickhouse, "orders", history)
+    await store(clickhouse, "orders", history[::3])  # a replayed batch: identical rows again
+    return clickhouse
+
+
+async def _rolled_up_days(ch: ClickHouse) -> int:
+    return len((await period_split(ch, ORDERS, DAY0, END)).rollup_days)
+
+
+async def test_rollup_answers_equal_live_answers_through_late_changes_and_refreshes(ch: ClickHouse) -> None:
+    assert await _differences(ch) == []  # no rollup yet: everything live
+    await build_missing(ch, ORDERS)  # every day from the first to the last: computed after the marks
+    assert await _rolled_up_days(ch) == DAYS
+    assert (await refresh_dirty(ch, ORDERS)).days == 0
+    assert await _differences(ch) == []
+
+    # Late changes on old days: a completed order is refunded-failed (a newer version), an old
+    # order's stale version is replayed, and a new order lands on day 2 after the rollup.
+    latest = orders_history()[-1]
+    late = [
+        {**latest, "status": "failed", "version": 9, "updated_at": END + H},
+        {**orders_history()[0]},  # version 1 of order 0 again
+        order(999, created_at=DAY0 + 2 * D + 3 * H, amount_value=5_000, provider="bank_a"),
+    ]
+    await store(ch, "orders", late)
+    states = await day_states(ch, ORDERS)
+    dirty = {d for d, s in states.items() if s.dirty}
+    assert dirty == {latest["created_at"].date(), DAY0.date(), (DAY0 + 2 * D).date()}
+    assert await _rolled_up_days(ch) == DAYS - 3
+    assert await _differences(ch) == []  # dirty days are read live
+
+    await refresh_dirty(ch, ORDERS)
+    assert await _rolled_up_days(ch) == DAYS
+    assert await _differences(ch) == []
+
+
+async def test_the_rollup_is_what_answers_for_clean_days_and_never_for_dirty_ones(ch: ClickHouse) -> None:
+    await build_missing(ch, ORDERS)
+    await refresh_dirty(ch, ORDERS)
+    f = F(created_from=DAY0, created_to=END)
+    before = await aggregate_orders(ch, [GroupBy.DAY], f)
+    states = await day_states(ch, ORDERS)
+    # A forged rollup row at day 1's latest computation shows in the answer: it is read …
+    stamp = states[(DAY0 + D).date()].computed_from
+    forged = ((DAY0 + D).date(), stamp, "cmp_z", "EUR", "card_transfer", "p", "bank_a", "completed", 0, 1, 5, 0)
+    columns = ("day", "computed_from", *ORDERS.keys, "orders", "amount", "fee")
+    await ch.insert(ORDERS.target, [forged], columns)
+    forged_answer = await aggregate_orders(ch, [GroupBy.DAY], f)
+    assert forged_answer != before
+    assert await aggregate_orders(ch, [GroupBy.DAY], f, live=True) == before
+    # … until the day is marked: then it is read live again.
+    await store(ch, "orders", [order(1000, created_at=DAY0 + D + H)])
+    assert await aggregate_orders(ch, [GroupBy.DAY], f) == await aggregate_orders(ch, [GroupBy.DAY], f, live=True)
+    # A filter the rollup cannot answer ignores it too.
+    amounts = replace(f, amount_min=0)
+    assert await aggregate_orders(ch, [GroupBy.DAY], amounts) == await aggregate_orders(
+        ch, [GroupBy.DAY], amounts, live=True
+    )

@@ -1,0 +1,101 @@
+"""The sink marks the days each batch touched, so the daily rollups follow it: through the real
+broker, a workload's days are dirty after the sink wrote them, a refresh makes the rollup
+answer, and a replay of every topic marks them again and, refreshed, changes no aggregate and
+no statement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from analytics.clickhouse import ClickHouse
+from analytics.migrate import migrate
+from analytics.reports.aggregates import AggregateRow, GroupBy, aggregate_orders
+from analytics.reports.filters import TransactionFilter
+from analytics.reports.statements import ClickHouseStatements, Statement
+from analytics.rollups.definitions import LEDGER, ORDERS, ROLLUPS
+from analytics.rollups.refresh import refresh_dirty
+from analytics.rollups.state import day_states, period_split
+from quadra.runtime import sink_routes
+from streams.admin import ensure_topics
+from streams.sink import Sink, SinkConfig
+from streams.topics import TopicNames
+from tests.analytics.replay_workload import COMPANIES, workload
+from tests.analytics.test_sink_replay import PARTITIONS, _rewind_group
+from tests.builders import T0
+from tests.streams.kafka_helpers import producer
+from tests.streams.test_sink import _run_sink_until
+
+pytestmark = pytest.mark.kafka
+D, H = timedelta(days=1), timedelta(hours=1)
+FIRST = T0.replace(hour=0, minute=0, second=0, microsecond=0) - 2 * D  # the workload's first day
+DAYS = {(FIRST + n * D).date() for n in range(3)}
+WHOLE = (FIRST, FIRST + 3 * D)
+PARTIAL = (FIRST + 5 * H, T0 - 2 * H)
+Answers = tuple[dict[str, list[AggregateRow]], dict[str, Statement]]
+
+
+async def _answers(ch: ClickHouse, live: bool = False) -> Answers:
+    aggregates = {}
+    for name, (start, end) in (("whole", WHOLE), ("partial", PARTIAL)):
+        f = TransactionFilter(created_from=start, created_to=end)
+        for by in ([GroupBy.DAY, GroupBy.COMPANY], [GroupBy.STATUS, GroupBy.PRODUCT_TYPE]):
+            aggregates[f"{name} {by}"] = await aggregate_orders(ch, by, f, live=live)
+    statements = ClickHouseStatements(ch)
+    found = {
+        f"{name} {company}": await statements.statement(company, "EUR", start, end, live=live)
+        for name, (start, end) in (("whole", WHOLE), ("partial", PARTIAL)) for company in COMPANIES
+    }  # fmt: skip
+    return aggregates, found
+
+
+async def _dirty(ch: ClickHouse) -> dict[str, set]:
+    return {r.name: {d for d, s in (await day_states(ch, r)).items() if s.dirty} for r in ROLLUPS}
+
+
+async def _refresh(ch: ClickHouse) -> None:
+    for rollup in ROLLUPS:
+        await refresh_dirty(ch, rollup)
+    for rollup in ROLLUPS:  # the whole period comes from the rollups now
+        split = await period_split(ch, rollup, *WHOLE)
+        assert {d for d, _ in split.rollup_days} == DAYS and split.live == ()
+
+
+async def test_the_sink_marks_its_days_and_a_replay_then_a_refresh_changes_no_answer(
+    kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
+) -> None:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
+    migrate(clickhouse)
+    topics = workload(orders=60)
+    total = sum(len(m) for m in topics.values())
+    async with producer(kafka_bootstrap) as p:
+        for topic, sent in topics.items():
+            for key, value in sent:
+                await p.send(names.prefix + topic, value, key=key)
+        await p.flush()
+    routes = sink_routes(names)
+    config = SinkConfig(kafka_bootstrap, f"{topic_prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
+    first = Sink(config, clickhouse, routes)
+    await first.start()
+    await _run_sink_until(first, total)
+
+    assert await _dirty(clickhouse) == {ORDERS.name: DAYS, LEDGER.name: DAYS}
+    live = await _answers(clickhouse, live=True)
+    assert await _answers(clickhouse) == live  # dirty: read live
+    assert any(s.movements for s in live[1].values()) and all(live[0].values())
+    await _refresh(clickhouse)
+    assert await _dirty(clickhouse) == {ORDERS.name: set(), LEDGER.name: set()}
+    assert await _answers(clickhouse) == live
+
+    await _rewind_group(kafka_bootstrap, config.group_id, [r.topic for r in routes], PARTITIONS)
+    again = Sink(config, clickhouse, routes)
+    await again.start()
+    await _run_sink_until(again, total)
+    assert await _dirty(clickhouse) == {ORDERS.name: DAYS, LEDGER.name: DAYS}  # replayed: marked again
+    assert await _answers(clickhouse) == live
+    await _refresh(clickhouse)
+    assert await _answers(clickhouse) == live
+    assert await _answers(clickhouse, live=True) == live
+
