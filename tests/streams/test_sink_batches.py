@@ -209,11 +209,14 @@ async def test_a_failed_hook_leaves_the_offsets_and_the_batch_is_written_and_hoo
     assert events == ["insert [1, 2]", "insert [1, 2]", "hook [1, 2]", "commit 2"]
 
 
-def test_a_table_has_one_hook_and_json_routes_have_none() -> None:
+def test_a_table_has_one_hook_and_undecoded_routes_need_their_own() -> None:
     async def hook(ch: Any, rows: Any) -> None: ...
 
-    with pytest.raises(ValueError, match="json route"):
+    with pytest.raises(ValueError, match="after_json_insert"):
         SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),), json=True)
+    # Undecoded messages mark through the route's own hook instead.
+    SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),), json=True,
+              after_json_insert=hook)  # fmt: skip
     routes = [SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),)),
               SinkRoute("other", _decode, (TableTarget("t", ("n",), lambda n: (n,)),))]  # fmt: skip
     with pytest.raises(ValueError, match="after_insert"):
