@@ -126,6 +126,7 @@ def backtest(
     output: Path = typer.Option(..., "--output", help="SCORES.jsonl: one line per scored order."),
     metrics_out: Path = typer.Option(..., "--metrics-out", help="METRICS.json."),
     scored_by: ModelChoice = typer.Option(ModelChoice.supervised, "--scored-by", help="Which model's scores and decisions go to --output."),
+    known_from: str = typer.Option("", "--known-defrauded-from", help="First day whose frauds make an end user known as defrauded (left out of the metrics). Default: the model's first training day, as the handbook."),
 ) -> None:  # fmt: skip
     """Score a period with a trained model and measure it against the file's labels.
 
@@ -145,8 +146,9 @@ def backtest(
         fail(e)
     try:
         report = backtest_run(
-            _input(input), models, period, output, _token_key(), ModelKind(scored_by.value)
-        )
+            _input(input), models, period, output, _token_key(), ModelKind(scored_by.value),
+            _day(known_from) if known_from else None,
+        )  # fmt: skip
     except (BadLine, ValueError) as e:
         fail(e)
     metrics_out.write_text(json.dumps(report.metrics, indent=2) + "\n")
@@ -155,7 +157,8 @@ def backtest(
         if m:
             typer.echo(
                 f"{kind}: ROC AUC {_fmt(m['roc_auc'])}, AP {_fmt(m['average_precision'])}, "
-                f"CP@100 {_fmt(m['card_precision_at_100'])}, decisions {m['decisions']}"
+                f"CP@100 {_fmt(m['card_precision_at_100'])} (best possible "
+                f"{_fmt(m['card_precision_at_100_best_possible'])}), decisions {m['decisions']}"
             )
     typer.echo(
         f"{report.metrics['orders_scored']} orders scored "

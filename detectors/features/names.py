@@ -23,7 +23,12 @@ _HISTORY = (
     "user_amount_ratio_7d",
     "user_amount_ratio_30d",
     "user_amount_z_30d",
+    # Against the user's typical amount: the 30 d mean of its payouts that were not outliers
+    # (above OUTLIER_RATIO × typical), so a run of inflated payouts does not hide itself.
+    "user_amount_ratio_typical",
+    "user_outliers_7d",  # the user's outlier payouts over 7 d, before this one
 )
+OUTLIER_RATIO = 3
 _DISTINCT = (
     *(f"user_distinct_rcpt_{w.name}" for w in DISTINCT_WINDOWS),
     *(f"rcpt_distinct_users_{w.name}" for w in DISTINCT_WINDOWS),
@@ -32,8 +37,16 @@ _DISTINCT = (
 )
 _RISK = (
     *(f"rcpt_risk_count_{w.name}" for w in RISK_WINDOWS),
+    *(f"rcpt_risk_frauds_{w.name}" for w in RISK_WINDOWS),
     *(f"rcpt_risk_ratio_{w.name}" for w in RISK_WINDOWS),
+    # Days from the recipient's last fraud whose label is already usable (>= delay old) to
+    # the order's time minus the delay; NO_FRAUD_YET when there is none.
+    "rcpt_days_since_known_fraud",
+    # How many of the recipient's latest usable labels in a row are frauds: a compromised
+    # recipient turns every payout into fraud, a stray fraud is followed by genuine ones.
+    "rcpt_known_fraud_streak",
 )
+NO_FRAUD_YET = 999.0
 
 FEATURE_NAMES: tuple[str, ...] = (*_ORDER, *_VELOCITY, *_HISTORY, *_DISTINCT, *_RISK)
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}

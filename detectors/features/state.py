@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from detectors.features.facts import OrderFacts
-from detectors.features.names import FEATURE_INDEX, FEATURE_NAMES
+from detectors.features.names import FEATURE_INDEX, FEATURE_NAMES, NO_FRAUD_YET, OUTLIER_RATIO
 from detectors.features.windows import (
     DAY,
     DISTINCT_WINDOWS,
@@ -36,7 +36,10 @@ _LONGEST = max(w.length for w in (*VELOCITY_WINDOWS, *DISTINCT_WINDOWS))
 _NO_WINDOWS = [0] * (2 * len(VELOCITY_WINDOWS))
 _I30 = 3  # position of 30 d in VELOCITY_WINDOWS
 _USER_7D = FEATURE_INDEX["user_count_7d"]
-_NO_RISK = [0] * (2 * len(RISK_WINDOWS))
+_NO_RISK = [0] * (3 * len(RISK_WINDOWS)) + [NO_FRAUD_YET, 0]
+_TYPICAL_WINDOW = (VELOCITY_WINDOWS[3],)  # 30 d
+_OUTLIER_WINDOW = (VELOCITY_WINDOWS[2],)  # 7 d
+_TYPICAL_MIN_ORDERS = 3  # fewer: no typical amount yet, nothing is an outlier
 
 
 class CompanyFeatures:
@@ -48,10 +51,14 @@ class CompanyFeatures:
         self.label_delay = label_delay
         self._velocity: tuple[dict[str, Totals], ...] = ({}, {}, {}, {})  # user, rcpt, device, ip
         self._amounts: dict[str, Squares] = {}  # per end user, for the z-score
+        self._typical: dict[str, Totals] = {}  # per end user, amounts of non-outliers
+        self._outliers: dict[str, Totals] = {}  # per end user, outlier payouts
         self._first_seen: dict[str, int] = {}  # recipient → first time seen
         self._user_rcpts: dict[str, Distinct] = {}
         self._rcpt_users: dict[str, Distinct] = {}
         self._risk: dict[str, Totals] = {}  # per recipient, matured orders only
+        self._last_fraud: dict[str, int] = {}  # per recipient, time of its last matured fraud
+        self._streak: dict[str, int] = {}  # per recipient, latest matured labels all frauds
         self._pending: deque[tuple[int, str, int]] = deque()  # orders waiting for the delay
         self._clock = 0
         self._next_sweep = 0
@@ -102,6 +109,7 @@ class CompanyFeatures:
             mean7, mean30,
             amount / mean7 if mean7 else 0.0, amount / mean30 if mean30 else 0.0, z,
         )  # fmt: skip
+        row += self._typical_amount(f.end_user, at, amount)
 
         rcpts = self._user_rcpts.get(f.end_user)
         if rcpts is None:
@@ -120,12 +128,38 @@ class CompanyFeatures:
         if risk is None:
             row += _NO_RISK
         else:
-            risk.expire(at - self.label_delay)
+            horizon = at - self.label_delay
+            risk.expire(horizon)
             t = risk.totals  # [orders, frauds] per window
             row += t[0::2]
+            row += t[1::2]
             row += [frauds / n if n else 0.0 for n, frauds in zip(t[0::2], t[1::2])]
+            last = self._last_fraud.get(f.recipient)
+            row.append(NO_FRAUD_YET if last is None else (horizon - last) / DAY)
+            row.append(self._streak.get(f.recipient, 0))
         self._pending.append((at, f.recipient, 1 if f.label == 1 else 0))
         return row
+
+    def _typical_amount(self, user: str, at: int, amount: int) -> tuple[float, int]:
+        """(amount / typical amount, outliers over 7 d) before this order, then it counts."""
+        typical = self._typical.get(user)
+        if typical is None:
+            typical = self._typical[user] = Totals(_TYPICAL_WINDOW)
+        else:
+            typical.expire(at)
+        outliers = self._outliers.get(user)
+        if outliers is None:
+            outliers = self._outliers[user] = Totals(_OUTLIER_WINDOW)
+        else:
+            outliers.expire(at)
+        n, total = typical.totals
+        recent_outliers = outliers.totals[0]
+        ratio = amount * n / total if total else 0.0
+        if n >= _TYPICAL_MIN_ORDERS and ratio > OUTLIER_RATIO:
+            outliers.add(at, 1)
+        else:
+            typical.add(at, amount)
+        return ratio, recent_outliers
 
     def _mature(self, at: int) -> None:
         """Orders at least `delay` old join their recipient's risk counters, with their label."""
@@ -138,12 +172,18 @@ class CompanyFeatures:
             if totals is None:
                 totals = risk[recipient] = Totals(RISK_WINDOWS)
             totals.add(when, label)
+            if label:
+                self._last_fraud[recipient] = when
+                self._streak[recipient] = self._streak.get(recipient, 0) + 1
+            else:
+                self._streak[recipient] = 0
 
     def _sweep(self, at: int) -> None:
         """Forget keys silent for longer than any window: memory follows active keys only."""
         floor = at - _LONGEST
         tables: tuple[dict[str, Any], ...] = (
             *self._velocity, self._user_rcpts, self._rcpt_users, self._amounts,
+            self._typical, self._outliers,
         )  # fmt: skip
         for table in tables:
             for k in [k for k, v in table.items() if v.last_seen < floor]:
@@ -153,6 +193,8 @@ class CompanyFeatures:
         risk_floor = floor - self.label_delay
         for k in [k for k, v in self._risk.items() if v.last_seen < risk_floor]:
             del self._risk[k]
+            self._last_fraud.pop(k, None)
+            self._streak.pop(k, None)
         self._next_sweep = at + DAY
 
     def sizes(self) -> dict[str, int]:

@@ -32,9 +32,10 @@ ANOMALY_COLUMNS: tuple[str, ...] = (
     "amount", "is_weekend", "is_night",
     "user_count_24h", "user_count_7d", "user_count_30d",
     "user_mean_7d", "user_mean_30d", "user_amount_ratio_30d", "user_amount_z_30d",
+    "user_amount_ratio_typical", "user_outliers_7d",
     "rcpt_count_24h", "user_distinct_rcpt_24h", "rcpt_distinct_users_24h",
     "rcpt_risk_count_1d", "rcpt_risk_count_7d", "rcpt_risk_count_30d",
-    "rcpt_risk_ratio_1d", "rcpt_risk_ratio_7d", "rcpt_risk_ratio_30d",
+    "rcpt_risk_ratio_1d", "rcpt_risk_ratio_7d", "rcpt_risk_ratio_30d", "rcpt_known_fraud_streak",
 )  # fmt: skip
 ANOMALY_PARAMS: dict[str, Any] = {"n_estimators": 200, "max_samples": 256, "random_state": 0}
 # Shares of the training orders that would be held for review / declined.

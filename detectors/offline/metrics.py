@@ -10,24 +10,23 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from detectors.features.windows import DAY
-from detectors.offline.dataset import Period
 
 
 def known_defrauded(
     at: np.ndarray,
     users: np.ndarray,
     frauds: Iterable[tuple[int, str]],
-    training: Period,
+    known_from: int,
     label_delay: int,
 ) -> np.ndarray:
     """Rows whose end user was already known as defrauded on the row's day.
 
-    As the handbook: known are the end users with a fraud from the start of training up to
-    `delay` days before the test day (the labels an analyst would have by then), the training
-    period's included. Frauds before training are not counted (the book's state starts there).
+    As the handbook: known are the end users with a fraud from `known_from` (the book: the
+    start of training) up to `delay` days before the test day (the labels an analyst would
+    have by then). Frauds before `known_from` are not counted (the book's state starts there).
     """
     first_fraud_day: dict[str, int] = {}
-    start = training.start
+    start = known_from
     for when, user in frauds:
         if when >= start and user not in first_fraud_day:
             first_fraud_day[user] = when // DAY
@@ -71,5 +70,7 @@ def evaluate(
         "roc_auc": float(roc_auc_score(y, s)) if both else None,
         "average_precision": float(average_precision_score(y, s)) if both else None,
         f"card_precision_at_{k}": card_precision_at_k(at[known], users[known], y, s, k),
+        # What a perfect ranking would reach: with few defrauded end users a day, CP@k is capped.
+        f"card_precision_at_{k}_best_possible": card_precision_at_k(at[known], users[known], y, y.astype(float), k),
         "decisions": dict(sorted(Counter(verdicts).items())),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +76,23 @@ class BacktestReport:
 
 
 def backtest_run(
-    source: Path, models: ModelSet, period: Period, scores_out: Path, token_key: bytes, primary: ModelKind
+    source: Path,
+    models: ModelSet,
+    period: Period,
+    scores_out: Path,
+    token_key: bytes,
+    primary: ModelKind,
+    known_from: date | None = None,
 ) -> BacktestReport:
+    """`known_from`: first day whose frauds make an end user "known defrauded" (left out of
+    the metrics); by default the start of training, as the handbook."""
     if primary not in models.models:
         raise ValueError(f"the model directory has no {primary.value} model")
     features = featurize_file(source, period, token_key, models.label_delay)
-    training = Period.from_json(models.manifest["training"])
-    excluded = known_defrauded(features.at, features.users, features.frauds, training, models.label_delay)
+    since = known_from or Period.from_json(models.manifest["training"]).first
+    excluded = known_defrauded(
+        features.at, features.users, features.frauds, Period(since, since).start, models.label_delay
+    )
     kept = ~excluded
     results: dict[str, Any] = {}
     for kind, model in models.models.items():
@@ -101,6 +112,7 @@ def backtest_run(
         "label_delay_seconds": models.label_delay,
         "training": models.manifest["training"],
         "orders_scored": int(len(features.matrix)),
+        "known_defrauded_from": since.isoformat(),
         "orders_left_out_known_defrauded": int(excluded.sum()),
         "feature_throughput_orders_per_second": round(features.orders_per_second),
         **results,

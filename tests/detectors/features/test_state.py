@@ -135,3 +135,22 @@ def test_facts_from_a_domain_order_use_the_card_token() -> None:
     )  # fmt: skip
     f = facts_from_order(o)
     assert (f.recipient, f.amount, f.device, f.ip, f.at) == ("card:tok_abc", 1500, "dev1", "10.0.0.1", int(at.timestamp()))
+
+
+def test_typical_amount_ignores_outliers_and_counts_them() -> None:
+    amounts = [100, 100, 100, 500, 100, 600, 100]
+    m = features([order(T + 60 * i, amount=a) for i, a in enumerate(amounts)])
+    # The two outliers (5x and 6x) stay out of the typical amount, which remains 100.
+    assert [value(m, i, "user_amount_ratio_typical") for i in range(7)] == [0, 1, 1, 5, 1, 6, 1]
+    assert [value(m, i, "user_outliers_7d") for i in range(7)] == [0, 0, 0, 0, 1, 1, 2]
+
+
+def test_known_fraud_streak_and_age_of_the_last_known_fraud() -> None:
+    labels = [0, 1, 1]  # the recipient's last two usable labels are frauds
+    history = [order(T + 3600 * i, user=f"u{i}", label=y) for i, y in enumerate(labels)]
+    m = features([*history, order(T + DELAY + 3 * 3600, user="x")])
+    assert value(m, 3, "rcpt_known_fraud_streak") == 2
+    assert value(m, 3, "rcpt_days_since_known_fraud") == pytest.approx(3600 / DAY)
+    assert value(m, 3, "rcpt_risk_frauds_1d") == 2
+    fresh = features([order(T, user="x")])
+    assert value(fresh, 0, "rcpt_days_since_known_fraud") == 999

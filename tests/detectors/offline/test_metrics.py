@@ -27,7 +27,7 @@ D0 = TRAIN.start // DAY  # day number of 2018-05-01
 )
 def test_known_defrauded_end_users(fraud_day: int, test_day: int, left_out: bool) -> None:
     at = np.array([test_day * DAY + 3600])
-    out = known_defrauded(at, np.array(["u"], dtype=object), [(fraud_day * DAY + 60, "u")], TRAIN, 7 * DAY)
+    out = known_defrauded(at, np.array(["u"], dtype=object), [(fraud_day * DAY + 60, "u")], TRAIN.start, 7 * DAY)
     assert out.tolist() == [left_out]
 
 
