@@ -37,7 +37,9 @@ def main() -> None:
     models = load_models(args.model)
     scorers = {kind: Scorer(model) for kind, model in models.models.items()}
     state = FeatureState(models.label_delay)
-    gc.freeze()  # what a long-running worker does after warm-up: the state is not cyclic garbage
+    # The state holds millions of small lists and no cycles: as the offline commands do, the
+    # cyclic collector is paused (a worker would gc.freeze() after warm-up and raise thresholds).
+    gc.disable()
     spent = {"features": 0.0, **{kind.value: 0.0 for kind in scorers}}
     for i in range(0, len(facts), args.batch):
         batch = facts[i : i + args.batch]
