@@ -12,6 +12,7 @@ from quadra.cli_analytics import analytics_app
 from quadra.cli_audit import audit_app
 from quadra.cli_admin import admin_app
 from quadra.cli_common import load_settings
+from quadra.cli_fraud import backtest, simulate, train
 from quadra.cli_kafka import kafka_app
 from quadra.cli_ledger import ledger_app
 from quadra.cli_sandbox import sandbox
@@ -33,6 +34,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(analytics_app, name="analytics")
 app.command(name="sandbox")(sandbox)
+app.command(name="simulate")(simulate)
+app.command(name="train")(train)
+app.command(name="backtest")(backtest)
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -1,0 +1,1 @@
+"""Fraud models: training, safe storage (skops + manifest), scoring with reasons."""

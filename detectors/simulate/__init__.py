@@ -1,0 +1,1 @@
+"""Labelled order histories for training and backtests: the handbook's simulator and payout frauds."""

@@ -1,0 +1,113 @@
+"""Bucketed windows: exact counts at the edges, distinct keys counted once, bounded memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.features.windows import DISTINCT_WINDOWS, VELOCITY_WINDOWS, Distinct, Squares, Totals
+
+# Aligned to every bucket size (60 s, 15 min, 1 h, 6 h): edges are easy to state.
+T = 86400 * 20000
+NAMES = [w.name for w in VELOCITY_WINDOWS]
+
+
+def counts_at(events: list[int], at: int) -> dict[str, int]:
+    totals = Totals(VELOCITY_WINDOWS)
+    for t in events:
+        totals.add(t, 100)
+    row: list[float] = []
+    totals.step(at, 1, row)
+    return {name: int(row[2 * i]) for i, name in enumerate(NAMES)}
+
+
+@pytest.mark.parametrize(
+    ("event", "at", "expected"),
+    [
+        # The 1 h window is the current minute and the 59 before it.
+        (T - 3540, T, {"1h": 1, "24h": 1, "7d": 1, "30d": 1}),
+        (T - 3541, T, {"1h": 0, "24h": 1, "7d": 1, "30d": 1}),
+        (T - 3540, T + 59, {"1h": 1, "24h": 1, "7d": 1, "30d": 1}),
+        (T - 3540, T + 60, {"1h": 0, "24h": 1, "7d": 1, "30d": 1}),
+        # 24 h: the current quarter hour and the 95 before it.
+        (T - 86400 + 900, T, {"1h": 0, "24h": 1, "7d": 1, "30d": 1}),
+        (T - 86400 + 899, T, {"1h": 0, "24h": 0, "7d": 1, "30d": 1}),
+        # 7 d: the current hour and the 167 before it.
+        (T - 7 * 86400 + 3600, T + 3599, {"1h": 0, "24h": 0, "7d": 1, "30d": 1}),
+        (T - 7 * 86400 + 3599, T, {"1h": 0, "24h": 0, "7d": 0, "30d": 1}),
+        # 30 d: the current 6 h and the 119 before them.
+        (T - 30 * 86400 + 21600, T, {"1h": 0, "24h": 0, "7d": 0, "30d": 1}),
+        (T - 30 * 86400 + 21599, T, {"1h": 0, "24h": 0, "7d": 0, "30d": 0}),
+        # The same instant counts (it came before), in every window.
+        (T, T, {"1h": 1, "24h": 1, "7d": 1, "30d": 1}),
+    ],
+)
+def test_window_edges(event: int, at: int, expected: dict[str, int]) -> None:
+    assert counts_at([event], at) == expected
+
+
+def test_counts_and_sums_are_of_earlier_events_only() -> None:
+    totals = Totals(VELOCITY_WINDOWS)
+    rows = []
+    for i, amount in enumerate([500, 700, 900]):
+        row: list[float] = []
+        totals.step(T + 10 * i, amount, row)
+        rows.append(row)
+    assert rows[0] == [0] * 8
+    assert rows[2] == [2, 1200] * 4  # count, sum in each window, before the third payout
+
+
+def test_expired_buckets_leave_the_totals_and_the_memory() -> None:
+    totals = Totals(VELOCITY_WINDOWS)
+    for t in range(T, T + 86400, 600):  # one a ten minutes for a day
+        totals.add(t, 1)
+    totals.expire(T + 40 * 86400)
+    assert totals.totals == [0] * 8
+    assert all(not flat for flat in totals._buckets)
+
+
+def test_squares_give_the_history_before_the_event() -> None:
+    s = Squares(VELOCITY_WINDOWS[3])
+    assert s.step(T, 3) == (0, 0, 0)
+    assert s.step(T + 1, 4) == (1, 3, 9)
+    assert s.step(T + 2, 5) == (2, 7, 25)
+
+
+def distinct_counts(events: list[tuple[str, int]], at: int) -> tuple[list[float], bool]:
+    d = Distinct(DISTINCT_WINDOWS)
+    for other, t in events:
+        d.step(other, t, [])
+    row: list[float] = []
+    new = d.step("probe", at, row)
+    return row, new
+
+
+@pytest.mark.parametrize(
+    ("events", "at", "expected"),
+    [
+        ([("a", T), ("a", T + 5), ("a", T + 4000)], T + 5000, [1, 1]),  # one key, once
+        ([("a", T), ("b", T + 1), ("c", T + 2)], T + 3, [3, 3]),
+        # "a" seen again later: its one contribution moves, it stays in the 24 h window.
+        ([("a", T - 86400 + 900), ("a", T - 60), ("b", T - 86400 + 900)], T, [2, 2]),
+        ([("a", T - 86400 + 899), ("b", T - 60)], T, [1, 2]),  # "a" left the 24 h window
+        ([("a", T - 30 * 86400 + 21599)], T, [0, 0]),
+    ],
+)
+def test_distinct_keys_per_window(events: list[tuple[str, int]], at: int, expected: list[int]) -> None:
+    row, _ = distinct_counts(events, at)
+    assert row == expected
+
+
+def test_distinct_says_whether_the_key_is_new_within_30_days() -> None:
+    d = Distinct(DISTINCT_WINDOWS)
+    assert d.step("card", T, []) is True
+    assert d.step("card", T + 29 * 86400, []) is False
+    assert d.step("card", T + 60 * 86400, []) is True
+
+
+def test_distinct_memory_is_pruned_to_live_keys() -> None:
+    d = Distinct(DISTINCT_WINDOWS)
+    for i in range(1000):
+        d.step(f"k{i}", T + i, [])
+    for i in range(100):
+        d.step(f"late{i}", T + 40 * 86400 + i, [])
+    assert len(d._last) <= 2 * 100 + 16
