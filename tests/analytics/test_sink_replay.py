@@ -78,19 +78,24 @@ async def _rewind_group(bootstrap: str, group_id: str, topics: list[str], partit
         await consumer.stop()
 
 
-async def test_replaying_every_topic_from_the_beginning_changes_no_report(
-    kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
-) -> None:
-    names = TopicNames(topic_prefix)
+async def publish_workload(kafka_bootstrap: str, names: TopicNames, clickhouse: ClickHouse) -> int:
+    """Topics and tables ready, and the replay workload (60 orders) published: its message count."""
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
     migrate(clickhouse)
     topics = workload(orders=60)
-    total = sum(len(m) for m in topics.values())
     async with producer(kafka_bootstrap) as p:
         for topic, sent in topics.items():
             for key, value in sent:
                 await p.send(names.prefix + topic, value, key=key)
         await p.flush()
+    return sum(len(m) for m in topics.values())
+
+
+async def test_replaying_every_topic_from_the_beginning_changes_no_report(
+    kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
+) -> None:
+    names = TopicNames(topic_prefix)
+    total = await publish_workload(kafka_bootstrap, names, clickhouse)
     routes = sink_routes(names)
     config = SinkConfig(kafka_bootstrap, f"{topic_prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 
 from analytics.clickhouse import ClickHouse
-from analytics.migrate import migrate
 from analytics.reports.aggregates import AggregateRow, GroupBy, aggregate_orders
 from analytics.reports.filters import TransactionFilter
 from analytics.reports.statements import ClickHouseStatements, Statement
@@ -18,13 +17,11 @@ from analytics.rollups.definitions import LEDGER, ORDERS, ROLLUPS
 from analytics.rollups.refresh import refresh_dirty
 from analytics.rollups.state import day_states, period_split
 from quadra.runtime import sink_routes
-from streams.admin import ensure_topics
 from streams.sink import Sink, SinkConfig
 from streams.topics import TopicNames
-from tests.analytics.replay_workload import COMPANIES, workload
-from tests.analytics.test_sink_replay import PARTITIONS, _rewind_group
+from tests.analytics.replay_workload import COMPANIES
+from tests.analytics.test_sink_replay import PARTITIONS, _rewind_group, publish_workload
 from tests.builders import T0
-from tests.streams.kafka_helpers import producer
 from tests.streams.test_sink import _run_sink_until
 
 pytestmark = pytest.mark.kafka
@@ -66,15 +63,7 @@ async def test_the_sink_marks_its_days_and_a_replay_then_a_refresh_changes_no_an
     kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
 ) -> None:
     names = TopicNames(topic_prefix)
-    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
-    migrate(clickhouse)
-    topics = workload(orders=60)
-    total = sum(len(m) for m in topics.values())
-    async with producer(kafka_bootstrap) as p:
-        for topic, sent in topics.items():
-            for key, value in sent:
-                await p.send(names.prefix + topic, value, key=key)
-        await p.flush()
+    total = await publish_workload(kafka_bootstrap, names, clickhouse)
     routes = sink_routes(names)
     config = SinkConfig(kafka_bootstrap, f"{topic_prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
     first = Sink(config, clickhouse, routes)
