@@ -279,6 +279,8 @@ class Sink:
         self.written_messages += batch.messages
 
     async def _insert_json(self, batch: _Batch, route: SinkRoute, records: list[ConsumerRecord]) -> None:
+        if not records:  # every message of the batch went through the decoder
+            return
         values = [r.value for r in records]
         try:
             if route.from_json is not None:
@@ -286,8 +288,6 @@ class Sink:
             else:
                 [target] = route.targets
                 await self._ch.insert_json(target.table, values, target.columns)
-            if route.after_json_insert is not None:
-                await route.after_json_insert(self._ch, values)
         except Exception as exc:  # noqa: BLE001 - refused data or storage away: decode to know
             # Bad messages are skipped by the decoder; if storage is away, the decoded rows'
             # insert fails too and the whole batch is re-read, as on the decode path.
@@ -295,6 +295,10 @@ class Sink:
                         route.topic, str(exc)[:300], len(records))  # fmt: skip
             for record in records:
                 self._decode(batch, route, record)
+            return
+        if route.after_json_insert is not None:
+            # Inserted: a failure here is a storage failure (the batch is re-read), not a refusal.
+            await route.after_json_insert(self._ch, values)
 
     async def _rewind(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         assigned = consumer.assignment()

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause, where_clause
+from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
 ROUNDS = 3  # candidate rounds (n, 4n, 16n) before the unwindowed FINAL query
 _GROWTH = 4
@@ -103,16 +103,17 @@ class PageReader:
     async def _candidates(
         self, table: str, f: TransactionFilter, spec: PageSpec, n: int
     ) -> list[tuple[Any, str]]:
-        where = where_clause(f)
+        # Every condition, on any version: a superset of the orders whose latest version matches.
+        c = conditions(f)
         after, after_params = _after(spec)
-        parts = ([where.sql.removeprefix("WHERE ")] if where.sql else []) + list(after)
+        parts = c.fixed + c.changing + after
         clause = ("WHERE " + " AND ".join(parts)) if parts else ""
         return [
             (value, order_id)
             for value, order_id in await self._ch.query(
                 f"SELECT {spec.column}, order_id FROM {table} {clause} {self._order_by(spec)} "
                 "LIMIT {n:UInt32}",
-                {**where.parameters, **after_params, "n": n},
+                {**c.parameters, **after_params, "n": n},
                 _candidate_settings(f, table),
             )
         ]

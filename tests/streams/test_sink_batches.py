@@ -9,10 +9,12 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 
+from streams.messages import JSON_PREFIX
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 
 TOPIC = "log"
@@ -207,6 +209,37 @@ async def test_a_failed_hook_leaves_the_offsets_and_the_batch_is_written_and_hoo
     # Inserted, the hook failed, nothing committed; re-read: inserted again (the same rows
     # replace themselves), hooked, committed.
     assert events == ["insert [1, 2]", "insert [1, 2]", "hook [1, 2]", "commit 2"]
+
+
+class _WatchedJsonClickHouse(_WatchedClickHouse):
+    async def insert_json(self, table: str, objects: Any, columns: Any) -> None:
+        self.events.append(f"insert_json {[orjson.loads(o)['n'] for o in objects]}")
+
+
+async def test_an_undecoded_batch_is_hooked_after_its_insert_and_a_failed_hook_retries_it() -> None:
+    """The JSON fast path's own hook (the rollup marks of undecoded messages): after the
+    insert, before the commit; failing, it is a storage failure: the batch is re-read and
+    inserted again undecoded (not sent down the decode path)."""
+    events: list[str] = []
+    consumer = _Watched([JSON_PREFIX + b'"n":%d}' % n for n in (1, 2)])
+    ch = _WatchedJsonClickHouse()
+    consumer.events = ch.events = events
+    left = [1]
+
+    async def after_json_insert(clickhouse: Any, values: Any) -> None:
+        if left[0]:
+            left[0] -= 1
+            raise ConnectionError("marks refused")
+        events.append(f"hook {[orjson.loads(v)['n'] for v in values]}")
+
+    async def after_insert(clickhouse: Any, rows: Any) -> None: ...
+
+    route = SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), after_insert),), json=True,
+                      after_json_insert=after_json_insert)  # fmt: skip
+    config = SinkConfig("fake:9092", "g", batch_rows=2, flush_interval_s=0.05, retry_backoff_s=0.01)
+    sink = Sink(config, ch, [route], consumer_factory=lambda *a, **k: consumer)  # type: ignore[arg-type]
+    await _run(sink, lambda: consumer.committed_offset == 2)
+    assert events == ["insert_json [1, 2]", "insert_json [1, 2]", "hook [1, 2]", "commit 2"]
 
 
 def test_a_table_has_one_hook_and_undecoded_routes_need_their_own() -> None:
