@@ -3,6 +3,8 @@ every report number is the same (ReplacingMergeTree read with FINAL collapses th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -10,7 +12,7 @@ from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from quadra.runtime import sink_routes
 from streams.admin import ensure_topics
-from streams.sink import Sink, SinkConfig
+from streams.sink import Sink, SinkConfig, SinkRoute
 from streams.topics import TopicNames
 from tests.analytics.replay_workload import workload
 from tests.streams.kafka_helpers import producer
@@ -78,40 +80,56 @@ async def _rewind_group(bootstrap: str, group_id: str, topics: list[str], partit
         await consumer.stop()
 
 
-async def publish_workload(kafka_bootstrap: str, names: TopicNames, clickhouse: ClickHouse) -> int:
-    """Topics and tables ready, and the replay workload (60 orders) published: its message count."""
-    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
-    migrate(clickhouse)
-    topics = workload(orders=60)
-    async with producer(kafka_bootstrap) as p:
-        for topic, sent in topics.items():
-            for key, value in sent:
-                await p.send(names.prefix + topic, value, key=key)
-        await p.flush()
-    return sum(len(m) for m in topics.values())
+@dataclass
+class SinkRuns:
+    """The real sink over the replay workload (60 orders, every topic): `run` drains it once
+    more with a new sink; `replay` first rewinds the sink's group to the beginning."""
+
+    bootstrap: str
+    clickhouse: ClickHouse
+    routes: list[SinkRoute]
+    config: SinkConfig
+    total: int  # messages published
+
+    @classmethod
+    async def published(cls, bootstrap: str, prefix: str, clickhouse: ClickHouse) -> SinkRuns:
+        names = TopicNames(prefix)
+        await ensure_topics(bootstrap, names, PARTITIONS, 1)
+        migrate(clickhouse)
+        topics = workload(orders=60)
+        async with producer(bootstrap) as p:
+            for topic, sent in topics.items():
+                for key, value in sent:
+                    await p.send(names.prefix + topic, value, key=key)
+            await p.flush()
+        config = SinkConfig(bootstrap, f"{prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
+        return cls(bootstrap, clickhouse, sink_routes(names), config, sum(len(m) for m in topics.values()))
+
+    async def run(self) -> Sink:
+        sink = Sink(self.config, self.clickhouse, self.routes)
+        await sink.start()
+        await _run_sink_until(sink, self.total)
+        return sink
+
+    async def replay(self) -> Sink:
+        topics = [r.topic for r in self.routes]
+        await _rewind_group(self.bootstrap, self.config.group_id, topics, PARTITIONS)
+        return await self.run()
 
 
 async def test_replaying_every_topic_from_the_beginning_changes_no_report(
     kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
 ) -> None:
-    names = TopicNames(topic_prefix)
-    total = await publish_workload(kafka_bootstrap, names, clickhouse)
-    routes = sink_routes(names)
-    config = SinkConfig(kafka_bootstrap, f"{topic_prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
-
-    first = Sink(config, clickhouse, routes)
-    await first.start()
-    await _run_sink_until(first, total)
+    runs = await SinkRuns.published(kafka_bootstrap, topic_prefix, clickhouse)
+    total = runs.total
+    first = await runs.run()
     assert (first.written_messages, first.skipped_messages) == (total, 0)
     before = await _reports(clickhouse)
     assert before["orders rows"] == [(60,)] and before["ledger_entries rows"][0][0] > 60
     assert {row[1] for row in before["orders by company, status, day"]} >= {"completed", "failed", "rejected"}
     assert any(row[1] == "webhook" for row in before["request log by company, direction, status"])
 
-    await _rewind_group(kafka_bootstrap, config.group_id, [r.topic for r in routes], PARTITIONS)
-    again = Sink(config, clickhouse, routes)
-    await again.start()
-    await _run_sink_until(again, total)
+    again = await runs.replay()
     assert again.written_messages == total  # everything was read and written a second time
 
     assert await _reports(clickhouse) == before

@@ -16,13 +16,9 @@ from analytics.reports.statements import ClickHouseStatements, Statement
 from analytics.rollups.definitions import LEDGER, ORDERS, ROLLUPS
 from analytics.rollups.refresh import refresh_dirty
 from analytics.rollups.state import day_states, period_split
-from quadra.runtime import sink_routes
-from streams.sink import Sink, SinkConfig
-from streams.topics import TopicNames
 from tests.analytics.replay_workload import COMPANIES
-from tests.analytics.test_sink_replay import PARTITIONS, _rewind_group, publish_workload
+from tests.analytics.test_sink_replay import SinkRuns
 from tests.builders import T0
-from tests.streams.test_sink import _run_sink_until
 
 pytestmark = pytest.mark.kafka
 D, H = timedelta(days=1), timedelta(hours=1)
@@ -62,13 +58,8 @@ async def _refresh(ch: ClickHouse) -> None:
 async def test_the_sink_marks_its_days_and_a_replay_then_a_refresh_changes_no_answer(
     kafka_bootstrap: str, topic_prefix: str, clickhouse: ClickHouse
 ) -> None:
-    names = TopicNames(topic_prefix)
-    total = await publish_workload(kafka_bootstrap, names, clickhouse)
-    routes = sink_routes(names)
-    config = SinkConfig(kafka_bootstrap, f"{topic_prefix}quadra-sink", batch_rows=97, flush_interval_s=0.2)
-    first = Sink(config, clickhouse, routes)
-    await first.start()
-    await _run_sink_until(first, total)
+    runs = await SinkRuns.published(kafka_bootstrap, topic_prefix, clickhouse)
+    await runs.run()
 
     assert await _dirty(clickhouse) == {ORDERS.name: DAYS, LEDGER.name: DAYS}
     live = await _answers(clickhouse, live=True)
@@ -78,10 +69,7 @@ async def test_the_sink_marks_its_days_and_a_replay_then_a_refresh_changes_no_an
     assert await _dirty(clickhouse) == {ORDERS.name: set(), LEDGER.name: set()}
     assert await _answers(clickhouse) == live
 
-    await _rewind_group(kafka_bootstrap, config.group_id, [r.topic for r in routes], PARTITIONS)
-    again = Sink(config, clickhouse, routes)
-    await again.start()
-    await _run_sink_until(again, total)
+    await runs.replay()
     assert await _dirty(clickhouse) == {ORDERS.name: DAYS, LEDGER.name: DAYS}  # replayed: marked again
     assert await _answers(clickhouse) == live
     await _refresh(clickhouse)
