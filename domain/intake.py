@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.events import OrderEvent, events_for
+from domain.fraud import Assessment
 from domain.orders import Order, OrderRequest, OrderStatus, StatusChange, order_id_for
 
 
@@ -24,6 +25,7 @@ class Admission(str, enum.Enum):
 class Decision:
     status: OrderStatus
     reason: str
+    assessment: Assessment | None = None  # the fraud check's details, stored with the decision
 
 
 Decide = Callable[[Order], Decision]
@@ -44,6 +46,7 @@ class IntakeResult:
     order: Order | None  # None only for a conflict
     entry: IntakeEntry | None  # to store; None when nothing changed
     events: tuple[OrderEvent, ...]  # to emit; ids are deterministic, so re-emitting is safe
+    assessment: Assessment | None = None  # for a newly decided order, when the check made one
 
 
 def idempotency_scope(company_id: str, idempotency_key: str) -> str:
@@ -62,8 +65,9 @@ def admit(request: OrderRequest, existing: IntakeEntry | None, decide: Decide) -
     return IntakeResult(Admission.CONFLICT, None, None, ())
 
 
-def _create(request: OrderRequest, decide: Decide) -> IntakeResult:
-    received = Order(
+def received_order(request: OrderRequest) -> Order:
+    """The order as intake first sees it, before the fraud decision."""
+    return Order(
         id=order_id_for(request.request_id),
         company_id=request.company_id,
         idempotency_key=request.idempotency_key,
@@ -79,7 +83,11 @@ def _create(request: OrderRequest, decide: Decide) -> IntakeResult:
         fee=request.fee,
         product_type=request.product_type,
     )
+
+
+def _create(request: OrderRequest, decide: Decide) -> IntakeResult:
+    received = received_order(request)
     decision = decide(received)
     order = received.transition(decision.status, decision.reason, request.received_at)
     entry = IntakeEntry(request.request_id, request.body_hash, order)
-    return IntakeResult(Admission.CREATED, order, entry, events_for(order))
+    return IntakeResult(Admission.CREATED, order, entry, events_for(order), decision.assessment)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.events import OrderEvent
+from domain.fraud import FraudReport
 from domain.ledger import LowBalance
 from domain.orders import Order, OrderStatus
 from domain.webhooks import WebhookEventType, WebhookMessage
@@ -98,4 +99,28 @@ def low_balance_message(event: LowBalance) -> WebhookMessage:
         body=envelope(WebhookEventType.BALANCE_LOW, event.at, data),
         lane=f"balance:{event.currency}",
         position=int(event.at.timestamp() * 1000),
+    )
+
+
+def fraud_report_message(report: FraudReport) -> WebhookMessage:
+    """`fraud.suspected`: one of the partner's orders was confirmed fraudulent."""
+    data = {
+        "object": "fraud_report",
+        "id": report.report_id,
+        "order_id": report.order_id,
+        "external_id": report.external_id,
+        "end_user": {"id": report.end_user_id},
+        "reason": report.reason,
+        "end_user_blocked": report.blocked,
+        "created_at": iso(report.reported_at),
+    }
+    return WebhookMessage(
+        id=message_id_for(report.company_id, f"fraud.suspected:{report.report_id}"),
+        company_id=report.company_id,
+        event_type=WebhookEventType.FRAUD_SUSPECTED,
+        occurred_at=report.reported_at,
+        body=envelope(WebhookEventType.FRAUD_SUSPECTED, report.reported_at, data),
+        # After the order's own events: a partner sees order.declined, then fraud.suspected.
+        lane=report.order_id,
+        position=1_000_000,
     )

@@ -23,9 +23,8 @@ from streams.dispatch import Dispatch, DispatchConfig
 from streams.balance_directory import BalanceDirectory
 from streams.ledger_client import KafkaLedger
 from streams.replies import CommandBus
-from domain.intake import Decide
 from streams.audit_agent import AuditHandler
-from streams.intake_agent import IntakeHandler
+from streams.intake_agent import FraudCheck, IntakeHandler
 from streams.ledger_agent import LedgerHandler
 from streams.outbound_calls import OutboundCallLog
 from streams.settlement import Settlement, SettlementConfig
@@ -76,11 +75,12 @@ def _transactional(
 
 
 def start_order_agents(
-    settings: Settings, names: TopicNames, bootstrap: str, decide: Decide, products: ProductSource
+    settings: Settings, names: TopicNames, bootstrap: str, check: FraudCheck, products: ProductSource
 ) -> list[tuple[str, Stop]]:
     """Intake, ledger and audit chains (exactly-once, on Kafka transactions) and payouts
     (dispatch or the settlement stand-in)."""
-    intake = _transactional(settings, names, bootstrap, "intake", IntakeHandler(names, decide), INTAKE_STATE)
+    intake_handler = IntakeHandler(names, check, bootstrap)
+    intake = _transactional(settings, names, bootstrap, "intake", intake_handler, INTAKE_STATE)
     audit = _transactional(settings, names, bootstrap, "audit", AuditHandler(names), AUDIT_STATE)
     ledger = _transactional(settings, names, bootstrap, "ledger", LedgerHandler(names), LEDGER_STATE)
     return [

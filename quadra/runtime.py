@@ -29,8 +29,8 @@ from api.deps import ApiServices
 from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
-from detectors.policy import approve_all
 from domain.cards import CardVault
+from quadra.fraud_roles import fraud_sink_routes, start_fraud_check
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
 from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
@@ -133,6 +133,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
             after_json_insert=MarkJsonDays(LEDGER, ("at",)),
         ),
         webhook_sink_route(names),
+        *fraud_sink_routes(names),
     ]
 
 
@@ -217,7 +218,9 @@ async def _start_roles(
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))
-        started.stops.extend(start_order_agents(settings, names, bootstrap, approve_all, products))
+        check, stop_check = start_fraud_check(settings)
+        started.stops.append(("fraud judges", stop_check))
+        started.stops.extend(start_order_agents(settings, names, bootstrap, check, products))
         started.stops.append(await start_notify(settings, names, bootstrap))
 
     if Role.API in roles:

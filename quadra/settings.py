@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     rollup_refresh_interval_s: float = Field(30.0, gt=0, le=3600)
     rollup_quiet_s: float = Field(60.0, ge=0, le=86_400)
 
+    # Fraud: the model directory the intake scores with (written by `quadra train`; re-read
+    # when its manifest changes, checked every fraud_model_poll_s; unset or empty: rules and
+    # lists only), and how old an order must be before its label counts in the features.
+    fraud_model_dir: Path | None = None
+    fraud_model_poll_s: float = Field(10.0, gt=0, le=3600)
+    fraud_label_delay_s: int = Field(7 * 86_400, ge=0, le=90 * 86_400)
+
     # Card data protection (AES-GCM keys "kid:base64key", comma separated, first one encrypts).
     card_keys: SecretStr = SecretStr(DEV_CARD_KEYS)
     card_token_key: SecretStr = SecretStr(DEV_TOKEN_KEY)

@@ -38,7 +38,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
-from domain.webhook_events import low_balance_message, order_message
+from domain.fraud import FraudReport
+from domain.webhook_events import fraud_report_message, low_balance_message, order_message
 from domain.webhook_outbox import Outbox
 from domain.webhooks import (
     AttemptRecord, AttemptResult, Delivery, RetrySchedule, WebhookEndpoint, WebhookMessage, enqueue,
@@ -227,8 +228,11 @@ class Notify:
             if record.topic == c.orders_topic:
                 message = order_message(messages.decode_order_event(record.value))
             elif record.topic == c.partner_events_topic:
-                low = wm.decode_partner_event(record.value)
-                message = low_balance_message(low) if low is not None else None
+                event = wm.decode_partner_event(record.value)
+                if isinstance(event, FraudReport):
+                    message = fraud_report_message(event)
+                else:
+                    message = low_balance_message(event) if event is not None else None
             else:
                 replay = wm.decode_replay(record.value)
                 message, round_id = replay.message, replay.replay_id

@@ -53,6 +53,17 @@ WEBHOOKS_ATTEMPTS = TopicSpec("webhooks.attempts")
 AUDIT_EVENTS = TopicSpec("audit.events")
 AUDIT_LOG = TopicSpec("audit.log", configs=_FOREVER)
 
+# Fraud: the facts the intake's features were fed (replayed to rebuild them; kept a little
+# longer than the longest feature horizon), a decision per new order (for the decisions
+# table), analysts' review commands (to the intake that owns the order), and the lists and
+# published rules every worker reads whole.
+FRAUD_FACTS = TopicSpec("fraud.facts", configs={"retention.ms": str(45 * 86400 * 1000)})
+FRAUD_DECISIONS = TopicSpec("fraud.decisions")
+FRAUD_REVIEWS = TopicSpec("fraud.reviews")
+FRAUD_LISTS = TopicSpec("fraud.lists", compacted=True, single_partition=True)
+FRAUD_RULES = TopicSpec("fraud.rules", compacted=True, single_partition=True)
+FRAUD_CASES = TopicSpec("fraud.cases", configs=_FOREVER)  # case events: opened, assigned, notes…
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     ORDERS_REQUESTED,
     ORDERS_DECIDED,
@@ -80,6 +91,12 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     WEBHOOKS_REPLAYS,
     WEBHOOKS_STATE,
     WEBHOOKS_ATTEMPTS,
+    FRAUD_FACTS,
+    FRAUD_DECISIONS,
+    FRAUD_REVIEWS,
+    FRAUD_LISTS,
+    FRAUD_RULES,
+    FRAUD_CASES,
 )
 
 

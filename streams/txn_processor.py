@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
@@ -59,6 +60,9 @@ class PartitionState:
     partition: int
     data: dict[bytes, bytes] = field(default_factory=dict)
     changed: dict[bytes, bytes | None] = field(default_factory=dict)  # None: deleted
+    # In-memory state a handler derives from committed logs (see `Restoring`); it lives and
+    # dies with this object, so a failed batch, which drops the states, drops it too.
+    derived: Any = None
 
     def get(self, key: bytes) -> bytes | None:
         return self.data.get(key)
@@ -85,6 +89,20 @@ class PartitionState:
 Handler = Callable[[PartitionState, ConsumerRecord], Sequence[Output]]
 
 
+@runtime_checkable
+class BatchHandling(Protocol):
+    """A handler that wants a partition's records of one topic at once (micro-batching)."""
+
+    def handle_batch(self, state: PartitionState, records: Sequence[ConsumerRecord]) -> Sequence[Output]: ...
+
+
+@runtime_checkable
+class Restoring(Protocol):
+    """A handler that rebuilds derived state for freshly loaded partitions."""
+
+    def restore(self, states: Mapping[int, PartitionState]) -> Awaitable[None]: ...
+
+
 class _Rebalance(ConsumerRebalanceListener):
     def __init__(self, processor: TransactionalProcessor) -> None:
         self._processor = processor
@@ -97,7 +115,7 @@ class _Rebalance(ConsumerRebalanceListener):
 
 
 class TransactionalProcessor:
-    def __init__(self, config: ProcessorConfig, handler: Handler) -> None:
+    def __init__(self, config: ProcessorConfig, handler: Handler | BatchHandling) -> None:
         self._config = config
         self._handler = handler
         self._states: dict[int, PartitionState] = {}
@@ -179,9 +197,8 @@ class TransactionalProcessor:
             for tp, records in batch.items():
                 state = self._states[tp.partition]
                 touched[tp.partition] = state
-                for record in records:
-                    for out in self._handler(state, record):
-                        await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
+                for out in self._outputs(state, records):
+                    await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
             for state in touched.values():
                 for key, value in state.changed.items():
                     await producer.send(
@@ -199,6 +216,12 @@ class TransactionalProcessor:
             state.changed.clear()
         self.committed_batches += 1
 
+    def _outputs(self, state: PartitionState, records: list[ConsumerRecord]) -> Sequence[Output]:
+        handler = self._handler
+        if isinstance(handler, BatchHandling):
+            return handler.handle_batch(state, records)
+        return [out for record in records for out in handler(state, record)]
+
     async def _on_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
             for partition in {tp.partition for tp in revoked}:
@@ -208,7 +231,10 @@ class TransactionalProcessor:
         async with self._lock:
             wanted = {tp.partition for tp in assigned} - set(self._states)
             if wanted:
-                self._states.update(await self._load(wanted))
+                loaded = await self._load(wanted)
+                if isinstance(self._handler, Restoring):
+                    await self._handler.restore(loaded)
+                self._states.update(loaded)
 
     async def _load(self, partitions: set[int]) -> dict[int, PartitionState]:
         """Read the committed state of these partitions from the compacted state topic."""

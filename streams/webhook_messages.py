@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from domain.fraud import FraudReport
 from domain.ledger import LowBalance
 from domain.webhooks import AttemptRecord, Delivery, DeliveryStatus, WebhookEventType, WebhookMessage
+from streams.fraud_messages import FRAUD_SUSPECTED, decode_fraud_report
 from streams.messages import MessageError, dumps, loads
 
 T = TypeVar("T")
@@ -129,10 +131,13 @@ def decode_replay(raw: bytes | None) -> ReplayRequest:
     return _decoded("webhook replay", lambda: _replay(loads(raw)))
 
 
-def decode_partner_event(raw: bytes | None) -> LowBalance | None:
-    """A `partner.events` message: `balance.low` (as the ledger encodes it), or None for a
-    type this version does not turn into webhooks."""
+def decode_partner_event(raw: bytes | None) -> LowBalance | FraudReport | None:
+    """A `partner.events` message: `balance.low` (as the ledger encodes it), `fraud.suspected`
+    (as the intake's review desk does), or None for a type this version does not turn into
+    webhooks."""
     d = loads(raw)
+    if d.get("type") == FRAUD_SUSPECTED:
+        return decode_fraud_report(d)
     if d.get("type") != "balance.low":
         return None
     return _decoded("balance.low event", lambda: LowBalance(

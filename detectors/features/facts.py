@@ -26,6 +26,8 @@ class OrderFacts:
     # Confirmed outcome when known (offline files; analyst decisions later). The features use
     # it only once the order is older than the label delay.
     label: int | None = None
+    # The stream's order id: an analyst's later label finds the order's pending entry by it.
+    order_id: str | None = None
 
 
 def keyed_token(key: bytes, value: str) -> str:
@@ -33,7 +35,7 @@ def keyed_token(key: bytes, value: str) -> str:
     return hmac.digest(key, value.encode(), "sha256")[:16].hex()
 
 
-def facts_from_order(order: Order, label: int | None = None) -> OrderFacts:
+def facts_from_order(order: Order, label: int | None = None, at: int | None = None) -> OrderFacts:
     """The stream's path: the card was tokenized at ingress, phones and emails are keyed as is."""
     r = order.recipient
     if r.kind is RecipientKind.CARD:
@@ -43,7 +45,7 @@ def facts_from_order(order: Order, label: int | None = None) -> OrderFacts:
     else:
         recipient = f"email:{(r.email or '').lower()}"
     return OrderFacts(
-        at=int(order.created_at.timestamp()),
+        at=int(order.created_at.timestamp()) if at is None else at,
         company_id=order.company_id,
         end_user=order.end_user.id,
         recipient=recipient,
@@ -52,4 +54,5 @@ def facts_from_order(order: Order, label: int | None = None) -> OrderFacts:
         device=order.end_user.device_id,
         ip=order.end_user.ip,
         label=label,
+        order_id=order.id,
     )

@@ -6,7 +6,9 @@ micro-batch to them and returns a matrix whose columns are `FEATURE_NAMES`.
 
 Labels respect the delay: an order's label (fraud or not) joins its recipient's risk counters
 only once the order is `delay` seconds old, as the handbook's delayed terminal risk; a newer
-label changes nothing.
+label changes nothing. Offline files carry the label on the order; in the stream an analyst
+labels an order later (`CompanyFeatures.label`), and that label counts if it came before the
+order matured. An order never labelled matures as legitimate.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ class CompanyFeatures:
         self._risk: dict[str, Totals] = {}  # per recipient, matured orders only
         self._last_fraud: dict[str, int] = {}  # per recipient, time of its last matured fraud
         self._streak: dict[str, int] = {}  # per recipient, latest matured labels all frauds
-        self._pending: deque[tuple[int, str, int]] = deque()  # orders waiting for the delay
+        self._pending: deque[tuple[int, str, int, str | None]] = deque()  # waiting for the delay
+        self._labels: dict[str, int] = {}  # order id → label given before the order matured
         self._clock = 0
         self._next_sweep = 0
 
@@ -137,8 +140,21 @@ class CompanyFeatures:
             last = self._last_fraud.get(f.recipient)
             row.append(NO_FRAUD_YET if last is None else (horizon - last) / DAY)
             row.append(self._streak.get(f.recipient, 0))
-        self._pending.append((at, f.recipient, 1 if f.label == 1 else 0))
+        self._pending.append((at, f.recipient, 1 if f.label == 1 else 0, f.order_id))
         return row
+
+    @property
+    def clock(self) -> int:
+        """The time of the latest order seen; the stream never feeds an order before it."""
+        return self._clock
+
+    def label(self, order_id: str, at: int, label: int) -> bool:
+        """An analyst's label for the order fed at `at`; False when that order has already
+        matured, in which case the label no longer changes the recipient's delayed risk."""
+        if at <= self._clock - self.label_delay:
+            return False
+        self._labels[order_id] = 1 if label == 1 else 0
+        return True
 
     def _typical_amount(self, user: str, at: int, amount: int) -> tuple[float, int]:
         """(amount / typical amount, outliers over 7 d) before this order, then it counts."""
@@ -167,7 +183,9 @@ class CompanyFeatures:
         horizon = at - self.label_delay
         risk = self._risk
         while pending and pending[0][0] <= horizon:
-            when, recipient, label = pending.popleft()
+            when, recipient, label, order_id = pending.popleft()
+            if order_id is not None and order_id in self._labels:
+                label = self._labels.pop(order_id)
             totals = risk.get(recipient)
             if totals is None:
                 totals = risk[recipient] = Totals(RISK_WINDOWS)
@@ -201,7 +219,7 @@ class CompanyFeatures:
         """Keys held, for monitoring the memory."""
         names = ("users", "recipients", "devices", "ips")
         out = {n: len(t) for n, t in zip(names, self._velocity)}
-        out.update(risk=len(self._risk), pending=len(self._pending))
+        out.update(risk=len(self._risk), pending=len(self._pending), labels=len(self._labels))
         return out
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from detectors.policy import approve_all
+from detectors.engine import FraudEngine, Judges
 from domain.intake import Admission
 from streams import messages
 from streams.admin import ensure_topics
@@ -28,7 +28,7 @@ PARTITIONS = 3
 async def intake(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[TopicNames]:
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
-    handler = IntakeHandler(names, approve_all)
+    handler = IntakeHandler(names, FraudEngine(Judges), kafka_bootstrap)
     processor = TransactionalProcessor(
         ProcessorConfig(kafka_bootstrap, f"{topic_prefix}intake", f"{topic_prefix}intake-w1",
                         handler.input_topics, names(INTAKE_STATE)),

@@ -108,6 +108,19 @@ def test_risk_ratio_over_matured_orders() -> None:
     assert value(m, 4, "rcpt_risk_ratio_7d") == 0.5
 
 
+def test_a_stream_label_before_maturity_counts_and_a_late_one_does_not() -> None:
+    state = CompanyFeatures(DELAY)
+    for i, oid in enumerate(("o1", "o2", "o3")):
+        state.compute_and_add(replace(order(T + i), order_id=oid))
+    assert state.label("o1", T, 1)  # an analyst confirms fraud within the delay
+    state.compute_and_add(order(T + DELAY + 5, user="x"))  # o1..o3 mature now
+    assert not state.label("o2", T + 1, 1)  # too late: o2 already matured as legitimate
+    row = state.compute_and_add(order(T + DELAY + 6, user="y"))
+    assert row[FEATURE_INDEX["rcpt_risk_count_7d"]] == 3
+    assert row[FEATURE_INDEX["rcpt_risk_ratio_7d"]] == pytest.approx(1 / 3)
+    assert state.sizes()["labels"] == 0
+
+
 def test_orders_out_of_time_order_are_refused() -> None:
     state = CompanyFeatures()
     state.compute_and_add(order(T + 10))
