@@ -1,8 +1,10 @@
 """The fraud check of new orders, one micro-batch at a time: features, then the judges.
 
 The stream's intake calls `FraudEngine.assess` with a partition's new orders; the feature
-state is the caller's (it lives in the partition), the judges (model, and the rules and
-lists) are read once per batch from a provider that swaps them when they change.
+state is the caller's (it lives in the partition), the judges (rules, lists, model and the
+decision policy) are read once per batch from a provider that swaps them when they change.
+Rules and the model each run once over the batch's feature matrix; lists are a few dict
+lookups per order; the policy (detectors.decision) combines them per order.
 """
 
 from __future__ import annotations
@@ -12,27 +14,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detectors.decision import DEFAULT_POLICY, DecisionPolicy, decide
 from detectors.features import FEATURE_NAMES, FeatureState, OrderFacts, facts_from_order
 from detectors.features.state import DEFAULT_LABEL_DELAY
 from detectors.features.windows import DAY, RISK_WINDOWS, VELOCITY_WINDOWS
-from detectors.models.model import Verdict
+from detectors.lists import ListIndex
+from detectors.lists.entries import identifiers_for
 from detectors.models.scorer import Scorer
+from detectors.rules import OrderAttributes, RuleSet
+from detectors.rules.defaults import DEFAULT_RULES
 from domain.fraud import Assessment
-from domain.orders import Order, OrderStatus
+from domain.orders import Order
 
-_VERDICT_STATUS = {
-    Verdict.APPROVED: OrderStatus.APPROVED,
-    Verdict.IN_REVIEW: OrderStatus.IN_REVIEW,
-    Verdict.DECLINED: OrderStatus.DECLINED,
-}
+_NO_RULES = RuleSet.compile(())
 
 
 @dataclass(frozen=True, slots=True)
 class Judges:
     """What decides, as of one batch."""
 
+    rules: RuleSet = _NO_RULES
+    lists: ListIndex | None = None
     scorer: Scorer | None = None
     model_version: str = ""
+    points: DecisionPolicy = DEFAULT_POLICY  # rule-point thresholds (the model brings its own)
+
+
+def default_judges() -> Judges:
+    """The built-in payout rules, no lists, no model: what a fresh install decides with."""
+    return Judges(rules=RuleSet.compile(DEFAULT_RULES))
 
 
 def feature_horizon(label_delay: int) -> int:
@@ -57,27 +67,39 @@ class FraudEngine:
         return feature_horizon(self._label_delay)
 
     def assess(self, features: FeatureState, orders: Sequence[Order]) -> list[tuple[OrderFacts, Assessment]]:
+        if not orders:
+            return []
         facts = stream_facts(features, orders)
         matrix = features.update_and_compute(facts)
-        judges = self._judges()
-        assessments = self._judge(judges, matrix)
-        return list(zip(facts, assessments))
+        return list(zip(facts, judge(self._judges(), orders, matrix)))
 
-    def _judge(self, judges: Judges, matrix: np.ndarray) -> list[Assessment]:
-        n = len(matrix)
-        rows = matrix.tolist()
-        if judges.scorer is None or n == 0:
-            return [Assessment(OrderStatus.APPROVED, ("no model loaded",), features=_named(r)) for r in rows]
-        batch = judges.scorer.score(matrix)
-        out: list[Assessment] = []
-        for i, row in enumerate(rows):
-            score = float(batch.scores[i])
-            verdict = batch.verdicts[i]
-            reason = f"model score {score:.3f}"
-            out.append(Assessment(_VERDICT_STATUS[verdict], (reason,), score=score,
-                                  model_version=judges.model_version, top_features=batch.reasons[i],
-                                  features=_named(row)))  # fmt: skip
-        return out
+
+def judge(judges: Judges, orders: Sequence[Order], matrix: np.ndarray) -> list[Assessment]:
+    """Each order's assessment from its feature row: rules and model over the whole batch."""
+    attributes = [_attributes(o) for o in orders]
+    hits = judges.rules.evaluate(matrix, attributes).hits
+    scorer = judges.scorer
+    batch = scorer.score(matrix) if scorer is not None else None
+    policy = judges.points
+    if scorer is not None:
+        policy = DecisionPolicy(policy.points, scorer.model.thresholds)
+    out: list[Assessment] = []
+    for i, (order, row) in enumerate(zip(orders, matrix.tolist())):
+        matches = judges.lists.match(identifiers_for(order), order.company_id, order.created_at) if judges.lists else ()
+        score = float(batch.scores[i]) if batch is not None else None
+        d = decide(hits[i], matches, score, policy)
+        out.append(Assessment(
+            d.status, d.reasons or ("no fraud signal",), score=score, points=d.points, fired_rules=d.rules,
+            shadow_rules=d.shadow_rules, model_version=judges.model_version,
+            top_features=batch.reasons[i] if batch is not None else (), features=_named(row),
+        ))  # fmt: skip
+    return out
+
+
+def _attributes(order: Order) -> OrderAttributes:
+    r = order.recipient
+    return OrderAttributes(order.company_id, order.amount.value, order.amount.currency, r.kind.value,
+                           r.card_bin or "", order.product_type, order.sandbox)  # fmt: skip
 
 
 def stream_facts(features: FeatureState, orders: Sequence[Order]) -> list[OrderFacts]:

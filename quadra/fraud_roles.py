@@ -7,6 +7,12 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
+from datetime import datetime
+
+from aiokafka import AIOKafkaProducer
+
+from analytics.clickhouse import ClickHouse
+from analytics.fraud_patterns import find_patterns
 from analytics.fraud_rows import (
     CASE_EVENT_COLUMNS,
     DECISION_COLUMNS,
@@ -18,10 +24,15 @@ from analytics.fraud_rows import (
 )
 from detectors.engine import FraudEngine, Judges
 from detectors.models.watch import ModelWatcher
+from detectors.patterns import PatternHit, PatternKind, PatternThresholds
+from domain.fraud import CaseEvent
 from quadra.settings import Settings
 from streams import fraud_messages as fm
 from streams.sink import SinkRoute, TableTarget
-from streams.topics import FRAUD_CASES, FRAUD_DECISIONS, PARTNER_EVENTS, TopicNames
+from streams.fraud_lists import KafkaListStore, ListDirectory
+from streams.fraud_rules import RuleDirectory
+from streams.pattern_detector import PatternConfig, run_periodically
+from streams.topics import FRAUD_CASES, FRAUD_DECISIONS, FRAUD_LISTS, FRAUD_RULES, PARTNER_EVENTS, TopicNames
 
 
 def fraud_sink_routes(names: TopicNames) -> list[SinkRoute]:
@@ -37,37 +48,76 @@ def fraud_sink_routes(names: TopicNames) -> list[SinkRoute]:
 
 
 class JudgesBoard:
-    """The judges in service, rebuilt when the model directory changes."""
+    """The judges in service: the published rules and the lists (replicas of their topics,
+    current at every batch) and the model (re-read when its directory changes)."""
 
-    def __init__(self, models: ModelWatcher | None) -> None:
+    def __init__(self, rules: RuleDirectory, lists: ListDirectory, models: ModelWatcher | None) -> None:
+        self._rules = rules
+        self._lists = lists
         self._models = models
-        self._judges = Judges()
 
     def __call__(self) -> Judges:
-        return self._judges
+        _, ruleset = self._rules.book.compiled()
+        m = self._models
+        if m is None or m.scorer is None:
+            return Judges(ruleset, self._lists.index)
+        return Judges(ruleset, self._lists.index, m.scorer, m.models.version if m.models else "")
 
-    def refresh(self) -> None:
-        if self._models is not None and self._models.refresh():
-            m = self._models
-            self._judges = Judges(m.scorer, m.models.version if m.models else "")
+    def refresh_model(self) -> None:
+        if self._models is not None:
+            self._models.refresh()
 
 
-def start_fraud_check(settings: Settings) -> tuple[FraudEngine, Callable[[], Awaitable[None]]]:
-    """The engine the intake runs, and the stop of its reload task."""
-    watcher = ModelWatcher(settings.fraud_model_dir) if settings.fraud_model_dir else None
-    board = JudgesBoard(watcher)
-    board.refresh()
+async def start_fraud_check(
+    settings: Settings, names: TopicNames, bootstrap: str
+) -> tuple[FraudEngine, Callable[[], Awaitable[None]]]:
+    """The engine the intake runs (its rules and lists replicas caught up), and its stop."""
+    rules = RuleDirectory(bootstrap, names(FRAUD_RULES))
+    lists = ListDirectory(bootstrap, names(FRAUD_LISTS))
+    await rules.start()
+    await lists.start()
+    board = JudgesBoard(rules, lists, ModelWatcher(settings.fraud_model_dir) if settings.fraud_model_dir else None)
+    await asyncio.to_thread(board.refresh_model)
 
     async def reload() -> None:
         while True:
             await asyncio.sleep(settings.fraud_model_poll_s)
-            await asyncio.to_thread(board.refresh)
+            await asyncio.to_thread(board.refresh_model)
 
-    task = asyncio.create_task(reload(), name="fraud judges reload")
+    task = asyncio.create_task(reload(), name="fraud model reload")
 
     async def stop() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await lists.stop()
+        await rules.stop()
 
     return FraudEngine(board, settings.fraud_label_delay_s), stop
+
+
+async def start_pattern_detector(
+    settings: Settings, names: TopicNames, bootstrap: str, clickhouse: ClickHouse
+) -> Callable[[], Awaitable[None]]:
+    """The cross-company detectors, where the sink runs (they read what it wrote)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    lists = KafkaListStore(producer, names(FRAUD_LISTS))
+    cases_topic = names(FRAUD_CASES)
+
+    async def find(kind: PatternKind, since: datetime, thresholds: PatternThresholds) -> list[PatternHit]:
+        return await find_patterns(clickhouse, kind, since, thresholds, include_sandbox=settings.fraud_patterns_sandbox)
+
+    async def publish(event: CaseEvent) -> None:
+        await producer.send_and_wait(cases_topic, fm.encode_case_event(event), key=event.case_id.encode())
+
+    config = PatternConfig(interval_s=settings.fraud_patterns_interval_s)
+    task = asyncio.create_task(run_periodically(find, lists.put, publish, config), name="pattern detectors")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+
+    return stop

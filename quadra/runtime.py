@@ -30,7 +30,7 @@ from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
-from quadra.fraud_roles import fraud_sink_routes, start_fraud_check
+from quadra.fraud_roles import fraud_sink_routes, start_fraud_check, start_pattern_detector
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
 from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
@@ -193,6 +193,7 @@ async def _start_roles(
 
         started.stops.append(("sink", stop_sink))
         _start_refresher(settings, clickhouse, started)
+        started.stops.append(("pattern detectors", await start_pattern_detector(settings, names, bootstrap, clickhouse)))
 
     if roles == frozenset(Role) and settings.payouts is PayoutsMode.PROVIDERS:
         # One process runs everything (`quadra up`): the provider sandbox too.
@@ -218,7 +219,7 @@ async def _start_roles(
         )
         await worker.start()
         started.stops.append(("worker", worker.stop))
-        check, stop_check = start_fraud_check(settings)
+        check, stop_check = await start_fraud_check(settings, names, bootstrap)
         started.stops.append(("fraud judges", stop_check))
         started.stops.extend(start_order_agents(settings, names, bootstrap, check, products))
         started.stops.append(await start_notify(settings, names, bootstrap))

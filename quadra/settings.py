@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     fraud_model_dir: Path | None = None
     fraud_model_poll_s: float = Field(10.0, gt=0, le=3600)
     fraud_label_delay_s: int = Field(7 * 86_400, ge=0, le=90 * 86_400)
+    # The cross-company pattern detectors (where the sink runs): how often, and whether sandbox
+    # orders count (they do not in live use; the local demo has only sandbox orders).
+    fraud_patterns_interval_s: float = Field(300.0, gt=0, le=86_400)
+    fraud_patterns_sandbox: bool = False
 
     # Card data protection (AES-GCM keys "kid:base64key", comma separated, first one encrypts).
     card_keys: SecretStr = SecretStr(DEV_CARD_KEYS)

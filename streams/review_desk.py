@@ -22,6 +22,7 @@ from domain.intake import IntakeEntry, idempotency_scope
 from domain.orders import Order
 from streams import fraud_messages as fm
 from streams import messages
+from streams.fraud_lists import block_entries, encode_list_entry
 from streams.replies import CommandError, CommandReply, encode_reply
 from streams.topics import (
     COMMAND_REPLIES,
@@ -86,7 +87,9 @@ class ReviewDesk:
         if report is not None:
             outputs.append(Output(self._partner, key, fm.encode_fraud_report(report)))
             outputs.append(self._label(state, order, facts_topic))
-            # (block: list entries for the end user and the recipient — wired with detectors.lists)
+            if command.block:
+                for entry in block_entries(order, command):
+                    outputs.append(Output(self._lists, entry.key.encode(), encode_list_entry(entry), 0))
         return {"order_id": order.id, "status": order.status.value}
 
     @staticmethod
