@@ -16,16 +16,28 @@ import orjson
 from bench.errors import Failed
 
 
+def card_number(i: int) -> str:
+    """A Luhn-valid test card per index (BIN 411111, which the sandbox banks pay)."""
+    body = f"411111{i % 10**9:09d}"
+    total = 0
+    for pos, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if pos % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return body + str((10 - total % 10) % 10)
+
+
 def order_body(i: int, run_id: str) -> bytes:
     # Half card transfers, half mobile top-ups: each product pays to its own kind of recipient.
+    # Each order has its own end user and recipient, like a partner's many customers: the
+    # built-in fraud rules (velocity, many users → one card) stay quiet, as for real traffic.
     card = i % 2 == 0
-    recipient = {"card_number": "4111111111111111"} if card else {"phone": "+4915112345678"}
+    recipient = {"card_number": card_number(i)} if card else {"phone": f"+49151{i % 10**8:08d}"}
     return orjson.dumps(
         {
             "product_id": "card-transfer-eur" if card else "topup-de",
             "amount": {"value": 1000 + i % 5000, "currency": "EUR"},
             "recipient": recipient,
-            "end_user": {"id": f"bench-user-{i % 997}"},
+            "end_user": {"id": f"bench-user-{run_id}-{i}"},
             "external_id": f"{run_id}-{i}",
         }
     )

@@ -24,6 +24,7 @@ from analytics.fraud_rows import (
 )
 from detectors.engine import FraudEngine, Judges
 from detectors.models.watch import ModelWatcher
+from detectors.rules.defaults import DEFAULT_RULES
 from detectors.patterns import PatternHit, PatternKind, PatternThresholds
 from domain.fraud import CaseEvent
 from quadra.settings import Settings
@@ -72,7 +73,7 @@ async def start_fraud_check(
     settings: Settings, names: TopicNames, bootstrap: str
 ) -> tuple[FraudEngine, Callable[[], Awaitable[None]]]:
     """The engine the intake runs (its rules and lists replicas caught up), and its stop."""
-    rules = RuleDirectory(bootstrap, names(FRAUD_RULES))
+    rules = RuleDirectory(bootstrap, names(FRAUD_RULES), DEFAULT_RULES if settings.fraud_builtin_rules else ())
     lists = ListDirectory(bootstrap, names(FRAUD_LISTS))
     await rules.start()
     await lists.start()

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     fraud_model_dir: Path | None = None
     fraud_model_poll_s: float = Field(10.0, gt=0, le=3600)
     fraud_label_delay_s: int = Field(7 * 86_400, ge=0, le=90 * 86_400)
+    # Until staff publish a rule set, the built-in payout rules are in force; false: none
+    # (for benchmarks of the money path, whose synthetic traffic trips velocity rules).
+    fraud_builtin_rules: bool = True
     # The cross-company pattern detectors (where the sink runs): how often, and whether sandbox
     # orders count (they do not in live use; the local demo has only sandbox orders).
     fraud_patterns_interval_s: float = Field(300.0, gt=0, le=86_400)

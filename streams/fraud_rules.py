@@ -6,7 +6,9 @@ Records, by key:
 - `set:v<k>`: a published rule set, the refs (`id@vN`) it enforces or shadows, who, when, why;
 - `current`: `{"set": k}`, the set in force. Publishing writes `set:v<k+1>` and then `current`;
   a rollback publishes an older set's refs as a new set, so history only grows.
-Until anything is published the built-in defaults (detectors.rules.defaults) are in force.
+Until anything is published the built-in defaults (detectors.rules.defaults) are in force,
+unless the process was started without them (`QUADRA_FRAUD_BUILTIN_RULES=false`: benchmarks
+of the money path, whose synthetic traffic would trip velocity rules).
 
 Like the catalog, staff writes go straight to the topic with a version check against this
 node's replica (rare edits, an idempotent producer); two simultaneous publishes on two API
@@ -74,7 +76,8 @@ def _decode(key: str, d: dict[str, Any]) -> SavedRule | PublishedSet | int:
 class RuleBook:
     """Every saved rule version and published set, and the compiled set in force."""
 
-    def __init__(self) -> None:
+    def __init__(self, builtin: tuple[Rule, ...] = DEFAULT_RULES) -> None:
+        self._builtin = builtin
         self.rules: dict[str, SavedRule] = {}  # by ref "id@vN"
         self.sets: dict[int, PublishedSet] = {}
         self.current_set = DEFAULT_SET
@@ -98,7 +101,7 @@ class RuleBook:
     def in_force(self) -> tuple[Rule, ...]:
         published = self.sets.get(self.current_set)
         if published is None:
-            return DEFAULT_RULES
+            return self._builtin
         return tuple(self.rules[ref].rule for ref in published.refs if ref in self.rules)
 
     def compiled(self) -> tuple[int, RuleSet]:
@@ -109,15 +112,15 @@ class RuleBook:
             except RuleError as exc:  # validated on save: only a corrupt topic gets here
                 log.error("rule set v%s does not compile, keeping the previous one: %s", self.current_set, exc)
                 if self._compiled is None:
-                    self._compiled = (DEFAULT_SET, RuleSet.compile(DEFAULT_RULES))
+                    self._compiled = (DEFAULT_SET, RuleSet.compile(self._builtin))
         return self._compiled
 
 
 class RuleDirectory:
     """A process's replica of `fraud.rules`."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.book = RuleBook()
+    def __init__(self, bootstrap: str, topic: str, builtin: tuple[Rule, ...] = DEFAULT_RULES) -> None:
+        self.book = RuleBook(builtin)
         self._tail = TopicTail(bootstrap, {topic: 1}, self._on_record, from_beginning=True)
 
     def _on_record(self, record: ConsumerRecord) -> None:

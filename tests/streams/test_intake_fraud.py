@@ -51,7 +51,7 @@ class AmountRisk:
 
 def engine(estimator: AmountRisk) -> FraudEngine:
     model = TrainedModel(ModelKind.SUPERVISED, estimator, ("amount",), Thresholds(0.5, 0.9), (1000.0,))
-    judges = Judges(Scorer(model), "m-test")
+    judges = Judges(scorer=Scorer(model), model_version="m-test")
     return FraudEngine(lambda: judges)
 
 
