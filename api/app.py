@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import balances, catalog, orders, webhook_endpoint
+from api import balances, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.order_service import new_request_id
@@ -28,6 +28,7 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
     app.include_router(balances.router)
     app.include_router(catalog.router)
     app.include_router(webhook_endpoint.router)
+    app.include_router(fraud_reports.router)
     app.include_router(staff_router)
 
     @app.get("/healthz", include_in_schema=False)

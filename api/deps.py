@@ -15,6 +15,7 @@ from fastapi import Request
 from api import errors
 from api.balance_service import BalanceService
 from api.catalog_service import PartnerCatalog
+from api.fraud_report_service import PartnerFraudReports
 from api.order_service import OrderService
 from api.staff.services import StaffServices
 from api.webhook_endpoint_service import WebhookEndpoints
@@ -51,6 +52,7 @@ class ApiServices:
     balances: BalanceService
     catalog: PartnerCatalog  # the products each company may order (also used by orders)
     webhooks: WebhookEndpoints
+    fraud_reports: PartnerFraudReports | None = None  # GET /v1/fraud-reports; None: not served here
 
 
 def services(request: Request) -> ApiServices:

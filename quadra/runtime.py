@@ -30,6 +30,7 @@ from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
+from quadra.fraud_api_roles import partner_fraud_reports, with_fraud_desk
 from quadra.fraud_roles import fraud_sink_routes, start_fraud_check, start_pattern_detector
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
@@ -325,9 +326,10 @@ async def _start_api(
     staff = with_webhook_admin(registry.staff, clickhouse, producer, names, started.audit)
     staff = with_exports(staff, settings, clickhouse, started.audit, started.stops)
     staff = with_reports(staff, clickhouse)
+    staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)
     services = ApiServices(
         orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,
-        catalog, webhooks,
+        catalog, webhooks, partner_fraud_reports(clickhouse),
     )
     app = create_app(services, request_log, settings.max_body_bytes)
     server = _EmbeddedServer(

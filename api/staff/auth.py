@@ -69,6 +69,19 @@ def require(permission: Permission) -> Callable[[Request], Awaitable[StaffUser]]
     return dependency
 
 
+def require_any(*permissions: Permission) -> Callable[[Request], Awaitable[StaffUser]]:
+    """Like `require`, for an endpoint any one of several permissions opens."""
+
+    async def dependency(request: Request) -> StaffUser:
+        session = await staff_session(request)
+        if not any(session.user.may(p) for p in permissions):
+            raise errors.permission_denied(" or ".join(p.value for p in permissions))
+        return session.user
+
+    dependency.__name__ = "require_any_" + "_".join(p.name.lower() for p in permissions)
+    return dependency
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 

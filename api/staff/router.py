@@ -9,6 +9,7 @@ from api.staff import (
     catalog_routes,
     company_routes,
     export_routes,
+    fraud_routes,
     report_routes,
     session_routes,
     user_routes,
@@ -24,3 +25,4 @@ router.include_router(catalog_routes.router)
 router.include_router(webhook_routes.router)
 router.include_router(export_routes.router)
 router.include_router(report_routes.router)
+router.include_router(fraud_routes.router)

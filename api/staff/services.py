@@ -8,6 +8,7 @@ from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.export_service import TransactionExports
+from api.staff.fraud_service import FraudDesk
 from api.staff.report_service import ReportService
 from api.staff.user_service import StaffAdmin
 from api.staff.webhook_service import WebhookAdmin
@@ -22,3 +23,4 @@ class StaffServices:
     webhooks: WebhookAdmin | None = None  # the delivery log and replays; None: not served here
     exports: TransactionExports | None = None  # transaction exports; None: not served here
     reports: ReportService | None = None  # transactions, aggregates, statements, request log
+    fraud: FraudDesk | None = None  # review queue, cases, verdicts, decisions; None: not served here

@@ -111,3 +111,6 @@ async def staff_api() -> AsyncIterator[StaffHarness]:
         staff, registry, audit, key_uses, log=log, ledger=ledger, products=products
     ) as client:
         yield StaffHarness(client, staff, registry, audit, key_uses, users, log, ledger, products)
+
+
+from tests.api.staff.fraud_harness import fraud  # noqa: E402, F401  # the fraud desk over fakes

@@ -35,6 +35,7 @@ from domain.staff import (
 from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
+from tests.api.staff.fraud_fakes import seeded_fraud_desk
 from tests.api.staff.report_fakes import FakeReports
 from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
 
@@ -172,14 +173,16 @@ def staff_services(
     """`products`: the product directory and store in one (default: the sandbox catalog)."""
     products = products if products is not None else InMemoryProducts.sandbox()
     tokens = SessionTokens(SECRET, timedelta(hours=8))
+    users = StaffAdmin(staff, staff, FAST_PASSWORDS, audit)
     return StaffServices(
         auth=StaffAuthService(staff, staff, FAST_PASSWORDS, tokens, audit, secure_cookies),
         companies=CompanyAdmin(registry, registry, registry, audit),
-        users=StaffAdmin(staff, staff, FAST_PASSWORDS, audit),
+        users=users,
         catalog=CatalogAdmin(products, products, registry, registry, audit),
         webhooks=WebhookAdmin(seeded_delivery_log(), RecordingReplays(), audit),
         reports=reports if reports is not None else _fake_reports(),
         exports=_fake_exports(audit),
+        fraud=seeded_fraud_desk(users.get, audit),
     )
 
 

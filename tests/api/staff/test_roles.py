@@ -76,7 +76,16 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/staff/v1/exports", {"format": "csv"}, EVERYONE),
     ("GET", "/staff/v1/exports/{export}", None, EVERYONE),
     ("GET", "/staff/v1/exports/{export}/download", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/reviews", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/cases", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/cases/{case}", None, EVERYONE),
+    ("POST", "/staff/v1/fraud/cases/{case}/assign", {"analyst_id": "stf_risk2"}, frozenset({A, R})),  # the risk user
+    ("POST", "/staff/v1/fraud/cases/{case}/notes", {"text": "called the partner"}, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/orders/{order}/review", {"action": "approve"}, frozenset({A, R})),
+    ("GET", "/staff/v1/fraud/decisions/{order}", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/rule-stats?from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", None, EVERYONE),
 ]  # fmt: skip
+FRAUD_ORDER = "ord_" + "0" * 31 + "1"  # held for review in tests.api.staff.fraud_fakes
 
 
 async def _finished_export(h: StaffHarness, role: Role) -> str:
@@ -106,7 +115,7 @@ async def test_each_role_gets_exactly_its_row(
     other = h.users[Role.READ_ONLY if role is not Role.READ_ONLY else Role.RISK]
     export = await _finished_export(h, role) if "{export}" in path else ""
     url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id, product="topup-de",
-                      message=SEEDED_MESSAGE, export=export)
+                      message=SEEDED_MESSAGE, export=export, case=f"case_{FRAUD_ORDER}", order=FRAUD_ORDER)
 
     headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
     response = await h.client.request(method, url, json=body, headers=headers)
@@ -127,7 +136,7 @@ async def test_the_matrix_covers_every_staff_route(staff_api: StaffHarness) -> N
               if path.startswith("/staff/") for method in item}  # fmt: skip
     covered = {(m, p.split("?")[0].replace("{company}", "{company_id}").replace("{other_user}", "{user_id}")
                 .replace("/EUR", "/{currency}").replace("{product}", "{product_id}").replace("{message}", "{message_id}")
-                .replace("{export}", "{export_id}"))
+                .replace("{export}", "{export_id}").replace("{case}", "{case_id}").replace("{order}", "{order_id}"))
                for m, p, _, _ in ENDPOINTS}  # fmt: skip
     # Login is the one route without a session.
     assert routes - covered == {("POST", "/staff/v1/login")}
