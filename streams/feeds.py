@@ -107,6 +107,28 @@ class TopicTail:
             await self._consumer.stop()
 
 
+class SingleTopicReplica:
+    """A process's replica of one single-partition compacted topic, read from the beginning:
+    subclasses apply each record in `_on_record`."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._tail = TopicTail(bootstrap, {topic: 1}, self._on_record, from_beginning=True)
+
+    def _on_record(self, record: ConsumerRecord) -> None:
+        raise NotImplementedError
+
+    async def start(self, timeout: float = 30.0) -> None:
+        """Returns once everything already on the topic has been read."""
+        await self._tail.start()
+        await asyncio.wait_for(self._tail.caught_up.wait(), timeout)
+
+    async def sync(self, timeout: float = 2.0) -> bool:
+        return await self._tail.sync(timeout)
+
+    async def stop(self) -> None:
+        await self._tail.stop()
+
+
 class KeyDirectory:
     """API keys by hash. Revocations arrive as newer records for the same hash."""
 

@@ -10,7 +10,6 @@ in the transaction that declines the order.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -20,7 +19,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from detectors.lists import ListEntry, ListEntryError, ListIndex, ListKind, ListVerdict
 from domain.fraud import ReviewCommand
 from domain.orders import Order, RecipientKind
-from streams.feeds import TopicTail
+from streams.feeds import SingleTopicReplica
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +49,12 @@ def block_entries(order: Order, command: ReviewCommand) -> list[ListEntry]:
     return entries
 
 
-class ListDirectory:
+class ListDirectory(SingleTopicReplica):
     """The lists as this process sees them: a replica of `fraud.lists`."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.index = ListIndex()
-        self._tail = TopicTail(bootstrap, {topic: 1}, self._on_record, from_beginning=True)
+        super().__init__(bootstrap, topic)
 
     def _on_record(self, record: ConsumerRecord) -> None:
         key = record.key.decode() if record.key else ""
@@ -64,15 +63,6 @@ class ListDirectory:
         except (ListEntryError, ValueError, UnicodeDecodeError) as exc:
             log.error("ignoring a bad list record at offset %s: %s", record.offset, exc)
 
-    async def start(self, timeout: float = 30.0) -> None:
-        await self._tail.start()
-        await asyncio.wait_for(self._tail.caught_up.wait(), timeout)
-
-    async def sync(self, timeout: float = 2.0) -> bool:
-        return await self._tail.sync(timeout)
-
-    async def stop(self) -> None:
-        await self._tail.stop()
 
 
 class KafkaListStore:

@@ -17,7 +17,6 @@ nodes could both pass it, and the later `current` wins, both audited.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from detectors.rules import Rule, RuleError, RuleSet
 from detectors.rules.defaults import DEFAULT_RULES
-from streams.feeds import TopicTail
+from streams.feeds import SingleTopicReplica
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
@@ -116,25 +115,16 @@ class RuleBook:
         return self._compiled
 
 
-class RuleDirectory:
+class RuleDirectory(SingleTopicReplica):
     """A process's replica of `fraud.rules`."""
 
     def __init__(self, bootstrap: str, topic: str, builtin: tuple[Rule, ...] = DEFAULT_RULES) -> None:
         self.book = RuleBook(builtin)
-        self._tail = TopicTail(bootstrap, {topic: 1}, self._on_record, from_beginning=True)
+        super().__init__(bootstrap, topic)
 
     def _on_record(self, record: ConsumerRecord) -> None:
         self.book.apply(record.key.decode() if record.key else "", record.value)
 
-    async def start(self, timeout: float = 30.0) -> None:
-        await self._tail.start()
-        await asyncio.wait_for(self._tail.caught_up.wait(), timeout)
-
-    async def sync(self, timeout: float = 2.0) -> bool:
-        return await self._tail.sync(timeout)
-
-    async def stop(self) -> None:
-        await self._tail.stop()
 
 
 class KafkaRuleStore:

@@ -50,7 +50,10 @@ class Partner:
 def _create_many(partner: Partner, prefix: str, n: int) -> None:
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(
-            lambda i: partner.post(f"{prefix}-{i}", order_body(amount={"value": 100 + i, "currency": "EUR"}),
+            # An end user each: many payouts of one user within a minute would be held for
+            # review by the built-in velocity rule (tests/e2e/test_fraud_review.py covers that).
+            lambda i: partner.post(f"{prefix}-{i}", order_body(amount={"value": 100 + i, "currency": "EUR"},
+                                                               end_user={"id": f"user-{prefix}-{i}"}),
                                    retry_503_for=60).status_code,
             range(n),
         ))  # fmt: skip
@@ -59,8 +62,11 @@ def _create_many(partner: Partner, prefix: str, n: int) -> None:
 
 def _replays_return_the_same_orders(partner: Partner) -> None:
     for key, order_id in list(partner.orders.items()):
-        amount = 100 + int(key.rsplit("-", 1)[1]) if key.count("-") > 1 else 1500
+        many = key.count("-") > 1  # made by _create_many
+        amount = 100 + int(key.rsplit("-", 1)[1]) if many else 1500
         body = order_body(amount={"value": amount, "currency": "EUR"})
+        if many:
+            body["end_user"] = {"id": f"user-{key}"}
         response = partner.post(key, body, retry_503_for=60)
         assert response.status_code == 200, (key, response.text)
         assert response.json()["id"] == order_id
