@@ -4,42 +4,52 @@ and events."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from detectors.engine import FraudEngine, Judges
 from domain.intake import Admission
+from streams import fraud_messages as fm
 from streams import messages
 from streams.admin import ensure_topics
 from streams.intake_agent import IntakeHandler
 from streams.topics import (
-    INTAKE_REPLIES, INTAKE_STATE, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames,
+    FRAUD_DECISIONS, INTAKE_REPLIES, INTAKE_STATE, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED,
+    TopicNames,
 )  # fmt: skip
 from streams.txn_processor import ProcessorConfig, TransactionalProcessor
-from tests.builders import order_request
+from tests.builders import T0, order_request
 from tests.streams.kafka_helpers import producer, read_topic
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 3
 
 
-@pytest.fixture
-async def intake(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[TopicNames]:
-    names = TopicNames(topic_prefix)
-    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
-    handler = IntakeHandler(names, FraudEngine(Judges), kafka_bootstrap)
+@contextlib.asynccontextmanager
+async def running_intake(bootstrap: str, names: TopicNames, prefix: str) -> AsyncIterator[None]:
+    handler = IntakeHandler(names, FraudEngine(Judges), bootstrap)
     processor = TransactionalProcessor(
-        ProcessorConfig(kafka_bootstrap, f"{topic_prefix}intake", f"{topic_prefix}intake-w1",
-                        handler.input_topics, names(INTAKE_STATE)),
+        ProcessorConfig(bootstrap, f"{prefix}intake", f"{prefix}intake-w1", handler.input_topics,
+                        names(INTAKE_STATE)),
         handler,
     )  # fmt: skip
     task = asyncio.create_task(processor.run())
     try:
-        yield names
+        yield
     finally:
         await processor.stop()
         await task
+
+
+@pytest.fixture
+async def intake(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[TopicNames]:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
+    async with running_intake(kafka_bootstrap, names, topic_prefix):
+        yield names
 
 
 async def test_requests_are_admitted_once_per_key(kafka_bootstrap: str, intake: TopicNames) -> None:
@@ -88,3 +98,27 @@ async def test_requests_are_admitted_once_per_key(kafka_bootstrap: str, intake: 
     partitions = {r.key: r.partition for r in events}
     decided = await read_topic(kafka_bootstrap, names(ORDERS_DECIDED), PARTITIONS, 2)
     assert all(partitions[r.key] == r.partition for r in decided)
+
+
+async def test_a_restarted_intake_rebuilds_the_features_from_its_facts(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
+
+    async def send(n: int) -> None:
+        request = order_request(request_id=f"{n:032x}", idempotency_key=f"r{n}", body_hash=f"h{n}",
+                                received_at=T0 + timedelta(seconds=n))  # fmt: skip
+        async with producer(kafka_bootstrap) as p:
+            await p.send_and_wait(names(ORDERS_REQUESTED), messages.encode_order_request(request), key=b"cmp_a")
+
+    async with running_intake(kafka_bootstrap, names, topic_prefix):
+        for n in range(3):
+            await send(n)
+        await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 3)
+    # A new processor (a restarted worker): its feature state comes from fraud.facts only.
+    async with running_intake(kafka_bootstrap, names, topic_prefix):
+        await send(3)
+        decisions = await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 4)
+    counts = sorted(fm.decode_decision(r.value)["features"]["user_count_1h"] for r in decisions)
+    assert counts == [0, 1, 2, 3]
