@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 from pydantic import StringConstraints, model_validator
 
-from api.staff.rule_service import RuleDraft, RuleHistory, RuleSetView
+from api.staff.rule_service import BUILT_IN, RuleDraft, RuleHistory, RuleSetView
 from api.staff.rule_trials import MAX_TEST_ORDERS, Backtest, RuleTest
 from detectors.rules.compile import MAX_EXPRESSION
 from detectors.rules.model import MAX_POINTS, MAX_PRIORITY, Rule
@@ -113,7 +113,7 @@ class RuleVersionOut(BaseModel):
     def from_saved(cls, s: SavedRule) -> RuleVersionOut:
         r = s.rule
         return cls(**r.to_dict(), ref=r.ref, saved_by=s.saved_by,
-                   saved_at=None if s.saved_by == "built-in" else s.saved_at)  # fmt: skip
+                   saved_at=None if s.saved_by == BUILT_IN else s.saved_at)  # fmt: skip
 
 
 class RuleOut(BaseModel):
