@@ -34,6 +34,7 @@ from quadra.fraud_api_roles import partner_fraud_reports, with_fraud_desk
 from quadra.fraud_roles import fraud_sink_routes, start_fraud_check, start_pattern_detector
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
+from quadra.rule_api_roles import with_fraud_rules
 from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
 from quadra.catalog_roles import start_product_directory
 from quadra.seed import (
@@ -324,6 +325,8 @@ async def _start_api(
     )
     webhooks = WebhookEndpoints(registry.companies, registry.registry, vault, started.audit)
     staff = with_webhook_admin(registry.staff, clickhouse, producer, names, started.audit)
+    staff = await with_fraud_rules(staff, names, bootstrap, producer, clickhouse, vault, registry.companies,
+                                   started.audit, started.stops)  # fmt: skip
     staff = with_exports(staff, settings, clickhouse, started.audit, started.stops)
     staff = with_reports(staff, clickhouse)
     staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)

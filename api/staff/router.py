@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.staff import list_routes, rule_routes
+
 from api.staff import (
     balance_routes,
     catalog_routes,
@@ -22,6 +24,8 @@ router.include_router(company_routes.router)
 router.include_router(user_routes.router)
 router.include_router(balance_routes.router)
 router.include_router(catalog_routes.router)
+router.include_router(rule_routes.router)
+router.include_router(list_routes.router)
 router.include_router(webhook_routes.router)
 router.include_router(export_routes.router)
 router.include_router(report_routes.router)

@@ -10,6 +10,7 @@ from api.staff.company_service import CompanyAdmin
 from api.staff.export_service import TransactionExports
 from api.staff.fraud_service import FraudDesk
 from api.staff.report_service import ReportService
+from api.staff.rule_desk import RuleDesk
 from api.staff.user_service import StaffAdmin
 from api.staff.webhook_service import WebhookAdmin
 
@@ -20,6 +21,7 @@ class StaffServices:
     companies: CompanyAdmin
     users: StaffAdmin
     catalog: CatalogAdmin
+    rule_desk: RuleDesk | None = None  # fraud rules and lists; None: not served here
     webhooks: WebhookAdmin | None = None  # the delivery log and replays; None: not served here
     exports: TransactionExports | None = None  # transaction exports; None: not served here
     reports: ReportService | None = None  # transactions, aggregates, statements, request log

@@ -37,6 +37,7 @@ from streams.command_client import NoReply
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
 from tests.api.staff.fraud_fakes import seeded_fraud_desk
 from tests.api.staff.report_fakes import FakeReports
+from tests.api.staff.rule_fakes import seeded_rule_desk
 from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
 
 # argon2 at its cheapest: the tests exercise the logic, not the cost.
@@ -179,6 +180,7 @@ def staff_services(
         companies=CompanyAdmin(registry, registry, registry, audit),
         users=users,
         catalog=CatalogAdmin(products, products, registry, registry, audit),
+        rule_desk=seeded_rule_desk(registry, audit),
         webhooks=WebhookAdmin(seeded_delivery_log(), RecordingReplays(), audit),
         reports=reports if reports is not None else _fake_reports(),
         exports=_fake_exports(audit),

@@ -16,6 +16,12 @@ from domain.companies import KeyMode, hash_api_key
 from domain.staff import Role
 from tests.api.staff.conftest import COMPANY, StaffHarness
 from tests.api.staff.webhook_fakes import SEEDED_MESSAGE
+from api.staff.list_service import entry_id
+from tests.api.staff.rule_fakes import SEEDED_ENTRY
+
+SEEDED_ENTRY_ID = entry_id(SEEDED_ENTRY.key)
+RULE_BODY = {"id": "big_payout", "name": "Big payout", "expression": "amount_major >= 500", "action": "review"}
+LIST_BODY = {"kind": "card_token", "value": "4111111111111111", "verdict": "block", "company_id": None, "reason": "mule"}
 
 A, F, R, S, O = Role.ADMIN, Role.FINANCE, Role.RISK, Role.SUPPORT, Role.READ_ONLY
 EVERYONE = frozenset(Role)
@@ -84,6 +90,21 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/staff/v1/fraud/orders/{order}/review", {"action": "approve"}, frozenset({A, R})),
     ("GET", "/staff/v1/fraud/decisions/{order}", None, EVERYONE),
     ("GET", "/staff/v1/fraud/rule-stats?from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/rules", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/rules/{rule_id}", None, EVERYONE),
+    ("POST", "/staff/v1/fraud/rules/validate", {"expression": "user_count_1h > 1"}, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/rules", RULE_BODY, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/rules/{rule_id}/versions", {"base_version": 1, "mode": "shadow"}, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/rules/{rule_id}/test", {"samples": [{"user_count_1h": 6}]}, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/rules/{rule_id}/backtest", {"from": "2026-11-26T00:00:00Z",
+                                                          "to": "2026-11-28T00:00:00Z"}, frozenset({A, R})),
+    ("GET", "/staff/v1/fraud/rulesets", None, EVERYONE),
+    ("POST", "/staff/v1/fraud/rulesets/publish", {"set": {"velocity_user_1h": None}, "base_set": 0}, frozenset({A, R})),
+    ("POST", "/staff/v1/fraud/rulesets/rollback", {"to_set": 0}, frozenset({A, R})),
+    ("GET", "/staff/v1/fraud/lists?kind=end_user", None, EVERYONE),
+    ("POST", "/staff/v1/fraud/lists", LIST_BODY, frozenset({A, R})),
+    ("GET", "/staff/v1/fraud/lists/{entry}", None, EVERYONE),
+    ("DELETE", "/staff/v1/fraud/lists/{entry}", None, frozenset({A, R})),
 ]  # fmt: skip
 FRAUD_ORDER = "ord_" + "0" * 31 + "1"  # held for review in tests.api.staff.fraud_fakes
 
@@ -115,7 +136,8 @@ async def test_each_role_gets_exactly_its_row(
     other = h.users[Role.READ_ONLY if role is not Role.READ_ONLY else Role.RISK]
     export = await _finished_export(h, role) if "{export}" in path else ""
     url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id, product="topup-de",
-                      message=SEEDED_MESSAGE, export=export, case=f"case_{FRAUD_ORDER}", order=FRAUD_ORDER)
+                      message=SEEDED_MESSAGE, export=export, case=f"case_{FRAUD_ORDER}", order=FRAUD_ORDER,
+                      rule_id="velocity_user_1h", entry=SEEDED_ENTRY_ID)
 
     headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
     response = await h.client.request(method, url, json=body, headers=headers)
