@@ -33,6 +33,15 @@ def luhn_valid(number: str) -> bool:
     return total % 10 == 0
 
 
+def with_luhn_digit(digits: str) -> str:
+    """`digits` followed by the check digit that makes the whole number Luhn-valid (test
+    and benchmark card numbers)."""
+    for check in "0123456789":
+        if luhn_valid(digits + check):
+            return digits + check
+    raise AssertionError("unreachable: one digit always completes a Luhn sum")
+
+
 def normalize_card_number(raw: str) -> str | None:
     """Digits only (spaces and dashes allowed in input); None when it is not a card number."""
     digits = raw.replace(" ", "").replace("-", "")

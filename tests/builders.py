@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.cards import with_luhn_digit
 from domain.money import Money
 from domain.orders import EndUser, OrderRequest, Recipient, RecipientKind
 
@@ -36,3 +37,8 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def card_number(i: int) -> str:
+    """A distinct Luhn-valid test card per index (BIN 411111, which the sandbox banks pay)."""
+    return with_luhn_digit(f"411111{i % 10**9:09d}")

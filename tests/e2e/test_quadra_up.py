@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import order_body
+from tests.builders import card_number, order_body
 from tests.conftest import free_port
 from tests.e2e.quadra_process import QuadraProcess
 
@@ -47,14 +47,17 @@ class Partner:
         return response
 
 
+def _many_body(key: str, amount: int) -> dict[str, object]:
+    # An end user and a card each, like a partner's many customers: one user's or one card's
+    # burst would be held for review by the built-in rules (tests/e2e/test_fraud_review.py).
+    return order_body(amount={"value": amount, "currency": "EUR"}, end_user={"id": f"user-{key}"},
+                      recipient={"card_number": card_number(sum(map(ord, key)) * 1000 + amount)})
+
+
 def _create_many(partner: Partner, prefix: str, n: int) -> None:
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(
-            # An end user each: many payouts of one user within a minute would be held for
-            # review by the built-in velocity rule (tests/e2e/test_fraud_review.py covers that).
-            lambda i: partner.post(f"{prefix}-{i}", order_body(amount={"value": 100 + i, "currency": "EUR"},
-                                                               end_user={"id": f"user-{prefix}-{i}"}),
-                                   retry_503_for=60).status_code,
+            lambda i: partner.post(f"{prefix}-{i}", _many_body(f"{prefix}-{i}", 100 + i), retry_503_for=60).status_code,
             range(n),
         ))  # fmt: skip
     assert codes == [201] * n
@@ -62,11 +65,10 @@ def _create_many(partner: Partner, prefix: str, n: int) -> None:
 
 def _replays_return_the_same_orders(partner: Partner) -> None:
     for key, order_id in list(partner.orders.items()):
-        many = key.count("-") > 1  # made by _create_many
-        amount = 100 + int(key.rsplit("-", 1)[1]) if many else 1500
-        body = order_body(amount={"value": amount, "currency": "EUR"})
-        if many:
-            body["end_user"] = {"id": f"user-{key}"}
+        if key.count("-") > 1:  # made by _create_many
+            body = _many_body(key, 100 + int(key.rsplit("-", 1)[1]))
+        else:
+            body = order_body(amount={"value": 1500, "currency": "EUR"})
         response = partner.post(key, body, retry_503_for=60)
         assert response.status_code == 200, (key, response.text)
         assert response.json()["id"] == order_id
