@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import clickhouse_connect
+import orjson
 
-from analytics.json_rows import JsonRows, quoted
+from analytics.json_rows import AfterRowsError, JsonRows, quoted, settings_sql
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -81,6 +82,22 @@ class ClickHouse:
             )
         )
 
+    async def query_columns(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[list[Any]]:
+        """The result as one list per column, for String and integer columns only: ClickHouse
+        writes them as JSON (JSONCompactColumns, 64-bit integers as numbers) and orjson reads
+        them in one call, instead of the driver building each value and each row in Python
+        (a 90-day aggregate by day and company is 18,360 rows). [] or empty lists when there
+        are no rows."""
+        settings = {**(settings or {}), "output_format_json_quote_64bit_integers": 0}
+        data = await self._run(
+            self._client.raw_query, f"{sql} SETTINGS {settings_sql(settings)}", parameters=parameters or {},
+            fmt="JSONCompactColumns",
+        )  # fmt: skip
+        columns: list[list[Any]] = orjson.loads(data)
+        return columns
+
     async def command(
         self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
     ) -> Any:
@@ -108,25 +125,28 @@ class ClickHouse:
 
     async def insert_from_json(self, objects: Sequence[bytes], rows: JsonRows) -> None:
         """`objects`: JSON messages; each of `rows.tables` gets the rows ClickHouse computes from
-        them. A refused message (its check) or any other failure raises, possibly after part of
-        the rows were written: the tables are ReplacingMergeTree, a retry replaces them."""
+        them, then `rows.days` are written from those rows. A refused message (its check) or any
+        other failure raises, possibly after part of the rows were written: the tables are
+        ReplacingMergeTree, a retry replaces them. A failure once every table's rows are written
+        raises AfterRowsError."""
         if objects:
             await self._run(self.insert_from_json_sync, objects, rows)
 
     def insert_from_json_sync(self, objects: Sequence[bytes], rows: JsonRows) -> None:
         data = b"\n".join(objects)
-        if not self.embedded:  # a server reads the data sent along, once per table
+        if not self.embedded:  # a server reads the data sent along, once per statement
             for table in rows.tables:
                 self._client.command(rows.server_insert_sql(table, self.table(table.table)), data=data)
+            self._after_rows((rows.server_days_sql(d, self.table(d.into)) for d in rows.days), data)
             return
-        # chdb takes no data along with an INSERT … SELECT: it reads a file. For several tables,
-        # the messages are read and checked once into a staging table (in memory, this
-        # process's alone: chdb is one process), then copied to each table.
+        # chdb takes no data along with an INSERT … SELECT: it reads a file. For several tables
+        # (or days to mark), the messages are read and checked once into a staging table (in
+        # memory, this process's alone: chdb is one process), then copied to each table.
         with tempfile.NamedTemporaryFile(prefix="quadra-sink-", suffix=".jsonl") as file:
             file.write(data)
             file.flush()
             source = f"file({quoted(file.name)}, {quoted(rows.format)}, {quoted(rows.structure)})"
-            if len(rows.tables) == 1:
+            if len(rows.tables) == 1 and not rows.days:
                 [table] = rows.tables
                 self._client.command(rows.insert_sql(table, self.table(table.table), source))
                 return
@@ -138,8 +158,16 @@ class ClickHouse:
                 self._client.command(rows.stage_sql(stage, source))
                 for index, table in enumerate(rows.tables):
                     self._client.command(rows.from_stage_sql(index, self.table(table.table), stage))
+                self._after_rows(rows.days_from_stage_sql(d, self.table(d.into), stage) for d in rows.days)
             finally:
                 self._client.command(f"TRUNCATE TABLE {stage}")
+
+    def _after_rows(self, statements: Iterable[str], data: bytes | None = None) -> None:
+        try:
+            for sql in statements:
+                self._client.command(sql, data=data)
+        except Exception as exc:
+            raise AfterRowsError(f"rows written, their days not marked: {exc}") from exc
 
     def command_sync(self, sql: str) -> Any:
         return self._client.command(sql)

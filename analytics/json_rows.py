@@ -16,7 +16,7 @@ needed (the batch is then only slower); they must never accept less.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # How ClickHouse reads the messages: strictly, so a value of another JSON type, a missing
@@ -53,6 +53,25 @@ class JsonTable:
 
 
 @dataclass(frozen=True, slots=True)
+class JsonDays:
+    """After a batch's rows are written: one `(name, day)` row of `into` (in `columns`) per
+    distinct UTC day of `column` (a DateTime64 in UTC) among the batch's rows of `table`. The
+    daily rollups' dirty marks (analytics/rollups/marks.py), computed by ClickHouse from the rows
+    it computed: no message is parsed in Python for them."""
+
+    into: str
+    columns: tuple[str, str]
+    name: str
+    table: str
+    column: str
+
+
+class AfterRowsError(RuntimeError):
+    """The batch's rows were written but its `JsonDays` were not: a storage failure, never a
+    refused message (the sink re-reads the batch, it does not decode it)."""
+
+
+@dataclass(frozen=True, slots=True)
 class JsonRows:
     """How one topic's messages become rows of its tables.
 
@@ -60,7 +79,8 @@ class JsonRows:
     (JSONEachRow: the message's top-level fields; LineAsString: the message's text);
     `with_`: named expressions (`expr AS name`) the others use, computed once per message;
     `check`: true when the SQL stores the message exactly as the decode path would;
-    `name`: names the embedded engine's staging table (see `ClickHouse.insert_from_json`).
+    `name`: names the embedded engine's staging table (see `ClickHouse.insert_from_json`);
+    `days`: what is written after the tables' rows, from them (the rollups' marks).
     """
 
     name: str
@@ -70,30 +90,67 @@ class JsonRows:
     with_: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)  # over READ_SETTINGS
     format: str = "JSONEachRow"
+    days: tuple[JsonDays, ...] = ()
 
-    def _select(self, outputs: Sequence[str], source: str) -> str:
+    def __post_init__(self) -> None:
+        for days in self.days:
+            if days.column not in self._table(days.table).columns:
+                raise ValueError(f"{self.name}: {days.table} has no column {days.column}")
+
+    def _table(self, name: str) -> JsonTable:
+        found = [t for t in self.tables if t.table == name]
+        if not found:
+            raise ValueError(f"{self.name}: no table {name}")
+        return found[0]
+
+    def _select(self, outputs: Sequence[str], source: str, distinct: bool = False) -> str:
         with_ = f"WITH {', '.join(self.with_)} " if self.with_ else ""
         settings = {**READ_SETTINGS, **self.settings}
         return (
-            f"{with_}SELECT {', '.join(outputs)} FROM {source} "
+            f"{with_}SELECT {'DISTINCT ' if distinct else ''}{', '.join(outputs)} FROM {source} "
             # throwIf first: `AND` skips its right side for some rows, never its left
             f"WHERE throwIf(NOT ({self.check}), 'message outside the JSON fast path') = 0 "
             f"SETTINGS {settings_sql(settings)}"
         )
 
-    def insert_sql(self, table: JsonTable, qualified: str, source: str) -> str:
+    def insert_sql(self, table: JsonTable, qualified: str, source: str, distinct: bool = False) -> str:
         """One table's rows straight from the messages (`source`: a table expression)."""
-        select = self._select(table.select, source)
+        select = self._select(table.select, source, distinct)
         where = select.index(" SETTINGS ")
         return (
             f"INSERT INTO {qualified} ({', '.join(table.columns)}) "
             f"{select[:where]} AND ({table.where}){select[where:]}"
         )
 
-    def server_insert_sql(self, table: JsonTable, qualified: str) -> str:
+    def server_insert_sql(self, table: JsonTable, qualified: str, distinct: bool = False) -> str:
         """For a ClickHouse server: the messages are the data sent along with the statement."""
         source = f"input({quoted(self.structure)})"
-        return f"{self.insert_sql(table, qualified, source)} FORMAT {self.format}"
+        return f"{self.insert_sql(table, qualified, source, distinct)} FORMAT {self.format}"
+
+    def days_sql(self, days: JsonDays, qualified: str, source: str) -> str:
+        """`days` straight from the messages: the day column's expression over them, for the
+        messages that have a row in the table."""
+        table = self._table(days.table)
+        expr = table.select[table.columns.index(days.column)]
+        marks = JsonTable(days.into, days.columns, (quoted(days.name), f"toDate({expr})"), table.where)
+        # It reads a few fields (ClickHouse skips the others), of messages the rows' statements
+        # took already: an unused field is no unknown one here.
+        lenient = replace(self, settings={**self.settings, "input_format_skip_unknown_fields": 1})
+        return lenient.insert_sql(marks, qualified, source, distinct=True)
+
+    def server_days_sql(self, days: JsonDays, qualified: str) -> str:
+        """For a ClickHouse server, which keeps no staged batch: from the data sent along."""
+        return f"{self.days_sql(days, qualified, f'input({quoted(self.structure)})')} FORMAT {self.format}"
+
+    def days_from_stage_sql(self, days: JsonDays, qualified: str, stage: str) -> str:
+        """`days` from the staged batch (`stage_sql`), after the tables were filled from it."""
+        index = self.tables.index(self._table(days.table))
+        column = self.tables[index].columns.index(days.column)
+        return (
+            f"INSERT INTO {qualified} ({', '.join(days.columns)}) "
+            f"SELECT DISTINCT {quoted(days.name)}, toDate(t{index}_c{column}) FROM {stage} "
+            f"WHERE t{index}_where"
+        )
 
     def stage_sql(self, stage: str, source: str) -> str:
         """Every table's columns (`t0_c0` …) and row filters (`t0_where` …) in one pass over the

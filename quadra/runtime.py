@@ -8,7 +8,7 @@ import enum
 import logging
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import uvicorn
@@ -22,7 +22,7 @@ from analytics.migrate import migrate
 from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
 from analytics.orders_repo import ClickHouseOrderReader
 from analytics.rollups.definitions import LEDGER, ORDERS
-from analytics.rollups.marks import MarkDays, MarkJsonDays
+from analytics.rollups.marks import MarkDays, json_days
 from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
 from api.deps import ApiServices
@@ -108,8 +108,8 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
                     MarkDays(ORDERS, rows.ORDER_COLUMNS),
                 ),  # fmt: skip
             ),
-            from_json=ORDER_EVENT_FROM_JSON,  # ClickHouse computes both rows, snapshot included
-            after_json_insert=MarkJsonDays(ORDERS, ("order", "created_at")),
+            # ClickHouse computes both rows, snapshot included, and the days of the orders
+            from_json=replace(ORDER_EVENT_FROM_JSON, days=(json_days(ORDERS, "orders"),)),
         ),
         SinkRoute(
             names(REQUESTS_LOG),
@@ -131,8 +131,7 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
                     MarkDays(LEDGER, LEDGER_ENTRY_COLUMNS),
                 ),  # fmt: skip
             ),
-            from_json=LEDGER_ENTRY_FROM_JSON,
-            after_json_insert=MarkJsonDays(LEDGER, ("at",)),
+            from_json=replace(LEDGER_ENTRY_FROM_JSON, days=(json_days(LEDGER, "ledger_entries"),)),
         ),
         webhook_sink_route(names),
         *fraud_sink_routes(names),

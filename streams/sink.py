@@ -11,7 +11,9 @@ decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow in
 with `from_json` (analytics/json_rows.py) skips it too: ClickHouse computes its tables' rows
 from the values. If that insert is refused (a malformed message, or one the SQL cannot store
 exactly as the decoder would), the batch takes the decode path, which skips the bad messages
-with a warning, as for every other route.
+with a warning, as for every other route. Such a route's tables' hooks have their SQL twin in
+`from_json.days` (the rollup marks), which ClickHouse writes from the batch after its rows,
+before the commit: if they fail, the batch is re-read (a storage failure), not decoded.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
-from analytics.json_rows import JsonRows
+from analytics.json_rows import AfterRowsError, JsonRows
 from streams.messages import JSON_PREFIX, MessageError
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,6 @@ MAX_PARTITION_FETCH_BYTES = 16 * 1024 * 1024
 ConsumerFactory = Callable[..., AIOKafkaConsumer]
 # Called with the ClickHouse the rows went to and the rows just inserted into the table.
 AfterInsert = Callable[[ClickHouse, Sequence[tuple[Any, ...]]], Awaitable[None]]
-JsonAfterInsert = Callable[[ClickHouse, Sequence[bytes]], Awaitable[None]]
 
 
 class MessageWriteError(RuntimeError):
@@ -69,11 +70,9 @@ class SinkRoute:
     # the schema version), in formats ClickHouse reads, and `decode` + `row` store the same row.
     json: bool = False
     # ClickHouse computes the targets' rows from the messages' JSON (the same rows as `decode`
-    # + `row`, tests/analytics/test_*_json_rows.py).
+    # + `row`, tests/analytics/test_*_json_rows.py), then what their after_insert hooks do for
+    # decoded rows (`from_json.days`: the rollup marks).
     from_json: JsonRows | None = None
-    # After an undecoded insert of the route's messages (and before the commit), what the
-    # targets' after_insert hooks do for decoded rows, from the messages themselves.
-    after_json_insert: JsonAfterInsert | None = None
 
     def __post_init__(self) -> None:
         if self.json and (len(self.targets) != 1 or self.from_json is not None):
@@ -82,9 +81,11 @@ class SinkRoute:
             sql = {(t.table, tuple(t.columns)) for t in self.from_json.tables}
             if sql != {(t.table, tuple(t.columns)) for t in self.targets}:
                 raise ValueError(f"{self.topic}: from_json writes other tables than the targets")
-        if self.raw and self.after_json_insert is None and any(t.after_insert for t in self.targets):
-            # Undecoded messages have no rows for the tables' hooks: the route needs its own.
-            raise ValueError(f"{self.topic}: a route inserted as JSON needs after_json_insert for its hooks")
+        hooked = {t.table for t in self.targets if t.after_insert is not None}
+        marked = {d.table for d in self.from_json.days} if self.from_json is not None else set()
+        if self.raw and not hooked <= marked:
+            # Undecoded messages have no rows for the tables' hooks: ClickHouse marks their days.
+            raise ValueError(f"{self.topic}: a route inserted as JSON needs from_json.days for its hooks")
 
     @property
     def raw(self) -> bool:
@@ -288,6 +289,8 @@ class Sink:
             else:
                 [target] = route.targets
                 await self._ch.insert_json(target.table, values, target.columns)
+        except AfterRowsError:
+            raise  # written, not marked: a storage failure, the batch is re-read (see _flush)
         except Exception as exc:  # noqa: BLE001 - refused data or storage away: decode to know
             # Bad messages are skipped by the decoder; if storage is away, the decoded rows'
             # insert fails too and the whole batch is re-read, as on the decode path.
@@ -295,10 +298,6 @@ class Sink:
                         route.topic, str(exc)[:300], len(records))  # fmt: skip
             for record in records:
                 self._decode(batch, route, record)
-            return
-        if route.after_json_insert is not None:
-            # Inserted: a failure here is a storage failure (the batch is re-read), not a refusal.
-            await route.after_json_insert(self._ch, values)
 
     async def _rewind(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         assigned = consumer.assignment()

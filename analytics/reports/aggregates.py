@@ -34,7 +34,9 @@ _KEYS: Mapping[GroupBy, Key] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, 5x the
+# cost (a 90-day aggregate by day and company builds ~18,000 of them: ~75 ms against ~15).
+@dataclass(slots=True)
 class AggregateRow:
     keys: tuple[str, ...]  # one per grouping, in the order asked for (a day as YYYY-MM-DD)
     currency: str
@@ -51,11 +53,14 @@ async def aggregate_orders(
     groupings = [GroupBy(g) for g in group_by]
     if not groupings or len(set(groupings)) != len(groupings):
         raise ValueError("group by one or more distinct groupings")
-    rows = await order_sums(clickhouse, [_KEYS[g] for g in groupings], f, live=live)
+    columns = await order_sums(clickhouse, [_KEYS[g] for g in groupings], f, live=live)
+    if not columns:
+        return []
     width = len(groupings)
-    # Keys are Strings and the sums integers in SQL already: no per-value conversion (a 90-day
-    # aggregate by company is ~18,000 rows, where that cost ~10 ms).
-    return [AggregateRow(r[:width], r[width], r[width + 1], r[width + 2], r[width + 3]) for r in rows]
+    # Keys are Strings and the sums integers in SQL already, read by column: no per-value
+    # conversion, one constructor call per row (a 90-day aggregate by day and company is ~18,000).
+    keys = zip(*columns[:width], strict=True)
+    return list(map(AggregateRow, keys, *columns[width:]))
 
 
 class ClickHouseAggregates:

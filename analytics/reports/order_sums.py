@@ -45,10 +45,10 @@ def rollup_applies(f: TransactionFilter) -> bool:
 
 async def order_sums(
     ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, *, live: bool = False
-) -> list[tuple[Any, ...]]:
-    """Rows (*keys, currency, count, amount, fee), ordered by keys then currency. `live`: read
-    `orders FINAL` only, as before the rollups (what the rollup must equal; tests and the
-    bench compare the two)."""
+) -> list[list[Any]]:
+    """Columns (*keys, currency, count, amount, fee) of rows ordered by keys then currency
+    (ClickHouse.query_columns: keys are Strings, sums integers). `live`: read `orders FINAL`
+    only, as before the rollups (what the rollup must equal; tests and the bench compare)."""
     names = [f"g{i}" for i in range(len(keys))]
     group = ", ".join([*names, "currency"])
     if live or not rollup_applies(f):
@@ -76,7 +76,7 @@ async def order_sums(
         params |= range_params
     if not parts:
         return []  # an empty period
-    return await ch.query(
+    return await ch.query_columns(
         f"SELECT {group}, sum(n), sum(a), sum(fe) FROM ({' UNION ALL '.join(parts)}) "
         f"GROUP BY {group} ORDER BY {group}",
         params,
@@ -88,9 +88,9 @@ def _select(expressions: Any) -> str:
     return "".join(f"{e} AS g{i}, " for i, e in enumerate(expressions))
 
 
-async def _live(ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, group: str) -> list[tuple[Any, ...]]:
+async def _live(ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, group: str) -> list[list[Any]]:
     where = final_clause(f)
-    return await ch.query(
+    return await ch.query_columns(
         f"SELECT {_select(k.live for k in keys)}currency, count(), sum(amount_value), sum(fee_value) "
         f"FROM {ch.table('orders')} FINAL {where.sql} GROUP BY {group} ORDER BY {group}",
         where.parameters,

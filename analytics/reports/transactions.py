@@ -185,6 +185,6 @@ class ClickHouseTransactions:
     async def totals(self, f: TransactionFilter, *, live: bool = False) -> Totals:
         """Count, amount and fee of every order the filter matches, per currency: whole clean
         days from the daily rollup when the filter allows (order_sums); `live`: never."""
-        rows = await order_sums(self._ch, (), f, live=live)
-        currencies = [CurrencyTotals(c, int(n), int(a), int(fee)) for c, n, a, fee in rows]
+        columns = await order_sums(self._ch, (), f, live=live)
+        currencies = [CurrencyTotals(c, int(n), int(a), int(fee)) for c, n, a, fee in zip(*columns, strict=True)]
         return Totals(sum(c.count for c in currencies), currencies)

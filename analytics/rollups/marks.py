@@ -1,8 +1,9 @@
 """Dirty marks: which days of a rollup received rows since its latest computation.
 
 The sink calls a `MarkDays` after a batch's insert into a rollup's source is acknowledged and
-before it commits the batch's offsets (streams.sink.TableTarget.after_insert); refresh.py says
-why that order makes the rollups exact.
+before it commits the batch's offsets (streams.sink.TableTarget.after_insert), or has ClickHouse
+write the `json_days` of a batch it inserted undecoded; refresh.py says why that order makes
+the rollups exact.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import orjson
-
 from analytics.clickhouse import ClickHouse
+from analytics.json_rows import JsonDays
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.plan import as_utc
 
@@ -46,19 +46,8 @@ def _day(value: datetime) -> date:
     return as_utc(value).date()
 
 
-@dataclass(frozen=True, slots=True)
-class MarkJsonDays:
-    """The same marks for messages the sink inserted undecoded (its JSON fast path):
-    `path` leads through each message's JSON to the row's time, an ISO-8601 string."""
-
-    rollup: Rollup
-    path: tuple[str, ...]
-
-    async def __call__(self, ch: ClickHouse, values: Sequence[bytes]) -> None:
-        await mark_dirty(ch, self.rollup, {self.day(v) for v in values})
-
-    def day(self, value: bytes) -> date:
-        found: Any = orjson.loads(value)
-        for key in self.path:
-            found = found[key]
-        return _day(datetime.fromisoformat(found))
+def json_days(rollup: Rollup, table: str) -> JsonDays:
+    """The same marks for the rows of `table` the sink computed in ClickHouse from undecoded
+    messages (its JSON fast path): ClickHouse writes them from the batch, after its rows and
+    before the commit (streams.sink, ClickHouse.insert_from_json)."""
+    return JsonDays("rollup_dirty", ("rollup_name", "day"), rollup.name, table, rollup.time_column)

@@ -11,10 +11,9 @@ import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.json_rows import JsonRows, JsonTable, iso_time, iso_time_ok, quoted
-from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
 from analytics.migrate import migrate
-from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
-from analytics.webhook_json_rows import WEBHOOK_ATTEMPT_FROM_JSON
+from quadra.runtime import sink_routes
+from streams.topics import TopicNames
 from tests.analytics import test_ledger_json_rows, test_order_json_rows, test_webhook_json_rows
 from tests.analytics.json_rows_helpers import second_database, stored
 
@@ -55,8 +54,8 @@ def test_the_check_comes_first_and_the_where_after_it() -> None:
     assert quoted("it's \\ ok") == "'it\\'s \\\\ ok'"
 
 
-ROUTES = {"orders.events": ORDER_EVENT_FROM_JSON, "ledger.entries": LEDGER_ENTRY_FROM_JSON,
-          "webhooks.attempts": WEBHOOK_ATTEMPT_FROM_JSON}  # fmt: skip
+# As the sink routes them: orders and ledger entries with their rollup days.
+ROUTES = {r.topic: r.from_json for r in sink_routes(TopicNames("")) if r.from_json is not None}
 MESSAGES = {"orders.events": test_order_json_rows._tricky, "ledger.entries": test_ledger_json_rows._tricky,
             "webhooks.attempts": test_webhook_json_rows._tricky}  # fmt: skip
 
@@ -79,6 +78,14 @@ async def test_one_statement_per_table_stores_what_the_staging_table_does(
         for table in rows.tables:
             clickhouse.command_sync(f"EXPLAIN AST {rows.server_insert_sql(table, 'db.t')}")
             per_table.command_sync(rows.insert_sql(table, per_table.table(table.table), source))
+        for days in rows.days:
+            clickhouse.command_sync(f"EXPLAIN AST {rows.server_days_sql(days, 'db.t')}")
+            per_table.command_sync(rows.days_sql(days, per_table.table(days.into), source))
         for table in rows.tables:
             assert stored(per_table, table.table) == stored(clickhouse, table.table), table.table
             assert stored(clickhouse, table.table)
+        marks = "SELECT DISTINCT rollup_name, day FROM {} ORDER BY ALL"
+        assert per_table.query_sync(marks.format(per_table.table("rollup_dirty"))) == clickhouse.query_sync(
+            marks.format(clickhouse.table("rollup_dirty"))
+        )
+        assert bool(rows.days) == bool(clickhouse.query_sync(marks.format(clickhouse.table("rollup_dirty"))))

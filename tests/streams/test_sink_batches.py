@@ -6,7 +6,7 @@ a table's after-insert hook)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -14,6 +14,7 @@ import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 
+from analytics.json_rows import AfterRowsError, JsonDays, JsonRows, JsonTable
 from streams.messages import JSON_PREFIX
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 
@@ -211,45 +212,55 @@ async def test_a_failed_hook_leaves_the_offsets_and_the_batch_is_written_and_hoo
     assert events == ["insert [1, 2]", "insert [1, 2]", "hook [1, 2]", "commit 2"]
 
 
+_ROWS = JsonRows("t", "n UInt8", "1", (JsonTable("t", ("n", "at"), ("n", "now64(3)")),))
+_MARKED = replace(_ROWS, days=(JsonDays("marks", ("name", "day"), "t", "t", "at"),))
+
+
 class _WatchedJsonClickHouse(_WatchedClickHouse):
-    async def insert_json(self, table: str, objects: Any, columns: Any) -> None:
-        self.events.append(f"insert_json {[orjson.loads(o)['n'] for o in objects]}")
+    """Inserts from JSON (rows, then their days); its first `after_rows_failures` fail after
+    the rows are written, as a refused mark would."""
+
+    after_rows_failures: int = 0
+
+    async def insert_from_json(self, objects: Any, rows: JsonRows) -> None:
+        self.events.append(f"insert_from_json {[orjson.loads(o)['n'] for o in objects]}")
+        if self.after_rows_failures:
+            self.after_rows_failures -= 1
+            raise AfterRowsError("marks refused")
+        self.events.append(f"days {[d.name for d in rows.days]}")
 
 
-async def test_an_undecoded_batch_is_hooked_after_its_insert_and_a_failed_hook_retries_it() -> None:
-    """The JSON fast path's own hook (the rollup marks of undecoded messages): after the
-    insert, before the commit; failing, it is a storage failure: the batch is re-read and
+async def test_an_undecoded_batch_is_marked_after_its_rows_and_a_failed_mark_retries_it() -> None:
+    """The JSON fast path's marks (the rollup days of undecoded messages) are written with the
+    rows, before the commit; failing, they are a storage failure: the batch is re-read and
     inserted again undecoded (not sent down the decode path)."""
     events: list[str] = []
     consumer = _Watched([JSON_PREFIX + b'"n":%d}' % n for n in (1, 2)])
     ch = _WatchedJsonClickHouse()
+    ch.after_rows_failures = 1
     consumer.events = ch.events = events
-    left = [1]
-
-    async def after_json_insert(clickhouse: Any, values: Any) -> None:
-        if left[0]:
-            left[0] -= 1
-            raise ConnectionError("marks refused")
-        events.append(f"hook {[orjson.loads(v)['n'] for v in values]}")
 
     async def after_insert(clickhouse: Any, rows: Any) -> None: ...
 
-    route = SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), after_insert),), json=True,
-                      after_json_insert=after_json_insert)  # fmt: skip
+    target = TableTarget("t", ("n", "at"), lambda n: (n, None), after_insert)
+    route = SinkRoute(TOPIC, _decode, (target,), from_json=_MARKED)
     config = SinkConfig("fake:9092", "g", batch_rows=2, flush_interval_s=0.05, retry_backoff_s=0.01)
     sink = Sink(config, ch, [route], consumer_factory=lambda *a, **k: consumer)  # type: ignore[arg-type]
     await _run(sink, lambda: consumer.committed_offset == 2)
-    assert events == ["insert_json [1, 2]", "insert_json [1, 2]", "hook [1, 2]", "commit 2"]
+    assert events == ["insert_from_json [1, 2]", "insert_from_json [1, 2]", "days ['t']", "commit 2"]
+    assert sink.skipped_messages == 0
 
 
 def test_a_table_has_one_hook_and_undecoded_routes_need_their_own() -> None:
     async def hook(ch: Any, rows: Any) -> None: ...
 
-    with pytest.raises(ValueError, match="after_json_insert"):
-        SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),), json=True)
-    # Undecoded messages mark through the route's own hook instead.
-    SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),), json=True,
-              after_json_insert=hook)  # fmt: skip
+    target = TableTarget("t", ("n", "at"), lambda n: (n, None), hook)
+    with pytest.raises(ValueError, match="from_json.days"):
+        SinkRoute(TOPIC, _decode, (target,), json=True)
+    with pytest.raises(ValueError, match="from_json.days"):
+        SinkRoute(TOPIC, _decode, (target,), from_json=_ROWS)
+    # Undecoded messages are marked by ClickHouse instead, from the rows it computed.
+    SinkRoute(TOPIC, _decode, (target,), from_json=_MARKED)
     routes = [SinkRoute(TOPIC, _decode, (TableTarget("t", ("n",), lambda n: (n,), hook),)),
               SinkRoute("other", _decode, (TableTarget("t", ("n",), lambda n: (n,)),))]  # fmt: skip
     with pytest.raises(ValueError, match="after_insert"):

@@ -6,7 +6,7 @@ hold what the decode path alone stores."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -16,8 +16,10 @@ from analytics.json_rows import JsonRows
 from analytics.migrate import migrate
 from quadra.runtime import sink_routes
 from streams.sink import Sink, SinkConfig, SinkRoute
-from streams.topics import ORDERS_EVENTS, TopicNames
+from streams.topics import LEDGER_ENTRIES, ORDERS_EVENTS, TopicNames
 from tests.analytics.json_rows_helpers import second_database, stored
+from tests.analytics.test_ledger_json_rows import _entry as ledger_entry
+from tests.analytics.test_ledger_json_rows import _tricky as ledger_messages
 from tests.analytics.test_order_json_rows import _event, _order, _tricky
 from tests.streams.test_sink_batches import TOPIC, FakeConsumer, _run
 
@@ -89,3 +91,17 @@ async def test_a_refused_message_sends_its_batch_to_the_decode_path(
     assert snapshot == orjson.dumps(orjson.loads(_event(_order(7)))["order"]).decode().replace(
         '"card_ciphertext":"v1:c2VjcmV0"', '"card_ciphertext":null'
     )
+
+
+async def test_an_undecoded_ledger_batch_marks_the_utc_days_of_its_entries(clickhouse: ClickHouse) -> None:
+    """Without its marks, the daily ledger rollup would keep serving the days this batch
+    changed: ClickHouse writes them from the rows it computed, each entry's UTC day."""
+    late = datetime(2026, 11, 28, 1, 30, tzinfo=timezone(timedelta(hours=2)))  # the 27th in UTC
+    values = [*ledger_messages(), ledger_entry(9, at=late)]
+    [route] = [r for r in sink_routes(TopicNames("")) if r.topic == LEDGER_ENTRIES.name]
+    sink, spy = await _sink_run(clickhouse, values, replace(route, topic=TOPIC))
+    assert (spy.json_inserts, spy.row_inserts, sink.skipped_messages) == (1, 0, 0)
+    marked = clickhouse.query_sync(
+        f"SELECT DISTINCT day FROM {clickhouse.table('rollup_dirty')} WHERE rollup_name = 'ledger'"
+    )
+    assert {d for (d,) in marked} == {date(2026, 11, 26), date(2026, 11, 27), date(2026, 12, 31)}
