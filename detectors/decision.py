@@ -100,6 +100,12 @@ def decide(
     score: float | None = None,
     policy: DecisionPolicy = DEFAULT_POLICY,
 ) -> FraudDecision:
+    if not hits.active and not hits.shadow and not matches:
+        # Nothing fired, nothing listed: the model alone (most orders; no tuples to build).
+        model = policy.model
+        if score is None or model is None or (score < model.review and score < model.decline):
+            return FraudDecision(Outcome.APPROVED, score, hits.points, (), (), (), ())
+
     def result(outcome: Outcome, reasons: list[str]) -> FraudDecision:
         return FraudDecision(
             outcome,

@@ -20,8 +20,9 @@ from detectors.features.state import DEFAULT_LABEL_DELAY
 from detectors.features.windows import DAY, RISK_WINDOWS, VELOCITY_WINDOWS
 from detectors.lists import ListIndex
 from detectors.lists.entries import identifiers_for
-from detectors.models.scorer import Scorer
+from detectors.models.scorer import ScoreBatch, Scorer
 from detectors.rules import OrderAttributes, RuleSet
+from detectors.rules.ruleset import RuleHits
 from detectors.rules.defaults import DEFAULT_RULES
 from domain.fraud import Assessment
 from domain.orders import Order
@@ -76,24 +77,40 @@ class FraudEngine:
 
 def judge(judges: Judges, orders: Sequence[Order], matrix: np.ndarray) -> list[Assessment]:
     """Each order's assessment from its feature row: rules and model over the whole batch."""
-    attributes = [_attributes(o) for o in orders]
-    hits = judges.rules.evaluate(matrix, attributes).hits
-    scorer = judges.scorer
-    batch = scorer.score(matrix) if scorer is not None else None
+    hits = rule_hits(judges, orders, matrix)
+    batch = judges.scorer.score(matrix) if judges.scorer is not None else None
+    return assessments(judges, orders, matrix, hits, batch)
+
+
+def rule_hits(judges: Judges, orders: Sequence[Order], matrix: np.ndarray) -> Sequence[RuleHits]:
+    """The rules over the batch (one numpy pass per rule); `judge`'s first stage."""
+    return judges.rules.evaluate(matrix, [_attributes(o) for o in orders]).hits
+
+
+def assessments(
+    judges: Judges, orders: Sequence[Order], matrix: np.ndarray, hits: Sequence[RuleHits], batch: ScoreBatch | None
+) -> list[Assessment]:
+    """Lists and the decision policy per order, from the batch's rule hits and model scores."""
     policy = judges.points
-    if scorer is not None:
-        policy = DecisionPolicy(policy.points, scorer.model.thresholds)
+    if batch is not None and judges.scorer is not None:
+        policy = DecisionPolicy(policy.points, judges.scorer.model.thresholds)
+    lists = judges.lists if judges.lists else None
+    scores = batch.scores.tolist() if batch is not None else [None] * len(orders)
+    reasons = batch.reasons if batch is not None else [()] * len(orders)
+    version = judges.model_version
     out: list[Assessment] = []
-    for i, (order, row) in enumerate(zip(orders, matrix.tolist())):
-        matches = judges.lists.match(identifiers_for(order), order.company_id, order.created_at) if judges.lists else ()
-        score = float(batch.scores[i]) if batch is not None else None
-        d = decide(hits[i], matches, score, policy)
+    for order, row, h, score, top in zip(orders, matrix.tolist(), hits, scores, reasons):
+        matches = lists.match(identifiers_for(order), order.company_id, order.created_at) if lists else ()
+        d = decide(h, matches, score, policy)
         out.append(Assessment(
-            d.status, d.reasons or ("no fraud signal",), score=score, points=d.points, fired_rules=d.rules,
-            shadow_rules=d.shadow_rules, model_version=judges.model_version,
-            top_features=batch.reasons[i] if batch is not None else (), features=_named(row),
+            d.status, d.reasons or _NO_SIGNAL, score=score, points=d.points, fired_rules=d.rules,
+            shadow_rules=d.shadow_rules, model_version=version, top_features=top,
+            features=dict(zip(FEATURE_NAMES, row)),
         ))  # fmt: skip
     return out
+
+
+_NO_SIGNAL = ("no fraud signal",)
 
 
 def _attributes(order: Order) -> OrderAttributes:
@@ -115,7 +132,3 @@ def stream_facts(features: FeatureState, orders: Sequence[Order]) -> list[OrderF
         clocks[order.company_id] = at
         facts.append(facts_from_order(order, at=at))
     return facts
-
-
-def _named(row: list[float]) -> dict[str, float]:
-    return dict(zip(FEATURE_NAMES, row))

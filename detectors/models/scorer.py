@@ -23,6 +23,14 @@ class ScoreBatch:
     reasons: list[tuple[str, ...]]  # empty for approved orders
 
 
+_limited: list[object] = []
+
+
+def _one_thread() -> None:
+    if not _limited:
+        _limited.append(threadpool_limits(1))  # kept, never restored: the whole process
+
+
 class Scorer:
     def __init__(self, model: TrainedModel, top_reasons: int = 3) -> None:
         self.model = model
@@ -38,9 +46,10 @@ class Scorer:
 
     def score(self, matrix: np.ndarray) -> ScoreBatch:
         # One thread: a stream worker owns one core, and OpenMP threads spinning against
-        # other work cost more than they give (see detectors.models.train).
-        with threadpool_limits(1):
-            return self._score(matrix)
+        # other work cost more than they give (see detectors.models.train). Set once for the
+        # process: entering `threadpool_limits` costs ~3 ms, more than scoring a poll's batch.
+        _one_thread()
+        return self._score(matrix)
 
     def _score(self, matrix: np.ndarray) -> ScoreBatch:
         scores = self.risk(matrix)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.features.windows import DISTINCT_WINDOWS, VELOCITY_WINDOWS, Distinct, Squares, Totals
+from detectors.features.windows import VELOCITY_WINDOWS, Distinct, Risk, Velocity
 
 # Aligned to every bucket size (60 s, 15 min, 1 h, 6 h): edges are easy to state.
 T = 86400 * 20000
@@ -12,11 +12,10 @@ NAMES = [w.name for w in VELOCITY_WINDOWS]
 
 
 def counts_at(events: list[int], at: int) -> dict[str, int]:
-    totals = Totals(VELOCITY_WINDOWS)
+    velocity = Velocity()
     for t in events:
-        totals.add(t, 100)
-    row: list[float] = []
-    totals.step(at, 1, row)
+        velocity.step(t, 100)
+    row = velocity.step(at, 1)
     return {name: int(row[2 * i]) for i, name in enumerate(NAMES)}
 
 
@@ -46,39 +45,46 @@ def test_window_edges(event: int, at: int, expected: dict[str, int]) -> None:
 
 
 def test_counts_and_sums_are_of_earlier_events_only() -> None:
-    totals = Totals(VELOCITY_WINDOWS)
-    rows = []
-    for i, amount in enumerate([500, 700, 900]):
-        row: list[float] = []
-        totals.step(T + 10 * i, amount, row)
-        rows.append(row)
-    assert rows[0] == [0] * 8
-    assert rows[2] == [2, 1200] * 4  # count, sum in each window, before the third payout
+    velocity = Velocity()
+    rows = [velocity.step(T + 10 * i, amount) for i, amount in enumerate([500, 700, 900])]
+    assert rows[0] == (0,) * 8
+    assert rows[2] == (2, 1200) * 4  # count, sum in each window, before the third payout
 
 
 def test_expired_buckets_leave_the_totals_and_the_memory() -> None:
-    totals = Totals(VELOCITY_WINDOWS)
+    velocity = Velocity()
     for t in range(T, T + 86400, 600):  # one a ten minutes for a day
-        totals.add(t, 1)
-    totals.expire(T + 40 * 86400)
-    assert totals.totals == [0] * 8
-    assert all(not flat for flat in totals._buckets)
+        velocity.step(t, 1)
+    assert velocity.buckets > 100
+    assert velocity.step(T + 40 * 86400, 1) == (0,) * 8
+    assert velocity.buckets == 4
 
 
 def test_squares_give_the_history_before_the_event() -> None:
-    s = Squares(VELOCITY_WINDOWS[3])
-    assert s.step(T, 3) == (0, 0, 0)
-    assert s.step(T + 1, 4) == (1, 3, 9)
-    assert s.step(T + 2, 5) == (2, 7, 25)
+    v = Velocity()
+    seen = []
+    for i, amount in enumerate((3, 4, 5)):
+        v.step(T + i, amount)
+        seen.append(v.squares_30d(amount))
+    assert seen == [0, 9, 25]
+
+
+def test_risk_windows_share_one_hourly_list() -> None:
+    risk = Risk()
+    risk.add(T, 1)
+    risk.add(T + 3600, 0)
+    assert risk.counts(T + 3600) == (2, 2, 2, 1, 1, 1)
+    assert risk.counts(T + 86400) == (1, 2, 2, 0, 1, 1)  # the first hour left the 1 d window
+    assert risk.counts(T + 31 * 86400) == (0, 0, 0, 0, 0, 0)
+    assert (risk.last_fraud, risk.streak) == (T, 0)
 
 
 def distinct_counts(events: list[tuple[str, int]], at: int) -> tuple[list[float], bool]:
-    d = Distinct(DISTINCT_WINDOWS)
+    d = Distinct()
     for other, t in events:
-        d.step(other, t, [])
-    row: list[float] = []
-    new = d.step("probe", at, row)
-    return row, new
+        d.step(other, t)
+    c24, c30, new = d.step("probe", at)
+    return [c24, c30], new
 
 
 @pytest.mark.parametrize(
@@ -98,16 +104,16 @@ def test_distinct_keys_per_window(events: list[tuple[str, int]], at: int, expect
 
 
 def test_distinct_says_whether_the_key_is_new_within_30_days() -> None:
-    d = Distinct(DISTINCT_WINDOWS)
-    assert d.step("card", T, []) is True
-    assert d.step("card", T + 29 * 86400, []) is False
-    assert d.step("card", T + 60 * 86400, []) is True
+    d = Distinct()
+    assert d.step("card", T)[2] is True
+    assert d.step("card", T + 29 * 86400)[2] is False
+    assert d.step("card", T + 60 * 86400)[2] is True
 
 
 def test_distinct_memory_is_pruned_to_live_keys() -> None:
-    d = Distinct(DISTINCT_WINDOWS)
+    d = Distinct()
     for i in range(1000):
-        d.step(f"k{i}", T + i, [])
+        d.step(f"k{i}", T + i)
     for i in range(100):
-        d.step(f"late{i}", T + 40 * 86400 + i, [])
-    assert len(d._last) <= 2 * 100 + 16
+        d.step(f"late{i}", T + 40 * 86400 + i)
+    assert d.remembered == 100
