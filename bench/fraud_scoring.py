@@ -21,9 +21,11 @@ from detectors.models.model import ModelKind
 from detectors.models.scorer import Scorer
 from detectors.models.store import load_models
 from detectors.offline.dataset import read_facts
+from threadpoolctl import threadpool_limits
 
 
 def main() -> None:
+    threadpool_limits(1)  # one OpenMP thread for the whole run, as a stream worker has
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", type=Path, required=True)
     parser.add_argument("--model", type=Path, required=True)

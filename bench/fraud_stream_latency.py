@@ -48,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from detectors.engine import FraudEngine, Judges, assessments, rule_hits, stream_facts
 from detectors.features.state import FeatureState
@@ -186,6 +187,7 @@ def stream_latency(
 
 
 def main() -> None:
+    threadpool_limits(1)  # one OpenMP thread for the whole run, as a stream worker has
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="model directory (else trained in process)")
     parser.add_argument("--customers", type=int, default=5000)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
+from threadpoolctl import threadpool_limits
 
 from analytics.clickhouse import ClickHouse
 from analytics.fraud_patterns import find_patterns
@@ -73,6 +74,8 @@ async def start_fraud_check(
     settings: Settings, names: TopicNames, bootstrap: str
 ) -> tuple[FraudEngine, Callable[[], Awaitable[None]]]:
     """The engine the intake runs (its rules and lists replicas caught up), and its stop."""
+    # One OpenMP thread for the model in this process, for as long as the engine runs.
+    threads = threadpool_limits(1)
     rules = RuleDirectory(bootstrap, names(FRAUD_RULES), DEFAULT_RULES if settings.fraud_builtin_rules else ())
     lists = ListDirectory(bootstrap, names(FRAUD_LISTS))
     await rules.start()
@@ -93,6 +96,7 @@ async def start_fraud_check(
             await task
         await lists.stop()
         await rules.stop()
+        threads.restore_original_limits()
 
     return FraudEngine(board, settings.fraud_label_delay_s), stop
 

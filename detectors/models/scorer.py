@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from detectors.models.model import TrainedModel, Verdict
 
@@ -21,14 +20,6 @@ class ScoreBatch:
     scores: np.ndarray  # float64, higher = riskier
     verdicts: list[Verdict]
     reasons: list[tuple[str, ...]]  # empty for approved orders
-
-
-_limited: list[object] = []
-
-
-def _one_thread() -> None:
-    if not _limited:
-        _limited.append(threadpool_limits(1))  # kept, never restored: the whole process
 
 
 class Scorer:
@@ -45,10 +36,10 @@ class Scorer:
         return self.model.risk(matrix[:, self._columns])
 
     def score(self, matrix: np.ndarray) -> ScoreBatch:
-        # One thread: a stream worker owns one core, and OpenMP threads spinning against
-        # other work cost more than they give (see detectors.models.train). Set once for the
-        # process: entering `threadpool_limits` costs ~3 ms, more than scoring a poll's batch.
-        _one_thread()
+        # Threads: a stream worker owns one core, and OpenMP threads spinning against other
+        # work cost more than they give (see detectors.models.train). The worker limits them
+        # once for the process (quadra.fraud_roles): entering `threadpool_limits` per batch
+        # costs ~3 ms, more than scoring a poll's batch.
         return self._score(matrix)
 
     def _score(self, matrix: np.ndarray) -> ScoreBatch:
