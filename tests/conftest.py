@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import clickhouse_connect
 import pytest
 
 from analytics.clickhouse import ClickHouse
@@ -57,9 +58,17 @@ def topic_prefix() -> str:
 
 
 @pytest.fixture(scope="session")
-def clickhouse_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+def clickhouse_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # One embedded engine per process, bound to its first path: the whole session shares it.
-    return f"chdb:///{tmp_path_factory.mktemp('clickhouse')}"
+    # A client held open for the session keeps the engine open: when a test's client closed
+    # the last one, the next test reopened the engine, which then walked every table dropped
+    # so far (kept on disk for minutes), and each test's setup grew to seconds.
+    dsn = f"chdb:///{tmp_path_factory.mktemp('clickhouse')}"
+    keeper = clickhouse_connect.get_client(dsn=dsn)
+    try:
+        yield dsn
+    finally:
+        keeper.close()
 
 
 @pytest.fixture
