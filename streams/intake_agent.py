@@ -14,6 +14,7 @@ of the batch in one model call. Each partition's feature state is derived from i
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Protocol
@@ -89,6 +90,10 @@ class IntakeHandler:
                 features.company(fact.company_id).compute_and_add(fact)
 
         fed = await replay_facts(self._bootstrap, self._facts, states, self._check.horizon_s, feed)
+        # The rebuilt state is long-lived: out of the collector's way, full collections stop
+        # walking it and scoring's latency loses their pauses (reference counting still frees
+        # a dropped partition's state: it holds no cycles).
+        gc.freeze()
         log.info("intake: feature state of partitions %s rebuilt from %d facts", sorted(states), fed)
 
     def handle_batch(self, state: PartitionState, records: Sequence[ConsumerRecord]) -> list[Output]:
