@@ -88,8 +88,12 @@ class ReviewDesk:
             outputs.append(Output(self._partner, key, fm.encode_fraud_report(report)))
             outputs.append(self._label(state, order, facts_topic))
             if command.block:
-                for entry in block_entries(order, command):
-                    outputs.append(Output(self._lists, entry.key.encode(), encode_list_entry(entry), 0))
+                for blocked in block_entries(order, command):
+                    outputs.append(Output(self._lists, blocked.key.encode(), encode_list_entry(blocked), 0))
+        if order is entry.order:
+            # Fraud confirmed on an order already past intake: its status is the ledger's and
+            # dispatch's to tell (the intake's entry holds the decided version only).
+            return {"order_id": order.id}
         return {"order_id": order.id, "status": order.status.value}
 
     @staticmethod

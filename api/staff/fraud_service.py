@@ -170,8 +170,10 @@ class FraudDesk:
             block=block, at=actor.at,
         )  # fmt: skip
         reply = await self._reviews.submit(command)
+        # No status in the reply: the verdict changed nothing the intake holds (fraud confirmed
+        # on an order already paid), so the status is the latest the order log knows.
         outcome = ReviewOutcome(command.command_id, str(reply.get("order_id", ref.order_id)),
-                                str(reply.get("status", "")))  # fmt: skip
+                                str(reply.get("status") or ref.status))  # fmt: skip
         await self._audit.record(actor.audit(
             f"fraud.review_{action.value}", ref.order_id, ref.company_id,
             {"command_id": command.command_id, "note": note, "block": block, "status": outcome.status},

@@ -3,6 +3,7 @@ decisions go out with the orders, and analysts' review commands move held orders
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +23,7 @@ from streams import messages
 from streams.intake_agent import IntakeHandler
 from streams.replies import decode_reply
 from streams.topics import (
-    COMMAND_REPLIES, FRAUD_CASES, FRAUD_DECISIONS, FRAUD_FACTS, FRAUD_REVIEWS, ORDERS_DECIDED,
+    COMMAND_REPLIES, FRAUD_CASES, FRAUD_DECISIONS, FRAUD_FACTS, FRAUD_LISTS, FRAUD_REVIEWS, ORDERS_DECIDED,
     ORDERS_REQUESTED, PARTNER_EVENTS, TopicNames,
 )  # fmt: skip
 from streams.txn_processor import Output, PartitionState
@@ -152,3 +153,16 @@ def test_a_review_of_an_unknown_order_is_not_found_and_changes_nothing() -> None
         error = decode_reply(out[0].value).error
         assert len(out) == 1 and error is not None and error.status == 404
     assert handler.handle_batch(state, [record(FRAUD_REVIEWS, 9, b"{not json")]) == []
+
+
+def test_fraud_confirmed_on_a_paid_order_reports_and_blocks_without_touching_the_order() -> None:
+    handler = IntakeHandler(NAMES, engine(AmountRisk()))
+    state = PartitionState(0)
+    approved = messages.decode_order_event(on(handler.handle_batch(state, requests(1000)), ORDERS_DECIDED)[0].value).order
+    out = handler.handle_batch(state, [review(ReviewAction.CONFIRM_FRAUD, approved.id, "k0", block=True)])
+    assert not on(out, ORDERS_DECIDED) and not on(out, FRAUD_CASES)
+    assert decode_reply(on(out, COMMAND_REPLIES)[0].value).payload == {"order_id": approved.id}
+    assert messages.loads(on(out, PARTNER_EVENTS)[0].value)["blocked"] is True
+    blocks = [json.loads(o.value) for o in on(out, FRAUD_LISTS)]
+    assert sorted((b["kind"], b["scope"]) for b in blocks) == [("end_user", "cmp_a"), ("phone", None)]
+    assert all(o.partition == 0 for o in on(out, FRAUD_LISTS))
