@@ -72,6 +72,12 @@ def _print_banner(
     ]
     if api_url:
         lines += [f"  API:         {api_url}", f"  API docs:    {api_url}/docs"]
+    if Role.WORKER in roles:
+        rules = "the built-in payout rules until staff publish a set" if settings.fraud_builtin_rules else "no rules"
+        model = settings.fraud_model_dir or "none (QUADRA_FRAUD_MODEL_DIR)"
+        lines += [f"  Fraud:       {rules}; model {model}   (docs/fraud.md)"]
+    if api_url:
+        lines += ["  Staff:       quadra admin create-user --email E --name N --role admin, then POST /staff/v1/login"]
     if demo_key:
         lines += [
             f"  Demo key:    {demo_key}   (sandbox company cmp_demo)",
