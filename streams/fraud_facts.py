@@ -17,11 +17,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from detectors.features import OrderFacts
 from streams.fraud_messages import LabelFact, decode_fact
 from streams.messages import MessageError
+from streams.topic_reader import drain
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +47,18 @@ async def replay_facts(bootstrap: str, topic: str, partitions: Iterable[int], ho
         for tp in tps:
             found = starts.get(tp)
             reader.seek(tp, found.offset if found is not None else ends[tp])
-        pending = {tp for tp in tps if await reader.position(tp) < ends[tp]}
-        while pending:
-            fetched = await reader.getmany(*pending, timeout_ms=500)
-            for tp, records in fetched.items():
-                for record in records:
-                    if record.offset >= ends[tp]:
-                        break
-                    try:
-                        fact = decode_fact(record.value)
-                    except MessageError as exc:
-                        log.warning("skipping undecodable fact at %s/%s: %s", tp.partition, record.offset, exc)
-                        continue
-                    feed(tp.partition, fact)
-                    fed += 1
-            for tp in list(pending):
-                if await reader.position(tp) >= ends[tp]:
-                    pending.discard(tp)
+
+        def apply(tp: TopicPartition, record: ConsumerRecord) -> None:
+            nonlocal fed
+            try:
+                fact = decode_fact(record.value)
+            except MessageError as exc:
+                log.warning("skipping undecodable fact at %s/%s: %s", tp.partition, record.offset, exc)
+                return
+            feed(tp.partition, fact)
+            fed += 1
+
+        await drain(reader, tps, ends, apply)
         return fed
     finally:
         await reader.stop()

@@ -4,25 +4,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from detectors.features import OrderFacts
 from domain.fraud import Assessment, CaseEvent, CaseEventKind, FraudReport, ReviewAction, ReviewCommand
 from domain.orders import Order, RecipientKind
-from streams.messages import MessageError, dumps, loads
+from streams.messages import decoded, dumps, loads
 
-T = TypeVar("T")
 FRAUD_SUSPECTED = "fraud.suspected"
-
-
-def _decoded(what: str, build: Callable[[], T]) -> T:
-    try:
-        return build()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MessageError(f"malformed {what}: {exc!r}") from exc
 
 
 # --- fraud.facts: what the feature state was fed, replayed to rebuild it -------------------
@@ -51,8 +42,8 @@ def encode_label(label: LabelFact) -> bytes:
 def decode_fact(raw: bytes | None) -> OrderFacts | LabelFact:
     d = loads(raw)
     if d.get("t") == "label":
-        return _decoded("label fact", lambda: LabelFact(str(d["c"]), str(d["o"]), int(d["at"]), int(d["l"])))
-    return _decoded("order facts", lambda: OrderFacts(
+        return decoded("label fact", lambda: LabelFact(str(d["c"]), str(d["o"]), int(d["at"]), int(d["l"])))
+    return decoded("order facts", lambda: OrderFacts(
         at=int(d["at"]), company_id=str(d["c"]), end_user=str(d["u"]), recipient=str(d["r"]),
         recipient_kind=RecipientKind(d["k"]), amount=int(d["a"]), device=d.get("d"), ip=d.get("i"),
         order_id=d.get("o"),
@@ -74,7 +65,7 @@ def encode_decision(order: Order, a: Assessment) -> bytes:
 
 def decode_decision(raw: bytes | None) -> dict[str, Any]:
     d = loads(raw)
-    return _decoded("decision", lambda: {
+    return decoded("decision", lambda: {
         "order_id": str(d["order_id"]), "company_id": str(d["company_id"]),
         "at": datetime.fromisoformat(d["at"]), "outcome": str(d["outcome"]),
         "score": float(d["score"]) if d.get("score") is not None else -1.0,
@@ -98,7 +89,7 @@ def encode_review(c: ReviewCommand) -> bytes:
 
 def decode_review(raw: bytes | None) -> ReviewCommand:
     d = loads(raw)
-    return _decoded("review command", lambda: ReviewCommand(
+    return decoded("review command", lambda: ReviewCommand(
         command_id=str(d["command_id"]), action=ReviewAction(d["action"]), company_id=str(d["company_id"]),
         order_id=str(d["order_id"]), idempotency_key=str(d["idempotency_key"]), analyst=str(d["analyst"]),
         note=str(d.get("note") or ""), block=bool(d.get("block")), at=datetime.fromisoformat(d["at"]),
@@ -117,7 +108,7 @@ def encode_fraud_report(r: FraudReport) -> bytes:
 
 
 def decode_fraud_report(d: dict[str, Any]) -> FraudReport:
-    return _decoded("fraud report", lambda: FraudReport(
+    return decoded("fraud report", lambda: FraudReport(
         report_id=str(d["report_id"]), company_id=str(d["company_id"]), order_id=str(d["order_id"]),
         external_id=d.get("external_id"), end_user_id=str(d["end_user_id"]), reason=str(d["reason"]),
         blocked=bool(d["blocked"]), reported_at=datetime.fromisoformat(d["at"]),
@@ -137,7 +128,7 @@ def encode_case_event(e: CaseEvent) -> bytes:
 
 def decode_case_event(raw: bytes | None) -> CaseEvent:
     d = loads(raw)
-    return _decoded("case event", lambda: CaseEvent(
+    return decoded("case event", lambda: CaseEvent(
         event_id=str(d["event_id"]), case_id=str(d["case_id"]), kind=CaseEventKind(d["kind"]),
         at=datetime.fromisoformat(d["at"]), actor=str(d["actor"]), company_id=str(d.get("company_id", "")),
         order_id=str(d.get("order_id", "")), subject=str(d.get("subject", "")), text=str(d.get("text", "")),

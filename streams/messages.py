@@ -6,9 +6,10 @@ integer minor units. Producers and consumers in every role use these functions o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -29,6 +30,9 @@ from domain.orders import (
 SCHEMA_VERSION = 1
 # How every message `dumps` writes begins (orjson: compact, "v" first).
 JSON_PREFIX = b'{"v":%d,' % SCHEMA_VERSION
+
+
+T = TypeVar("T")
 
 
 class MessageError(ValueError):
@@ -62,6 +66,14 @@ class RequestLogRecord:
     request_body: str
     response_body: str
     error_type: str
+
+
+def decoded(what: str, build: Callable[[], T]) -> T:
+    """`build()`, with any malformed field turned into a MessageError naming `what`."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MessageError(f"bad {what}: {exc!r}") from exc
 
 
 def dumps(payload: dict[str, Any]) -> bytes:

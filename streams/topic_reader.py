@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+
+async def drain(
+    consumer: AIOKafkaConsumer, tps: Iterable[TopicPartition], ends: Mapping[TopicPartition, int],
+    handle: Callable[[TopicPartition, ConsumerRecord], None],
+) -> None:  # fmt: skip
+    """Hand `handle` every record of these assigned, positioned partitions below `ends`, in log
+    order per partition (later records, written after `ends` was read, are left alone)."""
+    pending = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+    while pending:
+        fetched = await consumer.getmany(*pending, timeout_ms=500)
+        for tp, records in fetched.items():
+            for record in records:
+                if record.offset < ends[tp]:
+                    handle(tp, record)
+        pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
 
 
 async def read_whole(bootstrap: str, topics: list[str]) -> dict[str, list[ConsumerRecord]]:
@@ -22,13 +40,7 @@ async def read_whole(bootstrap: str, topics: list[str]) -> dict[str, list[Consum
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        pending = {tp for tp in tps if ends[tp] > 0}
-        while pending:
-            batch = await consumer.getmany(*pending, timeout_ms=500)
-            for tp, records in batch.items():
-                # Later records (written after we started) are left for the next reading.
-                out[tp.topic].extend(r for r in records if r.offset < ends[tp])
-            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+        await drain(consumer, tps, ends, lambda tp, record: out[tp.topic].append(record))
         return out
     finally:
         await consumer.stop()

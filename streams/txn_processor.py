@@ -28,6 +28,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
 from streams.kafka_clients import stop_all
+from streams.topic_reader import drain
 
 log = logging.getLogger(__name__)
 
@@ -251,18 +252,14 @@ class TransactionalProcessor:
             await reader.seek_to_beginning(*tps)
             ends = await reader.end_offsets(tps)
             states = {p: PartitionState(p) for p in partitions}
-            pending = {tp for tp in tps if ends[tp] > 0}
-            while pending:
-                fetched = await reader.getmany(*pending, timeout_ms=500)
-                for tp, records in fetched.items():
-                    for record in records:
-                        if record.value is None:  # a tombstone
-                            states[tp.partition].data.pop(record.key, None)
-                        else:
-                            states[tp.partition].data[record.key] = record.value
-                for tp in list(pending):
-                    if await reader.position(tp) >= ends[tp]:
-                        pending.discard(tp)
+
+            def apply(tp: TopicPartition, record: ConsumerRecord) -> None:
+                if record.value is None:  # a tombstone
+                    states[tp.partition].data.pop(record.key, None)
+                else:
+                    states[tp.partition].data[record.key] = record.value
+
+            await drain(reader, tps, ends, apply)
             log.info("%s: loaded state of partitions %s (%d keys)", self._config.transactional_id,
                      sorted(partitions), sum(len(s.data) for s in states.values()))  # fmt: skip
             return states

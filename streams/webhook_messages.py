@@ -3,25 +3,16 @@ staff replay requests, and the partner events the ledger publishes (`balance.low
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from domain.fraud import FraudReport
 from domain.ledger import LowBalance
 from domain.webhooks import AttemptRecord, Delivery, DeliveryStatus, WebhookEventType, WebhookMessage
 from streams.fraud_messages import FRAUD_SUSPECTED, decode_fraud_report
-from streams.messages import MessageError, dumps, loads
+from streams.messages import decoded, dumps, loads
 
-T = TypeVar("T")
-
-
-def _decoded(what: str, build: Callable[[], T]) -> T:
-    try:
-        return build()
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MessageError(f"bad {what}: {exc!r}") from exc
 
 
 def _ts(at: datetime | None) -> str | None:
@@ -80,7 +71,7 @@ def encode_delivery(d: Delivery) -> bytes:
 
 
 def decode_delivery(raw: bytes | None) -> Delivery:
-    return _decoded("webhook delivery", lambda: delivery_from_dict(loads(raw)))
+    return decoded("webhook delivery", lambda: delivery_from_dict(loads(raw)))
 
 
 def encode_attempt(r: AttemptRecord) -> bytes:
@@ -100,7 +91,7 @@ def _attempt(d: dict[str, Any]) -> AttemptRecord:
 
 
 def decode_attempt(raw: bytes | None) -> AttemptRecord:
-    return _decoded("webhook attempt", lambda: _attempt(loads(raw)))
+    return decoded("webhook attempt", lambda: _attempt(loads(raw)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +119,7 @@ def _replay(d: dict[str, Any]) -> ReplayRequest:
 
 
 def decode_replay(raw: bytes | None) -> ReplayRequest:
-    return _decoded("webhook replay", lambda: _replay(loads(raw)))
+    return decoded("webhook replay", lambda: _replay(loads(raw)))
 
 
 def decode_partner_event(raw: bytes | None) -> LowBalance | FraudReport | None:
@@ -140,7 +131,7 @@ def decode_partner_event(raw: bytes | None) -> LowBalance | FraudReport | None:
         return decode_fraud_report(d)
     if d.get("type") != "balance.low":
         return None
-    return _decoded("balance.low event", lambda: LowBalance(
+    return decoded("balance.low event", lambda: LowBalance(
         str(d["company_id"]), str(d["currency"]), int(d["available"]), int(d["threshold"]),
         datetime.fromisoformat(d["at"]),
     ))  # fmt: skip
