@@ -27,10 +27,10 @@ from detectors.engine import FraudEngine, Judges
 from detectors.models.watch import ModelWatcher
 from detectors.rules.defaults import DEFAULT_RULES
 from detectors.patterns import PatternHit, PatternKind, PatternThresholds
-from domain.fraud import CaseEvent
 from quadra.settings import Settings
 from streams import fraud_messages as fm
 from streams.sink import SinkRoute, TableTarget
+from streams.fraud_clients import KafkaCaseLog
 from streams.fraud_lists import KafkaListStore, ListDirectory
 from streams.fraud_rules import RuleDirectory
 from streams.pattern_detector import PatternConfig, run_periodically
@@ -108,16 +108,13 @@ async def start_pattern_detector(
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     lists = KafkaListStore(producer, names(FRAUD_LISTS))
-    cases_topic = names(FRAUD_CASES)
+    cases = KafkaCaseLog(producer, names(FRAUD_CASES))
 
     async def find(kind: PatternKind, since: datetime, thresholds: PatternThresholds) -> list[PatternHit]:
         return await find_patterns(clickhouse, kind, since, thresholds, include_sandbox=settings.fraud_patterns_sandbox)
 
-    async def publish(event: CaseEvent) -> None:
-        await producer.send_and_wait(cases_topic, fm.encode_case_event(event), key=event.case_id.encode())
-
     config = PatternConfig(interval_s=settings.fraud_patterns_interval_s)
-    task = asyncio.create_task(run_periodically(find, lists.put, publish, config), name="pattern detectors")
+    task = asyncio.create_task(run_periodically(find, lists.put, cases.append, config), name="pattern detectors")
 
     async def stop() -> None:
         task.cancel()
