@@ -19,7 +19,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 # Then the project itself.
 COPY . .
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev \
+    && .venv/bin/python -m dashboards.vendor  # the back office's pinned ECharts and htmx
 
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home quadra \
     && mkdir -p /var/lib/quadra \

@@ -148,3 +148,10 @@ def account_locked(retry_after_s: int) -> Problem:
         "Too many failed sign-ins. Try again later.",
         headers={"Retry-After": str(max(1, retry_after_s))},
     )  # fmt: skip
+
+
+def form_expected(got: str) -> Problem:
+    return Problem(
+        415, "unsupported-media-type", "Unsupported media type",
+        f"Send an HTML form (application/x-www-form-urlencoded; got {got[:60] or 'nothing'}).",
+    )  # fmt: skip

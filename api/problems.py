@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import errors
@@ -17,8 +17,18 @@ from domain.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
+class ProblemRenderer(Protocol):
+    """Renders a problem for people instead of programs (the back office's HTML pages)."""
+
+    def __call__(self, request: Request, problem: errors.Problem) -> Response: ...
+
+
+def problem_response(request: Request, problem: errors.Problem) -> Response:
     request_id = getattr(request.state, "request_id", "")
+    renderers: dict[str, ProblemRenderer] = getattr(request.app.state, "problem_renderers", {})
+    for prefix, render in renderers.items():
+        if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+            return render(request, problem)
     return JSONResponse(
         problem.body(mask_cards(request.url.path), request_id),  # the path is caller text
         status_code=problem.status,
@@ -53,22 +63,26 @@ def validation_problem(exc: RequestValidationError) -> errors.Problem:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Every error becomes a problem here; under a path prefix registered in
+    `app.state.problem_renderers` (the back office) it is rendered for people, else as JSON."""
+    app.state.problem_renderers = {}
+
     @app.exception_handler(errors.Problem)
-    async def _problem(request: Request, exc: errors.Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: errors.Problem) -> Response:
         return problem_response(request, exc)
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
         fields = [errors.FieldError(exc.pointer, "invalid", exc.detail)] if exc.pointer else []
         problem = errors.Problem(exc.status, exc.slug, exc.title, exc.detail, fields)
         return problem_response(request, problem)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         return problem_response(request, validation_problem(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if isinstance(exc.__cause__, errors.Problem):
             # FastAPI wraps errors raised while reading the body (our size limit) in a 400.
             return problem_response(request, exc.__cause__)
@@ -81,7 +95,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(request, problem)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             request, errors.Problem(500, "internal-error", "Internal error", "Quoted request_id helps support.")

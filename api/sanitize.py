@@ -16,6 +16,10 @@ _SECRET_FIELD = re.compile(
     r'("(?:[^"]*(?:password|secret|token|api_key|apikey|cvv|cvc)[^"]*)"\s*:\s*)"(?:[^"\\]|\\.)*"',
     re.IGNORECASE,
 )
+# The same secrets in an HTML form post (the back office's sign-in and password forms).
+_SECRET_FORM_FIELD = re.compile(
+    r"((?:^|&)[^=&]*(?:password|secret|token|csrf)[^=&]*=)[^&]*", re.IGNORECASE
+)
 _BEARER = re.compile(r"\b(qk_(?:test|live)_)[A-Za-z0-9_\-]+")
 # An order's delivery (gift code, virtual card PAN/CVV/expiry, whatever keys a provider uses)
 # is redacted as a whole object, however nested; one cut off by a cap up to the end of the text.
@@ -69,6 +73,8 @@ def sanitize_text(text: str, cap: int = MAX_LOGGED_BODY) -> str:
     # Mask before capping, so a number cut in half by the cap is never left partly visible.
     cleaned = redact_deliveries(text)
     cleaned = _SECRET_KEY.sub(r'\1"' + _REDACTED + '"', cleaned)
+    if not cleaned.lstrip().startswith(("{", "[")):  # a form, not JSON
+        cleaned = _SECRET_FORM_FIELD.sub(r"\1" + _REDACTED, cleaned)
     cleaned = _BEARER.sub(r"\1" + _REDACTED, _SECRET_FIELD.sub(r'\1"' + _REDACTED + '"', mask_cards(cleaned)))
     if len(cleaned) > cap:
         return cleaned[:cap] + f"…[{len(cleaned) - cap} more chars]"

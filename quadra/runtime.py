@@ -9,8 +9,10 @@ import logging
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
@@ -25,6 +27,8 @@ from analytics.rollups.definitions import LEDGER, ORDERS
 from analytics.rollups.marks import MarkDays, json_days
 from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
+from dashboards import vendor
+from dashboards.app import install_admin
 from api.deps import ApiServices
 from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
@@ -334,6 +338,7 @@ async def _start_api(
         catalog, webhooks, partner_fraud_reports(clickhouse),
     )
     app = create_app(services, request_log, settings.max_body_bytes)
+    install_admin(app, await vendor_files())
     server = _EmbeddedServer(
         uvicorn.Config(
             app, host=settings.api_host, port=settings.api_port, log_level="warning",
@@ -371,3 +376,12 @@ def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+
+async def vendor_files() -> Path:
+    """The back office's pinned front-end files; pages still work (without charts) offline."""
+    try:
+        return await asyncio.to_thread(vendor.ensure)
+    except (vendor.VendorError, httpx.HTTPError) as error:
+        log.warning("back office charts unavailable: could not fetch pinned front-end files: %s", error)
+        return vendor.DEFAULT_DIR

@@ -50,3 +50,10 @@ def test_secret_headers_are_redacted() -> None:
 )  # fmt: skip
 def test_deliveries_are_redacted_whole(text: str, expected: str) -> None:
     assert sanitize_text(text) == expected
+
+
+def test_secrets_in_a_form_post_are_redacted() -> None:
+    form = "login_csrf=abc123&email=ana%40x.test&password=hunter2%26more&next=%2Fadmin&csrf_token=zz"
+    cleaned = sanitize_text(form)
+    assert "hunter2" not in cleaned and "abc123" not in cleaned and "zz" not in cleaned
+    assert "email=ana%40x.test" in cleaned and "next=%2Fadmin" in cleaned

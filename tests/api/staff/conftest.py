@@ -9,11 +9,14 @@ import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from api.app import create_app
+from dashboards.app import install_admin
 from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
 from api.order_service import OrderService
@@ -52,6 +55,7 @@ class StaffHarness:
     log: RecordingLog
     ledger: InMemoryLedger
     products: InMemoryProducts
+    app: FastAPI | None = None  # the application itself, for serving it to a real browser
 
     @staticmethod
     def now() -> datetime:
@@ -67,7 +71,7 @@ class StaffHarness:
         return await self.client.post("/staff/v1/login", json={"email": email, "password": password})
 
 
-def build_client(
+def build_app(
     staff: InMemoryStaff,
     registry: InMemoryRegistry,
     audit: RecordingAuditTrail,
@@ -77,7 +81,7 @@ def build_client(
     ledger: InMemoryLedger | None = None,
     products: InMemoryProducts | None = None,
     reports: ReportService | None = None,
-) -> httpx.AsyncClient:
+) -> FastAPI:
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     products = products if products is not None else InMemoryProducts.sandbox()
     catalog = PartnerCatalog(products, registry)
@@ -92,8 +96,17 @@ def build_client(
         orders, registry, audit, registry, key_uses, staff_side, balances, catalog, webhooks
     )
     app = create_app(services, log or RecordingLog(), MAX_BODY)
+    install_admin(app)
+    return app
+
+
+def client_of(app: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+def build_client(*args: Any, **kwargs: Any) -> httpx.AsyncClient:
+    return client_of(build_app(*args, **kwargs))
 
 
 @pytest.fixture
@@ -107,10 +120,11 @@ async def staff_api() -> AsyncIterator[StaffHarness]:
     await registry.submit(SetCompanyCatalog("seed-catalog", COMPANY, every_product, datetime.now(UTC)))
     registry.commands.clear()
     log, ledger, products = RecordingLog(), InMemoryLedger(), InMemoryProducts.sandbox()
-    async with build_client(
-        staff, registry, audit, key_uses, log=log, ledger=ledger, products=products
-    ) as client:
-        yield StaffHarness(client, staff, registry, audit, key_uses, users, log, ledger, products)
+    app = build_app(staff, registry, audit, key_uses, log=log, ledger=ledger, products=products)
+    async with client_of(app) as client:
+        yield StaffHarness(
+            client, staff, registry, audit, key_uses, users, log, ledger, products, app
+        )
 
 
 from tests.api.staff.fraud_harness import fraud  # noqa: E402, F401  # the fraud desk over fakes
