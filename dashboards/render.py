@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ def render(
         "viewer": viewer,
         "nav": sections_for(viewer) if viewer else [],
         "request_path": request.url.path,
-        "now": datetime.now(),
+        "now": datetime.now(UTC),
         **(context or {}),
     }
     html = environment().get_template(template).render(values)
