@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import require_json, services
 from api.staff.auth import CSRF_COOKIE, SESSION_COOKIE, acting, client_ip, staff_session
-from api.staff.auth_service import Caller, StaffSession
+from api.staff.auth_service import Caller, StaffAuthService, StaffSession
+from api.staff.tokens import IssuedSession
 from api.staff.schemas import LoginIn, MeOut, SessionOut
 
 router = APIRouter(tags=["staff: session"])
@@ -24,6 +25,11 @@ async def login(
     auth = services(request).staff.auth
     caller = Caller(request.state.request_id, client_ip(request), request.state.received_at)
     issued = await auth.login(body.email, body.password, caller)
+    return session_out(response, auth, issued)
+
+
+def session_out(response: Response, auth: StaffAuthService, issued: IssuedSession) -> SessionOut:
+    """The session as the answer's body and as its cookies (the browser UI uses those)."""
     max_age = int(auth.session_ttl.total_seconds())
     cookies = ((SESSION_COOKIE, issued.token, True), (CSRF_COOKIE, issued.csrf_token, False))
     for name, value, http_only in cookies:
