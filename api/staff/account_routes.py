@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import require_json, services
-from api.staff.auth import acting, staff_session
+from api.staff.auth import acting, set_session_cookies, staff_session
 from api.staff.auth_service import StaffSession
 from api.staff.schemas import MeOut, MePatch, PasswordChange, SessionOut
-from api.staff.session_routes import session_out
 
 router = APIRouter(tags=["staff: session"])
 Session = Annotated[StaffSession, Depends(staff_session)]
@@ -38,4 +37,7 @@ async def change_password(
     issued = await staff.account.change_password(
         acting(request, session.user), body.current_password, body.new_password
     )
-    return session_out(response, staff.auth, issued)
+    set_session_cookies(response, staff.auth, issued)
+    return SessionOut(
+        token=issued.token, csrf_token=issued.csrf_token, expires_at=issued.expires_at
+    )

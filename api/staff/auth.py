@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from api import errors
 from api.deps import services
-from api.staff.auth_service import StaffSession
+from api.staff.auth_service import StaffAuthService, StaffSession
+from api.staff.tokens import IssuedSession
 from domain.staff import Permission, StaffActor, StaffUser
 
 SESSION_COOKIE = "quadra_session"
@@ -89,3 +90,19 @@ def client_ip(request: Request) -> str:
 def acting(request: Request, user: StaffUser) -> StaffActor:
     """The user acting through this request: what use cases need to record an audit event."""
     return StaffActor(user, request.state.request_id, client_ip(request), request.state.received_at)
+
+
+def set_session_cookies(response: Response, auth: StaffAuthService, issued: IssuedSession) -> None:
+    """The session (HttpOnly) and its CSRF token (readable by the page's script)."""
+    max_age = int(auth.session_ttl.total_seconds())
+    cookies = ((SESSION_COOKIE, issued.token, True), (CSRF_COOKIE, issued.csrf_token, False))
+    for name, value, http_only in cookies:
+        response.set_cookie(
+            name, value, max_age=max_age, path="/", httponly=http_only, samesite="strict",
+            secure=auth.secure_cookies,
+        )  # fmt: skip
+
+
+def clear_session_cookies(response: Response, auth: StaffAuthService) -> None:
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/", samesite="strict", secure=auth.secure_cookies)

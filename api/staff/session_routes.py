@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from api.deps import require_json, services
-from api.staff.auth import CSRF_COOKIE, SESSION_COOKIE, acting, client_ip, staff_session
-from api.staff.auth_service import Caller, StaffAuthService, StaffSession
-from api.staff.tokens import IssuedSession
+from api.staff.auth import (
+    acting, clear_session_cookies, client_ip, set_session_cookies, staff_session,
+)
+from api.staff.auth_service import Caller, StaffSession
 from api.staff.schemas import LoginIn, MeOut, SessionOut
 
 router = APIRouter(tags=["staff: session"])
@@ -25,18 +26,7 @@ async def login(
     auth = services(request).staff.auth
     caller = Caller(request.state.request_id, client_ip(request), request.state.received_at)
     issued = await auth.login(body.email, body.password, caller)
-    return session_out(response, auth, issued)
-
-
-def session_out(response: Response, auth: StaffAuthService, issued: IssuedSession) -> SessionOut:
-    """The session as the answer's body and as its cookies (the browser UI uses those)."""
-    max_age = int(auth.session_ttl.total_seconds())
-    cookies = ((SESSION_COOKIE, issued.token, True), (CSRF_COOKIE, issued.csrf_token, False))
-    for name, value, http_only in cookies:
-        response.set_cookie(
-            name, value, max_age=max_age, path="/", httponly=http_only, samesite="strict",
-            secure=auth.secure_cookies,
-        )  # fmt: skip
+    set_session_cookies(response, auth, issued)
     return SessionOut(
         token=issued.token, csrf_token=issued.csrf_token, expires_at=issued.expires_at
     )
@@ -49,8 +39,7 @@ async def logout(
     auth = services(request).staff.auth
     await auth.logout(acting(request, session.user))
     response = Response(status_code=204)
-    for name in (SESSION_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(name, path="/", samesite="strict", secure=auth.secure_cookies)
+    clear_session_cookies(response, auth)
     return response
 
 

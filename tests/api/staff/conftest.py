@@ -18,7 +18,6 @@ from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
 from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
-from api.staff.audit_service import AuditViewer
 from api.staff.report_service import ReportService
 from api.staff.tokens import SessionTokens
 from domain.cards import CardVault
@@ -78,7 +77,6 @@ def build_client(
     ledger: InMemoryLedger | None = None,
     products: InMemoryProducts | None = None,
     reports: ReportService | None = None,
-    audit_log: AuditViewer | None = None,
 ) -> httpx.AsyncClient:
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     products = products if products is not None else InMemoryProducts.sandbox()
@@ -86,7 +84,7 @@ def build_client(
     orders = OrderService(
         InMemoryIntake(), InMemoryReader(), vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog
     )
-    staff_side = staff_services(staff, registry, audit, secure_cookies, products, reports, audit_log)
+    staff_side = staff_services(staff, registry, audit, secure_cookies, products, reports)
     ledger = ledger or InMemoryLedger()
     balances = BalanceService(ledger, ledger, audit)
     webhooks = WebhookEndpoints(registry, registry, vault, audit)

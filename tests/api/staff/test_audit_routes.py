@@ -5,17 +5,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from analytics.audit_search import AuditQuery, ClickHouseAuditSearch
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.rows import AUDIT_LOG_COLUMNS, audit_log_row
+from api.app import create_app
+from api.balance_service import BalanceService
+from api.catalog_service import PartnerCatalog
+from api.deps import ApiServices
+from api.order_service import OrderService
 from api.staff.audit_service import AuditViewer
+from api.webhook_endpoint_service import WebhookEndpoints
+from domain.cards import CardVault
 from api.staff.tokens import SessionTokens
 from domain.staff import Role, StaffUser
-from tests.api.fakes import RecordingAuditTrail
+from tests.api.fakes import InMemoryIntake, InMemoryReader, RecordingAuditTrail, RecordingLog
+from tests.api.ledger_fakes import InMemoryLedger
 from tests.api.staff.audit_fakes import FakeAuditReads, audit_record
-from tests.api.staff.conftest import StaffHarness, build_client
-from tests.api.staff.fakes import SECRET, InMemoryRegistry, InMemoryStaff, RecordingKeyUses
+from tests.api.staff.conftest import MAX_BODY, StaffHarness
+from tests.api.staff.fakes import (
+    SECRET, InMemoryProducts, InMemoryRegistry, InMemoryStaff, RecordingKeyUses,
+    staff_services,
+)
 
 URL = "/staff/v1/audit"
 
@@ -23,8 +36,7 @@ URL = "/staff/v1/audit"
 async def test_filters_reach_the_query_and_pages_chain_by_cursor() -> None:
     staff, reads = InMemoryStaff(), FakeAuditReads()
     finance = staff.add(Role.FINANCE)
-    client = build_client(staff, InMemoryRegistry(), RecordingAuditTrail(), RecordingKeyUses(),
-                          audit_log=AuditViewer(reads))  # fmt: skip
+    client = _client(staff, AuditViewer(reads))
     headers = {"Authorization": f"Bearer {_token(finance)}"}
     params = {"actor_id": "stf_finance1", "actor_kind": "staff", "action_prefix": "balance.",
               "company_id": "cmp_seeded", "target": "cmp_seeded", "from": "2026-11-26T00:00:00Z",
@@ -67,8 +79,7 @@ async def test_no_company_reads_as_null() -> None:
     staff = InMemoryStaff()
     admin = staff.add(Role.ADMIN)
     reads = FakeAuditReads(records=[audit_record(0, company_id="", action="staff.login")])
-    async with build_client(staff, InMemoryRegistry(), RecordingAuditTrail(), RecordingKeyUses(),
-                            audit_log=AuditViewer(reads)) as client:  # fmt: skip
+    async with _client(staff, AuditViewer(reads)) as client:
         response = await client.get(URL, headers={"Authorization": f"Bearer {_token(admin)}"})
     assert response.json()["data"][0]["company_id"] is None
 
@@ -81,8 +92,7 @@ async def test_over_clickhouse_hostile_values_are_only_values(clickhouse: ClickH
     admin = staff.add(Role.ADMIN)
     viewer = AuditViewer(ClickHouseAuditSearch(clickhouse))
     headers = {"Authorization": f"Bearer {_token(admin)}"}
-    async with build_client(staff, InMemoryRegistry(), RecordingAuditTrail(), RecordingKeyUses(),
-                            audit_log=viewer) as client:  # fmt: skip
+    async with _client(staff, viewer) as client:
         everything = (await client.get(URL, headers=headers)).json()
         hostile = (await client.get(URL, params={"actor_id": "x' OR 1=1 --"}, headers=headers)).json()
         nothing = await client.get(URL, params={"action": "balance.top_up' OR '1'='1"}, headers=headers)
@@ -98,6 +108,19 @@ async def test_over_clickhouse_hostile_values_are_only_values(clickhouse: ClickH
     assert forged.status_code == 400 and forged.json()["type"].endswith("/invalid-cursor")
     rows = await clickhouse.query(f"SELECT count() FROM {clickhouse.table('audit_log')}")
     assert rows[0][0] == 3
+
+
+def _client(staff: InMemoryStaff, viewer: AuditViewer) -> httpx.AsyncClient:
+    """The API over fakes, with this audit-log viewer (the staff_api harness has a canned one)."""
+    registry, audit, products = InMemoryRegistry(), RecordingAuditTrail(), InMemoryProducts.sandbox()
+    vault, ledger, catalog = CardVault({"k1": b"k" * 32}, b"t"), InMemoryLedger(), PartnerCatalog(products, registry)
+    services = ApiServices(
+        OrderService(InMemoryIntake(), InMemoryReader(), vault, 1.0, 10.0, catalog), registry, audit, registry,
+        RecordingKeyUses(), staff_services(staff, registry, audit, products=products, audit_log=viewer),
+        BalanceService(ledger, ledger, audit), catalog, WebhookEndpoints(registry, registry, vault, audit),
+    )  # fmt: skip
+    transport = httpx.ASGITransport(app=create_app(services, RecordingLog(), MAX_BODY), raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
 
 
 def _token(user: StaffUser) -> str:
