@@ -24,6 +24,21 @@ class AccountLocked(DomainError):
     title = "Account temporarily locked"
 
 
+class WrongPassword(DomainError):
+    """The current password given to confirm a change is wrong (the session itself is fine)."""
+
+    status = 403
+    slug = "wrong-password"
+    title = "Current password is wrong"
+
+
+class Locale(str, enum.Enum):
+    """The language a staff user sees the back office in."""
+
+    EN = "en"
+    RU = "ru"
+
+
 class Permission(str, enum.Enum):
     """What a staff endpoint needs. Later features add members and grant them below."""
 
@@ -90,6 +105,7 @@ class StaffUser:
     locked_until: datetime | None = None
     session_epoch: int = 0  # bumped to end every session of this user at once (logout)
     version: int = 1  # +1 per change; replicas keep the highest
+    locale: Locale = Locale.EN  # the user's own choice; records from before it existed read "en"
 
     def may(self, permission: Permission) -> bool:
         return self.active and allows(self.role, permission)
@@ -144,7 +160,8 @@ class CreateStaffUser:
 
 @dataclass(frozen=True, slots=True)
 class ChangeStaffUser:
-    """Role, name or active flag; None leaves a field as it is. Deactivation ends sessions."""
+    """Role, name, active flag or locale; None leaves a field as it is. Deactivation ends
+    sessions."""
 
     request_id: str
     user_id: str
@@ -152,6 +169,18 @@ class ChangeStaffUser:
     name: str | None = None
     role: Role | None = None
     active: bool | None = None
+    locale: Locale | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeStaffPassword:
+    """A new password (its hash), set by the user after proving the current one. Ends every
+    session of the user (the caller issues a fresh one) and clears the failed-login count."""
+
+    request_id: str
+    user_id: str
+    at: datetime
+    password_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +205,12 @@ class EndSessions:
 
 
 StaffCommand = (
-    CreateStaffUser | ChangeStaffUser | RecordLoginFailure | RecordLoginSuccess | EndSessions
+    CreateStaffUser
+    | ChangeStaffUser
+    | ChangeStaffPassword
+    | RecordLoginFailure
+    | RecordLoginSuccess
+    | EndSessions
 )
 
 _EMAIL = re.compile(r"^[^@\s\"<>]{1,64}@[A-Za-z0-9.\-]{1,189}\.[A-Za-z]{2,}$")
@@ -228,6 +262,8 @@ def apply_staff_command(
         return _next(current, failed_logins=0, locked_until=None)
     if isinstance(command, EndSessions):
         return _next(current, session_epoch=current.session_epoch + 1)
+    if isinstance(command, ChangeStaffPassword):
+        return _change_password(current, command)
     return _change(current, command)
 
 
@@ -243,7 +279,24 @@ def _change(current: StaffUser, command: ChangeStaffUser) -> StaffUser:
             changes["session_epoch"] = current.session_epoch + 1
         else:
             changes.update(failed_logins=0, locked_until=None)
+    if command.locale is not None:
+        changes["locale"] = Locale(command.locale)
     return _next(current, **changes)
+
+
+def _change_password(current: StaffUser, command: ChangeStaffPassword) -> StaffUser:
+    if not current.active:
+        raise Conflict("the account is deactivated")
+    if current.locked(command.at):
+        # Checked again here: an API node whose replica had not yet seen the lock must not
+        # let a password change through it.
+        raise AccountLocked("too many failed sign-ins; try again later")
+    if not command.password_hash.startswith("$argon2"):
+        raise InvalidCommand("password_hash must be an argon2 hash")
+    return _next(
+        current, password_hash=command.password_hash, session_epoch=current.session_epoch + 1,
+        failed_logins=0,
+    )  # fmt: skip
 
 
 def _next(user: StaffUser, **changes: Any) -> StaffUser:

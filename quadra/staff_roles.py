@@ -11,11 +11,14 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from analytics.audit_search import ClickHouseAuditSearch
 from analytics.clickhouse import ClickHouse
 from analytics.reports.aggregates import ClickHouseAggregates
 from analytics.reports.request_log import ClickHouseRequestLog
 from analytics.reports.statements import ClickHouseStatements
 from analytics.reports.transactions import ClickHouseTransactions
+from api.staff.account_service import OwnAccount
+from api.staff.audit_service import AuditViewer
 from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
@@ -108,6 +111,7 @@ async def start_registry_api(
         auth=StaffAuthService(users, accounts, passwords, tokens, audit, secure_cookies),
         companies=CompanyAdmin(companies, keys, registry, audit),
         users=StaffAdmin(users, accounts, passwords, audit),
+        account=OwnAccount(accounts, passwords, tokens, audit),
         catalog=CatalogAdmin(
             products, KafkaProductStore(producer, names(CATALOG_PRODUCTS), products), companies,
             registry, audit,
@@ -117,8 +121,8 @@ async def start_registry_api(
 
 
 def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
-    """The staff services plus the ClickHouse-backed reports."""
+    """The staff services plus the ClickHouse-backed reports and audit-log viewer."""
     return replace(staff, reports=ReportService(
         ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
         ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
-    ))  # fmt: skip
+    ), audit_log=AuditViewer(ClickHouseAuditSearch(clickhouse)))  # fmt: skip

@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.staff import (
+    ChangeStaffPassword,
     ChangeStaffUser,
     CreateStaffUser,
     EndSessions,
+    Locale,
     RecordLoginFailure,
     RecordLoginSuccess,
     Role,
@@ -52,6 +54,7 @@ def user_to_dict(u: StaffUser) -> dict[str, Any]:
         "locked_until": u.locked_until.isoformat() if u.locked_until else None,
         "session_epoch": u.session_epoch,
         "version": u.version,
+        "locale": u.locale.value,
     }
 
 
@@ -69,6 +72,7 @@ def user_from_dict(d: dict[str, Any]) -> StaffUser:
             locked_until=_opt_dt(d.get("locked_until")),
             session_epoch=int(d["session_epoch"]),
             version=int(d["version"]),
+            locale=Locale(d.get("locale") or Locale.EN.value),  # absent in older records
         )
     except _BAD as exc:
         raise MessageError(f"bad staff user record: {exc!r}") from exc
@@ -101,7 +105,10 @@ def encode_staff_command(c: StaffCommand) -> bytes:
                       "role": c.role.value, "password_hash": c.password_hash})  # fmt: skip
     if isinstance(c, ChangeStaffUser):
         return dumps({**base, "type": "change", "name": c.name,
-                      "role": c.role.value if c.role else None, "active": c.active})  # fmt: skip
+                      "role": c.role.value if c.role else None, "active": c.active,
+                      "locale": c.locale.value if c.locale else None})  # fmt: skip
+    if isinstance(c, ChangeStaffPassword):
+        return dumps({**base, "type": "password", "password_hash": c.password_hash})
     kind = {RecordLoginFailure: "login_failure", RecordLoginSuccess: "login_success",
             EndSessions: "end_sessions"}[type(c)]  # fmt: skip
     return dumps({**base, "type": kind})
@@ -119,7 +126,10 @@ def decode_staff_command(raw: bytes | None) -> StaffCommand:
         if kind == "change":
             role = Role(d["role"]) if d.get("role") else None
             active = None if d.get("active") is None else bool(d["active"])
-            return ChangeStaffUser(request_id, user_id, at, d.get("name"), role, active)
+            locale = Locale(d["locale"]) if d.get("locale") else None  # absent in older commands
+            return ChangeStaffUser(request_id, user_id, at, d.get("name"), role, active, locale)
+        if kind == "password":
+            return ChangeStaffPassword(request_id, user_id, at, str(d["password_hash"]))
         simple = {"login_failure": RecordLoginFailure, "login_success": RecordLoginSuccess,
                   "end_sessions": EndSessions}  # fmt: skip
         if kind in simple:

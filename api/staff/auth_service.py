@@ -116,7 +116,9 @@ class StaffAuthService:
     def session(self, token: str, now: datetime) -> StaffSession:
         claims = self._tokens.read(token, now)
         user = self._users.by_id(claims.user_id) if claims else None
-        if claims is None or user is None or not user.active or user.session_epoch != claims.epoch:
+        # A token newer than this replica's record (issued by a password change on another
+        # node a moment ago) is fine: epochs only grow, and only a signed token carries one.
+        if claims is None or user is None or not user.active or claims.epoch < user.session_epoch:
             raise errors.staff_unauthorized("The session is invalid or has ended: sign in again.")
         return StaffSession(user, claims)
 

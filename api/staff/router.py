@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from api.staff import list_routes, rule_routes
 
 from api.staff import (
+    account_routes,
+    audit_routes,
     balance_routes,
     catalog_routes,
     company_routes,
@@ -20,6 +22,8 @@ from api.staff import (
 
 router = APIRouter(prefix="/staff/v1")
 router.include_router(session_routes.router)
+router.include_router(account_routes.router)
+router.include_router(audit_routes.router)
 router.include_router(company_routes.router)
 router.include_router(user_routes.router)
 router.include_router(balance_routes.router)

@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -18,7 +19,7 @@ from api.schemas import Email
 from domain.companies import ApiKey, Company, CompanyProfile, normalize_allowlist
 from domain.errors import InvalidCommand
 from domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_new_password
-from domain.staff import Role, StaffUser
+from domain.staff import Locale, Role, StaffUser
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
@@ -51,19 +52,57 @@ class SessionOut(BaseModel):
     expires_at: datetime
 
 
+LocaleName = Literal["en", "ru"]  # the values of domain.staff.Locale (a test holds them equal)
+NewPassword = Annotated[
+    str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+]
+
+
+def _strong_enough(value: str) -> str:
+    try:
+        return check_new_password(value)
+    except InvalidCommand as exc:
+        raise ValueError(exc.detail) from None
+
+
 class MeOut(BaseModel):
     id: str
     email: str
     name: str
     role: str
+    locale: LocaleName
     permissions: list[str]
 
     @classmethod
     def from_user(cls, user: StaffUser) -> MeOut:
         return cls(
             id=user.id, email=user.email, name=user.name, role=user.role.value,
-            permissions=sorted(p.value for p in user.permissions),
+            locale=user.locale.value, permissions=sorted(p.value for p in user.permissions),
         )  # fmt: skip
+
+
+class MePatch(_Strict):
+    """What a staff user may change on their own account (the rest is an admin's job)."""
+
+    locale: LocaleName
+
+    @property
+    def locale_value(self) -> Locale:
+        return Locale(self.locale)
+
+
+class PasswordChange(_Strict):
+    current_password: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    ]
+    new_password: NewPassword
+
+    @field_validator("new_password")
+    @classmethod
+    def _strong_and_new(cls, value: str, info: ValidationInfo) -> str:
+        if value == info.data.get("current_password"):
+            raise ValueError("must differ from current_password")
+        return _strong_enough(value)
 
 
 class CompanyCreate(_Strict):
@@ -193,34 +232,30 @@ class StaffUserCreate(_Strict):
     email: Email
     name: Name
     role: RoleName
-    password: Annotated[
-        str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-    ]
+    password: NewPassword
 
-
-    @field_validator("password")
-    @classmethod
-    def _strong_enough(cls, value: str) -> str:
-        try:
-            return check_new_password(value)
-        except InvalidCommand as exc:
-            raise ValueError(exc.detail) from None
+    _check_password = field_validator("password")(_strong_enough)
 
 
 class StaffUserPatch(_Strict):
     name: Name | None = None
     role: RoleName | None = None
     active: bool | None = None
+    locale: LocaleName | None = None
 
     @model_validator(mode="after")
     def _something(self) -> StaffUserPatch:
-        if not any(getattr(self, f) is not None for f in ("name", "role", "active")):
-            raise ValueError("give at least one of name, role, active")
+        if not any(getattr(self, f) is not None for f in ("name", "role", "active", "locale")):
+            raise ValueError("give at least one of name, role, active, locale")
         return self
 
     @property
     def role_value(self) -> Role | None:
         return Role(self.role) if self.role else None
+
+    @property
+    def locale_value(self) -> Locale | None:
+        return Locale(self.locale) if self.locale else None
 
 
 class StaffUserOut(BaseModel):
@@ -230,6 +265,7 @@ class StaffUserOut(BaseModel):
     name: str
     role: str
     active: bool
+    locale: LocaleName
     locked_until: datetime | None
     created_at: datetime
 
@@ -237,7 +273,7 @@ class StaffUserOut(BaseModel):
     def from_user(cls, u: StaffUser) -> StaffUserOut:
         return cls(
             id=u.id, email=u.email, name=u.name, role=u.role.value, active=u.active,
-            locked_until=u.locked_until, created_at=u.created_at,
+            locale=u.locale.value, locked_until=u.locked_until, created_at=u.created_at,
         )  # fmt: skip
 
 

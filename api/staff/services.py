@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.staff.account_service import OwnAccount
+from api.staff.audit_service import AuditViewer
 from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
@@ -21,8 +23,10 @@ class StaffServices:
     companies: CompanyAdmin
     users: StaffAdmin
     catalog: CatalogAdmin
+    account: OwnAccount  # the signed-in user's own password and language
     rule_desk: RuleDesk | None = None  # fraud rules and lists; None: not served here
     webhooks: WebhookAdmin | None = None  # the delivery log and replays; None: not served here
     exports: TransactionExports | None = None  # transaction exports; None: not served here
     reports: ReportService | None = None  # transactions, aggregates, statements, request log
     fraud: FraudDesk | None = None  # review queue, cases, verdicts, decisions; None: not served here
+    audit_log: AuditViewer | None = None  # the audit log from ClickHouse; None: not served here

@@ -47,6 +47,7 @@ async def change_user(
     request: Request, user_id: str, user: Manager, _json: Json, body: StaffUserPatch
 ) -> StaffUserOut:
     changed = await services(request).staff.users.change(
-        acting(request, user), _user_id(user_id), body.name, body.role_value, body.active
+        acting(request, user), _user_id(user_id), body.name, body.role_value, body.active,
+        body.locale_value,
     )
     return StaffUserOut.from_user(changed)

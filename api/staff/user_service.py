@@ -10,7 +10,7 @@ from api.staff.auth_service import StaffAccounts, StaffReader
 from domain.audit import AuditTrail
 from domain.errors import Conflict, NotFound
 from domain.passwords import PasswordHasher, check_new_password
-from domain.staff import ChangeStaffUser, CreateStaffUser, Role, StaffActor, StaffUser
+from domain.staff import ChangeStaffUser, CreateStaffUser, Locale, Role, StaffActor, StaffUser
 
 
 def new_staff_id() -> str:
@@ -63,15 +63,17 @@ class StaffAdmin:
         name: str | None = None,
         role: Role | None = None,
         active: bool | None = None,
+        locale: Locale | None = None,
     ) -> StaffUser:
         self.get(user_id)
         if user_id == actor.user.id and (role is not None or active is False):
             # Keeps at least the admin making changes able to undo them.
             raise Conflict("you cannot change your own role or deactivate yourself")
         user = await self._accounts.submit(
-            ChangeStaffUser(actor.request_id, user_id, actor.at, name, role, active)
+            ChangeStaffUser(actor.request_id, user_id, actor.at, name, role, active, locale)
         )
-        given = (("name", name), ("role", role and role.value), ("active", active))
+        given = (("name", name), ("role", role and role.value), ("active", active),
+                 ("locale", locale and locale.value))  # fmt: skip
         details = {k: v for k, v in given if v is not None}
         await self._audit.record(actor.audit("staff.user_update", user_id, details=details))
         return user

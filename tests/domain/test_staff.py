@@ -9,9 +9,11 @@ from domain.errors import Conflict, InvalidCommand, NotFound
 from domain.staff import (
     ROLE_PERMISSIONS,
     AccountLocked,
+    ChangeStaffPassword,
     ChangeStaffUser,
     CreateStaffUser,
     EndSessions,
+    Locale,
     LockoutPolicy,
     Permission,
     RecordLoginFailure,
@@ -100,3 +102,62 @@ def test_a_success_reported_by_a_lagging_node_does_not_lift_a_lock() -> None:
     later = T0 + POLICY.lock_for
     unlocked = apply_staff_command(RecordLoginSuccess("s", user.id, later), user, None, POLICY)
     assert unlocked.locked_until is None
+
+
+# --- password change and locale ------------------------------------------------------------
+
+NEW_HASH = "$argon2id$new"
+LOCKED = {"locked_until": T0 + timedelta(minutes=5)}
+
+# (name, changes to the user first, command fields, expected error or None)
+PASSWORD_CASES: list[tuple[str, dict, dict, type[Exception] | None]] = [
+    ("plain", {}, {}, None),
+    ("clears failures", {"failed_logins": 2}, {}, None),
+    ("after the lock ran out", {"locked_until": T0 - timedelta(seconds=1)}, {}, None),
+    ("locked", LOCKED, {}, AccountLocked),
+    ("deactivated", {"active": False}, {}, Conflict),
+    ("not a hash", {}, {"password_hash": "hunter2hunter2"}, InvalidCommand),
+    ("empty hash", {}, {"password_hash": ""}, InvalidCommand),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "changes", "fields", "error"), PASSWORD_CASES, ids=[c[0] for c in PASSWORD_CASES])
+def test_change_password(name: str, changes: dict, fields: dict, error: type[Exception] | None) -> None:
+    user = replace(_user(), **changes)
+    command = ChangeStaffPassword(**{"request_id": "p", "user_id": user.id, "at": T0, "password_hash": NEW_HASH,
+                                     **fields})  # fmt: skip
+    if error is not None:
+        with pytest.raises(error):
+            apply_staff_command(command, user, None, POLICY)
+        return
+    changed = apply_staff_command(command, user, None, POLICY)
+    assert changed.password_hash == NEW_HASH and changed.failed_logins == 0
+    assert changed.session_epoch == user.session_epoch + 1  # every session ends
+    assert changed.version == user.version + 1
+    assert (changed.role, changed.email, changed.locale) == (user.role, user.email, user.locale)
+
+
+def test_change_password_of_an_unknown_user_is_refused() -> None:
+    with pytest.raises(NotFound):
+        apply_staff_command(ChangeStaffPassword("p", "stf_x", T0, NEW_HASH), None, None, POLICY)
+
+
+LOCALE_CASES = [
+    ("default", None, Locale.EN),
+    ("to russian", Locale.RU, Locale.RU),
+    ("back to english", Locale.EN, Locale.EN),
+]
+
+
+@pytest.mark.parametrize(("name", "locale", "expected"), LOCALE_CASES, ids=[c[0] for c in LOCALE_CASES])
+def test_locale(name: str, locale: Locale | None, expected: Locale) -> None:
+    user = replace(_user(), locale=Locale.RU) if name == "back to english" else _user()
+    command = ChangeStaffUser("l", user.id, T0, locale=locale) if locale else ChangeStaffUser("l", user.id, T0)
+    changed = apply_staff_command(command, user, None, POLICY)
+    assert changed.locale is expected
+    assert changed.session_epoch == user.session_epoch  # a language change ends no session
+
+
+def test_new_users_read_english_and_locales_are_the_wire_values() -> None:
+    assert _user().locale is Locale.EN
+    assert [loc.value for loc in Locale] == ["en", "ru"]

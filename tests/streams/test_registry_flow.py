@@ -221,3 +221,38 @@ async def test_the_demo_company_is_seeded_through_the_registry(cluster: Cluster,
 
 async def _status(response: Awaitable[httpx.Response]) -> int:
     return (await response).status_code
+
+
+async def test_a_password_change_through_the_staff_agent_holds_on_every_node(cluster: Cluster) -> None:
+    a, b = cluster.a, cluster.b
+    email, new = f"self-{secrets.token_hex(4)}@quadra.test", "a brand new passphrase"
+    command = CreateStaffUser(
+        f"cli-{secrets.token_hex(6)}", f"stf_{secrets.token_hex(6)}", email, "Self", Role.READ_ONLY,
+        FAST_PASSWORDS.hash(PASSWORD), datetime.now(UTC),
+    )  # fmt: skip
+    await create_staff_user(cluster.bootstrap, cluster.settings, command, timeout=30)
+    old = (await a.client.post("/staff/v1/login", json={"email": email, "password": PASSWORD})).json()
+    await _within(2, _status_is(lambda: _status(b.client.get("/staff/v1/me", headers=_bearer(old["token"]))), 200))
+
+    changed = await a.client.post("/staff/v1/me/password", headers=_bearer(old["token"]),
+                                  json={"current_password": PASSWORD, "new_password": new})  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    fresh = changed.json()["token"]
+    # The new session works at once on the other node too, even before its replica catches up.
+    assert (await b.client.get("/staff/v1/me", headers=_bearer(fresh))).status_code == 200
+    await _within(2, _status_is(lambda: _status(b.client.get("/staff/v1/me", headers=_bearer(old["token"]))), 401))
+    assert (await b.client.post("/staff/v1/login", json={"email": email, "password": new})).status_code == 200
+
+    locale = await b.client.patch("/staff/v1/me", json={"locale": "ru"}, headers=_bearer(fresh))
+    assert locale.status_code == 200 and locale.json()["locale"] == "ru"
+
+    async def russian_on_a() -> bool:
+        me = await a.client.get("/staff/v1/me", headers=_bearer(fresh))
+        return me.status_code == 200 and me.json()["locale"] == "ru"
+
+    await _within(2, russian_on_a)
+    assert "staff.password_changed" in {e.action for e in a.audit.events}
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

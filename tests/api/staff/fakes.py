@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from api.staff.account_service import OwnAccount
+from api.staff.audit_service import AuditViewer
 from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
@@ -34,6 +36,7 @@ from domain.staff import (
 )
 from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
+from tests.api.staff.audit_fakes import FakeAuditReads
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
 from tests.api.staff.fraud_fakes import seeded_fraud_desk
 from tests.api.staff.report_fakes import FakeReports
@@ -170,6 +173,7 @@ class RecordingKeyUses:
 def staff_services(
     staff: InMemoryStaff, registry: InMemoryRegistry, audit: AuditTrail, secure_cookies: bool = False,
     products: InMemoryProducts | None = None, reports: ReportService | None = None,
+    audit_log: AuditViewer | None = None,
 ) -> StaffServices:  # fmt: skip
     """`products`: the product directory and store in one (default: the sandbox catalog)."""
     products = products if products is not None else InMemoryProducts.sandbox()
@@ -180,11 +184,13 @@ def staff_services(
         companies=CompanyAdmin(registry, registry, registry, audit),
         users=users,
         catalog=CatalogAdmin(products, products, registry, registry, audit),
+        account=OwnAccount(staff, FAST_PASSWORDS, tokens, audit),
         rule_desk=seeded_rule_desk(registry, audit),
         webhooks=WebhookAdmin(seeded_delivery_log(), RecordingReplays(), audit),
         reports=reports if reports is not None else _fake_reports(),
         exports=_fake_exports(audit),
         fraud=seeded_fraud_desk(users.get, audit),
+        audit_log=audit_log if audit_log is not None else AuditViewer(FakeAuditReads()),
     )
 
 

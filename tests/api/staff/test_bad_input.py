@@ -9,6 +9,7 @@ import pytest
 
 from domain.staff import Role
 from tests.api.staff.conftest import COMPANY, MAX_BODY, StaffHarness
+from tests.api.staff.fakes import PASSWORD
 
 C = f"/staff/v1/companies/{COMPANY}"
 NOBODY = "/staff/v1/companies/cmp_nobody"
@@ -23,6 +24,15 @@ def company(**changes: Any) -> dict[str, Any]:
 
 def user(**changes: Any) -> dict[str, Any]:
     return {**GOOD_USER, **changes}
+
+
+ME_PASSWORD = "/staff/v1/me/password"
+AUDIT = "/staff/v1/audit"
+NEW = "a brand new passphrase"
+
+
+def pw(**changes: Any) -> dict[str, Any]:
+    return {"current_password": PASSWORD, "new_password": NEW, **changes}
 
 
 # (name, method, path, body (bytes are sent raw), content type, status, problem type)
@@ -99,6 +109,68 @@ CASES: list[tuple[str, str, str, Any, str | None, int, str]] = [
      "validation-failed"),
     ("change unknown user", "PATCH", "/staff/v1/users/stf_nobody", {"name": "x"}, JSON, 404,
      "not-found"),
+    ("change bad locale", "PATCH", "/staff/v1/users/stf_risk2", {"locale": "de"}, JSON, 422,
+     "validation-failed"),
+    ("me nothing", "PATCH", "/staff/v1/me", {}, JSON, 422, "validation-failed"),
+    ("me bad locale", "PATCH", "/staff/v1/me", {"locale": "EN"}, JSON, 422, "validation-failed"),
+    ("me locale as number", "PATCH", "/staff/v1/me", {"locale": 1}, JSON, 422, "validation-failed"),
+    ("me locale null", "PATCH", "/staff/v1/me", {"locale": None}, JSON, 422, "validation-failed"),
+    ("me huge locale", "PATCH", "/staff/v1/me", {"locale": "r" * 10_000}, JSON, 422,
+     "validation-failed"),
+    ("me own role", "PATCH", "/staff/v1/me", {"locale": "ru", "role": "admin"}, JSON, 422,
+     "validation-failed"),
+    ("me malformed", "PATCH", "/staff/v1/me", b'{"locale": ', JSON, 400, "malformed-json"),
+    ("me form", "PATCH", "/staff/v1/me", b"locale=ru", "application/x-www-form-urlencoded", 415,
+     "unsupported-media-type"),
+    ("password empty", "POST", ME_PASSWORD, {}, JSON, 422, "validation-failed"),
+    ("password no current", "POST", ME_PASSWORD, {"new_password": NEW}, JSON, 422,
+     "validation-failed"),
+    ("password short", "POST", ME_PASSWORD, pw(new_password="short"), JSON, 422,
+     "validation-failed"),
+    ("password weak", "POST", ME_PASSWORD, pw(new_password="ab" * 10), JSON, 422,
+     "validation-failed"),
+    ("password padded", "POST", ME_PASSWORD, pw(new_password=f" {NEW}"), JSON, 422,
+     "validation-failed"),
+    ("password unchanged", "POST", ME_PASSWORD, pw(new_password=PASSWORD), JSON, 422,
+     "validation-failed"),
+    ("password as number", "POST", ME_PASSWORD, pw(new_password=123456789012345), JSON, 422,
+     "validation-failed"),
+    ("password current as list", "POST", ME_PASSWORD, pw(current_password=[PASSWORD]), JSON, 422,
+     "validation-failed"),
+    ("password huge new", "POST", ME_PASSWORD, pw(new_password="xyz1" * 257), JSON, 422,
+     "validation-failed"),
+    ("password huge current", "POST", ME_PASSWORD, pw(current_password="p" * 1025), JSON, 422,
+     "validation-failed"),
+    ("password empty current", "POST", ME_PASSWORD, pw(current_password=""), JSON, 422,
+     "validation-failed"),
+    ("password unknown field", "POST", ME_PASSWORD, pw(user_id="stf_risk2"), JSON, 422,
+     "validation-failed"),
+    ("password malformed", "POST", ME_PASSWORD, b'{"current_password"', JSON, 400,
+     "malformed-json"),
+    ("password oversized", "POST", ME_PASSWORD, pw(current_password="p" * MAX_BODY), JSON, 413,
+     "payload-too-large"),
+    ("password no content type", "POST", ME_PASSWORD, pw(), None, 415, "unsupported-media-type"),
+    ("audit bad cursor", "GET", f"{AUDIT}?cursor=abc", None, None, 400, "invalid-cursor"),
+    ("audit sql cursor", "GET", f"{AUDIT}?cursor=%27%20OR%201%3D1%20--", None, None, 400,
+     "invalid-cursor"),
+    ("audit huge cursor", "GET", f"{AUDIT}?cursor={'a' * 1001}", None, None, 422,
+     "validation-failed"),
+    ("audit limit too big", "GET", f"{AUDIT}?limit=201", None, None, 422, "validation-failed"),
+    ("audit limit zero", "GET", f"{AUDIT}?limit=0", None, None, 422, "validation-failed"),
+    ("audit limit text", "GET", f"{AUDIT}?limit=ten", None, None, 422, "validation-failed"),
+    ("audit naive from", "GET", f"{AUDIT}?from=2026-11-26T00:00:00", None, None, 422,
+     "validation-failed"),
+    ("audit bad to", "GET", f"{AUDIT}?to=yesterday", None, None, 422, "validation-failed"),
+    ("audit upside down", "GET", f"{AUDIT}?from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z",
+     None, None, 422, "validation-failed"),
+    ("audit both actions", "GET", f"{AUDIT}?action=staff.login&action_prefix=staff.", None, None,
+     422, "validation-failed"),
+    ("audit bad actor kind", "GET", f"{AUDIT}?actor_kind=root", None, None, 422,
+     "validation-failed"),
+    ("audit huge actor", "GET", f"{AUDIT}?actor_id={'a' * 201}", None, None, 422,
+     "validation-failed"),
+    ("audit empty action", "GET", f"{AUDIT}?action=", None, None, 422, "validation-failed"),
+    ("audit unknown param", "GET", f"{AUDIT}?actor=stf_1", None, None, 422, "validation-failed"),
 ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from domain.registry import CreateApiKey
 from domain.companies import KeyMode, hash_api_key
 from domain.staff import Role
 from tests.api.staff.conftest import COMPANY, StaffHarness
+from tests.api.staff.fakes import PASSWORD
 from tests.api.staff.webhook_fakes import SEEDED_MESSAGE
 from api.staff.list_service import entry_id
 from tests.api.staff.rule_fakes import SEEDED_ENTRY
@@ -40,6 +41,10 @@ PRODUCT_BODY = {"version": 1, "type": "mobile_topup", "brand": "Telekom", "curre
 ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/staff/v1/me", None, EVERYONE),
     ("POST", "/staff/v1/logout", None, EVERYONE),
+    ("PATCH", "/staff/v1/me", {"locale": "ru"}, EVERYONE),
+    ("POST", "/staff/v1/me/password", {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+     EVERYONE),
+    ("GET", "/staff/v1/audit?action_prefix=balance.&limit=2", None, frozenset({A, F, R})),
     ("GET", "/staff/v1/companies", None, EVERYONE),
     ("GET", "/staff/v1/companies/{company}", None, EVERYONE),
     ("GET", "/staff/v1/companies/{company}/api-keys", None, EVERYONE),
