@@ -7,28 +7,18 @@ breaks; a test keeps every catalog complete.
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+from domain.staff import Locale
+
 LOCALE_DIR = Path(__file__).with_name("locales")
 
 
-class UiLocale(str, enum.Enum):
-    EN = "en"
-    RU = "ru"
-
-    @classmethod
-    def of(cls, value: object) -> UiLocale:
-        """A user's stored preference, or English for anything unknown."""
-        raw = getattr(value, "value", value)
-        try:
-            return cls(str(raw))
-        except ValueError:
-            return cls.EN
+UiLocale = Locale  # the staff user's stored preference is the UI's language
 
 
 @cache

@@ -65,7 +65,7 @@ def safe_next(path: str | None) -> str:
 
 
 def locale_of(user: StaffUser) -> UiLocale:
-    return UiLocale.of(getattr(user, "locale", "en"))
+    return user.locale
 
 
 def current_viewer(request: Request) -> Viewer | None:

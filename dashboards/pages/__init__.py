@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from dashboards.pages import home, session, users
+    from dashboards.pages import account, audit, home, session, users
 
-    return [session.router, home.router, users.router]
+    return [m.router for m in (session, home, account, users, audit)]

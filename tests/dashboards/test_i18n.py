@@ -59,9 +59,3 @@ def test_numbers_and_times() -> None:
     assert when(at, UiLocale.RU) == "27.11.2026 14:05"
     assert when(at, UiLocale.EN, seconds=True) == "2026-11-27 14:05:09"
     assert when(None, UiLocale.EN) == "—"
-
-
-def test_an_unknown_stored_locale_reads_as_english() -> None:
-    assert UiLocale.of("ru") is UiLocale.RU
-    assert UiLocale.of("xx") is UiLocale.EN
-    assert UiLocale.of(None) is UiLocale.EN
