@@ -97,5 +97,10 @@ def error_position(message: str) -> dict[str, Any] | None:
     return {"line": int(found.group(1)), "column": int(found.group(2)), "message": message, "hint": hint}
 
 
+def scrubbed(typed: dict[str, Any]) -> dict[str, Any]:
+    """What the user typed, to show again in a refused form, without any card number in it."""
+    return {k: "" if isinstance(v, str) and contains_card_number(v) else v for k, v in typed.items()}
+
+
 def flash(done: str | None, allowed: Iterable[str]) -> str:
     return f"risk.done.{done}" if done in set(allowed) else ""

@@ -21,11 +21,10 @@ from api.staff.auth import acting
 from api.staff.list_schemas import ListEntryIn
 from api.staff.list_service import ListQuery, entry_id, key_of
 from api.staff.rule_schemas import CompanyId
-from dashboards.pages.risk_common import domain_errors, flash, rule_desk, schema_errors
+from dashboards.pages.risk_common import domain_errors, flash, rule_desk, schema_errors, scrubbed
 from dashboards.render import render
 from dashboards.web import Viewer, check_csrf, form_of, viewer_with
 from detectors.lists import ListKind, ListVerdict
-from domain.cards import contains_card_number
 from domain.errors import DomainError
 from domain.staff import Permission
 
@@ -81,9 +80,8 @@ async def list_entries(request: Request, viewer: Reader, done: str | None = None
 
 
 def _entry_form(request: Request, viewer: Viewer, typed: dict[str, str], errs: dict[str, str], status: int) -> Response:
-    if contains_card_number(typed.get("value", "")):
-        typed = {**typed, "value": ""}  # never echo a card number back into a page
-    return render(request, "risk/list_new.html", _options({"typed": typed, "errors": errs}), status, viewer)
+    context = _options({"typed": scrubbed(typed), "errors": errs})  # never a card number back into a page
+    return render(request, "risk/list_new.html", context, status, viewer)
 
 
 @router.get("/risk/lists/new")

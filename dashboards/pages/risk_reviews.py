@@ -19,7 +19,7 @@ from api import errors
 from api.staff.auth import acting
 from api.staff.fraud_schemas import AssignIn, CaseParams, NoteIn, QueueParams, ReviewIn
 from dashboards.pages.risk_common import (
-    attempt_of, domain_errors, flash, fraud_desk, new_attempt, schema_errors, viewer_with_any,
+    attempt_of, domain_errors, flash, fraud_desk, new_attempt, schema_errors, scrubbed, viewer_with_any,
 )  # fmt: skip
 from dashboards.render import render
 from dashboards.web import Viewer, check_csrf, form_of, viewer_with
@@ -120,16 +120,17 @@ async def add_note(request: Request, case_id: str, viewer: Reviewer) -> Response
     fields = await form_of(request)
     check_csrf(request, viewer, fields)
     text = fields.get("text", "")
+    shown = scrubbed({"text": text})["text"]
     try:
         body = NoteIn.model_validate({"text": text})
         await fraud_desk(request).note(acting(request, viewer.user), case_id, body.text, attempt_of(fields))
     except ValidationError as e:
-        return await _case_page(request, viewer, case_id, 422, errors=schema_errors(e), note_text=text)
+        return await _case_page(request, viewer, case_id, 422, errors=schema_errors(e), note_text=shown)
     except DomainError as e:
         if e.status == 404:
             raise
         errs = domain_errors(e, ("text",), "text")
-        return await _case_page(request, viewer, case_id, e.status, errors=errs, note_text=text)
+        return await _case_page(request, viewer, case_id, e.status, errors=errs, note_text=shown)
     return RedirectResponse(f"/admin/risk/cases/{case_id}?done=noted", status_code=303)
 
 
@@ -150,7 +151,8 @@ async def review_order(request: Request, order_id: str, viewer: Reviewer) -> Res
         raise errors.not_found("No such order")
     case_id = f"case_{order_id}"
     back = "queue" if fields.get("back") == "queue" else "case"
-    typed = {"action": fields.get("action", ""), "note": fields.get("note", ""), "block": fields.get("block") == "yes"}
+    typed = scrubbed({"action": fields.get("action", ""), "note": fields.get("note", ""),
+                      "block": fields.get("block") == "yes"})  # fmt: skip
     try:
         body = ReviewIn.model_validate(_review_fields(fields))
     except ValidationError as e:

@@ -22,9 +22,10 @@ from api import errors
 from api.deps import services
 from api.staff.auth import acting
 from api.staff.fraud_schemas import RuleStatsParams
+from api.staff.rule_service import RuleRefused
 from api.staff.rule_schemas import RULE_ID, BacktestIn, RuleCreateIn, RuleTestIn, RuleVersionIn, ValidateIn
 from dashboards.pages.risk_common import (
-    domain_errors, error_position, flash, int_or_text, rule_desk, schema_errors,
+    domain_errors, error_position, flash, int_or_text, rule_desk, schema_errors, scrubbed,
 )  # fmt: skip
 from dashboards.render import render
 from dashboards.web import Viewer, check_csrf, form_of, viewer_with
@@ -68,6 +69,13 @@ def _check(expression: str, request: Request) -> dict[str, Any]:
     return {"ok": True, "names": names}
 
 
+def _refusal(error: DomainError) -> dict[str, Any] | None:
+    """A save refused for the expression, shown like a failed syntax check."""
+    if not isinstance(error, RuleRefused) or error.pointer != "/expression":
+        return None
+    return {"ok": False, "message": error.detail, "position": error_position(error.detail)}
+
+
 # --- the rules list ----------------------------------------------------------------------
 
 
@@ -108,7 +116,7 @@ async def _stats(request: Request, period: dict[str, str]) -> tuple[dict[str, An
 
 def _new_form(request: Request, viewer: Viewer, typed: dict[str, str], errs: dict[str, str], status: int = 200,
               check: dict[str, Any] | None = None) -> Response:  # fmt: skip
-    context = {"typed": typed, "errors": errs, "check": check, "actions": ACTIONS, "modes": MODES}
+    context = {"typed": scrubbed(typed), "errors": errs, "check": check, "actions": ACTIONS, "modes": MODES}
     return render(request, "risk/rule_new.html", context, status, viewer)
 
 
@@ -132,7 +140,7 @@ async def create_rule(request: Request, viewer: Analyst) -> Response:
     except ValidationError as e:
         return _new_form(request, viewer, typed, schema_errors(e), 422)
     except DomainError as e:
-        check = {"ok": False, "message": e.detail, "position": error_position(e.detail)}
+        check = _refusal(e)
         return _new_form(request, viewer, typed, domain_errors(e, ("id", *RULE_FIELDS)), e.status, check)
     return RedirectResponse(f"/admin/risk/rules/{typed['id']}?done=created", status_code=303)
 
@@ -160,6 +168,8 @@ async def _rule_page(request: Request, viewer: Viewer, rule_id: str, status: int
         "test_typed": {"sample": json.dumps({n: 0 for n in names}, indent=1), "order_ids": "", "version": ""},
         "backtest": None, "backtest_typed": _backtest_defaults(request), "base_version": latest.version, **extra,
     }  # fmt: skip
+    for shown in ("typed", "test_typed", "backtest_typed"):  # never a card number back into a page
+        context[shown] = scrubbed(context[shown])
     return render(request, "risk/rule.html", context, status, viewer)
 
 
@@ -194,7 +204,7 @@ async def add_version(request: Request, rule_id: str, viewer: Analyst) -> Respon
     except DomainError as e:
         if e.status == 404:
             raise
-        check = {"ok": False, "message": e.detail, "position": error_position(e.detail)}
+        check = _refusal(e)
         errs = domain_errors(e, ("base_version", *RULE_FIELDS))
         return await _rule_page(request, viewer, rule_id, e.status, typed=typed, errors=errs, check=check,
                                 base_version=base)  # fmt: skip

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from api.staff.auth import acting
 from api.staff.rule_schemas import PublishIn, RollbackIn
 from api.staff.rule_service import RuleHistory
-from dashboards.pages.risk_common import domain_errors, flash, int_or_text, rule_desk, schema_errors
+from dashboards.pages.risk_common import domain_errors, flash, int_or_text, rule_desk, schema_errors, scrubbed
 from dashboards.render import render
 from dashboards.web import Viewer, check_csrf, form_of, viewer_with
 from domain.errors import DomainError
@@ -57,7 +57,7 @@ async def publish(request: Request, viewer: Analyst) -> Response:
     check_csrf(request, viewer, fields)
     changes, note = _changes(fields), fields.get("note", "")
     base = int_or_text(fields.get("base_set", ""))
-    page = {"chosen": set(changes), "note": note}
+    page = {"chosen": set(changes), "note": scrubbed({"note": note})["note"]}
     if not changes:
         return await _sets_page(request, viewer, 422, errors={"rules": "tick at least one draft"}, **page)
     try:
