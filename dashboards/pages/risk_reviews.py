@@ -53,7 +53,7 @@ def _next_url(path: str, filters: dict[str, str], cursor: str | None) -> str | N
 async def review_queue(request: Request, viewer: Reader, done: str | None = None) -> Response:
     filters = _filters(request, _QUEUE_FIELDS)
     context: dict[str, Any] = {"filters": filters, "items": [], "next_url": None, "errors": {},
-                               "flash": flash(done, DONE), "attempt": new_attempt()}  # fmt: skip
+                               "flash": flash(done, DONE)}  # fmt: skip
     try:
         params = QueueParams.model_validate(filters)
         items, cursor = await fraud_desk(request).queue(params.to_query(), params.cursor, params.limit)
@@ -69,8 +69,7 @@ async def review_queue(request: Request, viewer: Reader, done: str | None = None
 @router.get("/risk/cases")
 async def case_list(request: Request, viewer: Reader) -> Response:
     filters = _filters(request, _CASE_FIELDS)
-    context: dict[str, Any] = {"filters": filters, "cases": [], "next_url": None, "errors": {},
-                               "statuses": list(CaseStatus)}  # fmt: skip
+    context: dict[str, Any] = {"filters": filters, "cases": [], "next_url": None, "errors": {}}
     try:
         params = CaseParams.model_validate(filters)
         cases, cursor = await fraud_desk(request).cases(params.to_case_query(), params.cursor, params.limit)
