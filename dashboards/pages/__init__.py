@@ -6,6 +6,22 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from dashboards.pages import account, audit, home, session, users
+    from dashboards.pages import (
+        account,
+        audit,
+        home,
+        risk_lists,
+        risk_reviews,
+        risk_rules,
+        risk_rulesets,
+        session,
+        users,
+    )
 
-    return [m.router for m in (session, home, account, users, audit)]
+    return [
+        m.router
+        for m in (
+            session, home, account, users, audit,
+            risk_reviews, risk_lists, risk_rulesets, risk_rules,
+        )
+    ]  # fmt: skip

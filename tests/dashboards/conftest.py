@@ -40,3 +40,6 @@ async def admin_ui(staff_api: StaffHarness) -> AsyncIterator[StaffHarness]:  # n
 
 async def csrf_of(client: httpx.AsyncClient, page: str = "/admin") -> str:
     return hidden((await client.get(page)).text, "csrf_token")
+
+
+from tests.dashboards.risk_harness import desk_fixture, fraud, risk_ui  # noqa: E402, F401  # the Risk pages' desks
