@@ -6,6 +6,16 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from dashboards.pages import home, session
+    from dashboards.pages import (
+        companies,
+        company_balance,
+        company_catalog,
+        company_keys,
+        home,
+        session,
+    )
 
-    return [session.router, home.router]
+    return [
+        session.router, home.router,
+        companies.router, company_keys.router, company_catalog.router, company_balance.router,
+    ]  # fmt: skip
