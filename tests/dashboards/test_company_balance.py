@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from dashboards.i18n import Translator, UiLocale
+from dashboards.pages.company_balance import ACTIONS, FormErrors, check
 from domain.ledger import Account, BalanceStatus
 from domain.staff import Permission as P
 from domain.staff import Role
@@ -189,3 +192,16 @@ async def test_settings_forms_start_from_the_current_settings(ui: StaffHarness) 
     await do(ui.client, "limits", CASES["limits"][0])
     form = (await ui.client.get(f"{BASE}/limits?currency=EUR")).text
     assert 'value="100.00"' in form and "card-transfer-eur 20.00" in form and 'value="9000.00"' in form
+
+
+def test_in_russian_amounts_are_typed_and_confirmed_as_in_russia() -> None:
+    # The viewer's language on main is always English (staff users get a locale later), so
+    # the check itself is run for a Russian-speaking viewer.
+    viewer = SimpleNamespace(locale=UiLocale.RU, t=Translator(UiLocale.RU))
+    checked = check(ACTIONS["top-up"], {"amount": "1 000,00", "reference": ""}, "RUB", viewer)  # type: ignore[arg-type]
+    assert checked.command["amount"] == 100000 and checked.amount == "1\u00a0000,00\u00a0₽"
+    sentence = viewer.t("companies.balance.confirm.top_up", amount=checked.amount, currency="RUB", company="Acme")
+    assert sentence == "Вы собираетесь пополнить на 1\u00a0000,00\u00a0₽ баланс в RUB компании Acme."
+    with pytest.raises(FormErrors) as refused:
+        check(ACTIONS["adjust"], {"amount": "1,234", "reason": "x"}, "RUB", viewer)  # type: ignore[arg-type]
+    assert refused.value.found == {"amount": "Слишком много знаков после запятой для этой валюты."}
