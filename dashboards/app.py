@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from dashboards import pages
+from dashboards.company_audit import CompanyAuditFeed
 from dashboards.render import render, started
 from dashboards.vendor import DEFAULT_DIR
 from dashboards.web import SignInRequired, login_redirect
@@ -26,8 +27,12 @@ def _problem_page(request: Request, problem: errors.Problem) -> Response:
     return response
 
 
-def install_admin(app: FastAPI, vendor_dir: Path = DEFAULT_DIR) -> None:
-    """Adds the pages, their static files and HTML error pages under /admin."""
+def install_admin(
+    app: FastAPI, vendor_dir: Path = DEFAULT_DIR, company_audit: CompanyAuditFeed | None = None
+) -> None:
+    """Adds the pages, their static files and HTML error pages under /admin. Without
+    `company_audit` the company page says its audit events are not available here."""
+    app.state.company_audit = company_audit
     for router in pages.routers():
         app.include_router(router, prefix=PREFIX, dependencies=[Depends(started)])
     app.mount(PREFIX + "/static/vendor", StaticFiles(directory=vendor_dir, check_dir=False), "vendor")

@@ -9,6 +9,10 @@ def routers() -> list[APIRouter]:
     from dashboards.pages import (
         account,
         audit,
+        companies,
+        company_balance,
+        company_catalog,
+        company_keys,
         home,
         risk_lists,
         risk_reviews,
@@ -22,6 +26,7 @@ def routers() -> list[APIRouter]:
         m.router
         for m in (
             session, home, account, users, audit,
+            companies, company_keys, company_catalog, company_balance,
             risk_reviews, risk_lists, risk_rulesets, risk_rules,
         )
     ]  # fmt: skip
