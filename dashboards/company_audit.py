@@ -1,10 +1,10 @@
 """The seam through which the company page shows a company's recent audit events.
 
-The use cases record audit events but do not return them, and the audit-log reader (the staff
-AuditLog / GET /staff/v1/audit) is not on this branch yet. So the page reads through this one
-small port, set on the app by the composition root (`install_admin(..., company_audit=...)`);
-without one the page says the audit log is not available here. When the audit service lands,
-an adapter of a few lines over it fills the port (see `recent_for_company`).
+The use cases record audit events but do not return them; the page reads them back through
+this small port, set on the app by the composition root (`install_admin(..., company_audit=...)`)
+as `AuditViewerFeed` over the audit-log viewer; without one the page says the audit log is not
+available here. The log reaches ClickHouse through the sink, so an event recorded a moment ago
+can appear a moment later.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Protocol
 
 from fastapi import Request
 
+from analytics.audit_search import AuditQuery
+from api.staff.audit_service import AuditViewer
 from domain.audit import AuditEvent
 
 RECENT_AUDIT = 10  # the company page shows this many of the newest events
@@ -25,3 +27,14 @@ class CompanyAuditFeed(Protocol):
 
 def company_audit_feed(request: Request) -> CompanyAuditFeed | None:
     return getattr(request.app.state, "company_audit", None)
+
+
+class AuditViewerFeed:
+    """The port over the staff audit-log viewer (GET /staff/v1/audit's use case)."""
+
+    def __init__(self, viewer: AuditViewer) -> None:
+        self._viewer = viewer
+
+    async def recent_for_company(self, company_id: str, limit: int) -> list[AuditEvent]:
+        page = await self._viewer.search(AuditQuery(company_id=company_id), None, limit)
+        return [record.event for record in page.items]

@@ -29,6 +29,7 @@ from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
 from dashboards import vendor
 from dashboards.app import install_admin
+from dashboards.company_audit import AuditViewerFeed
 from api.deps import ApiServices
 from api.catalog_service import PartnerCatalog
 from api.order_service import OrderService
@@ -338,7 +339,8 @@ async def _start_api(
         catalog, webhooks, partner_fraud_reports(clickhouse),
     )
     app = create_app(services, request_log, settings.max_body_bytes)
-    install_admin(app, await vendor_files())
+    feed = AuditViewerFeed(staff.audit_log) if staff.audit_log is not None else None
+    install_admin(app, await vendor_files(), company_audit=feed)
     server = _EmbeddedServer(
         uvicorn.Config(
             app, host=settings.api_host, port=settings.api_port, log_level="warning",
