@@ -91,3 +91,18 @@ def sanitize_headers(headers: list[tuple[bytes, bytes]]) -> str:
         value = _REDACTED if name in SECRET_HEADERS else raw_value.decode("latin-1")
         lines.append(f"{name}: {sanitize_text(value, 512)}")
     return "\n".join(lines)[:MAX_LOGGED_BODY]
+
+
+def sanitize_header_lines(text: str) -> list[tuple[str, str]]:
+    """Stored header lines (`name: value`, as `sanitize_headers` wrote them) as pairs,
+    sanitized again on the way out: rows written by older code or other writers are shown
+    through the same rules (secret headers redacted, card numbers masked, values capped)."""
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        name = name.strip().lower()
+        if not name:
+            continue
+        value = value.strip() if sep else ""
+        pairs.append((name[:200], _REDACTED if name in SECRET_HEADERS else sanitize_text(value, 512)))
+    return pairs

@@ -108,3 +108,13 @@ def _intact(directory: Path, name: str, sha256: str) -> bool:
     if file.parent != directory or not file.is_file():
         return False
     return hashlib.sha256(file.read_bytes()).hexdigest() == sha256
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDirectory:
+    """The configured model directory, read on demand; None when none is configured."""
+
+    path: Path | None
+
+    def read(self) -> ModelManifest | None:
+        return None if self.path is None else read_manifest(self.path)
