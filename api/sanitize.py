@@ -57,10 +57,28 @@ def redact_deliveries(text: str) -> str:
     return "".join(parts) + text[pos:]
 
 
+def _card_span(candidate: str) -> tuple[int, int, str] | None:
+    """Where a Luhn-valid card number lies in a run of digit groups: the whole run, else the
+    longest part of it from one separator to another, so a number next to other digits
+    ("HTTP 500 4111 …", "qty 2 4111…") is still found. Longest first: never a part of a card."""
+    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", candidate)]
+    spans = sorted(((i, j) for i in range(len(groups)) for j in range(i, len(groups))), key=lambda ij: ij[0] - ij[1])
+    for i, j in spans:
+        start, end = groups[i][0], groups[j][1]
+        digits = re.sub(r"[ -]", "", candidate[start:end])
+        if 12 <= len(digits) <= 19 and luhn_valid(digits):
+            return start, end, digits
+    return None
+
+
 def mask_cards(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", match.group(0))
-        return mask_card_number(digits) if luhn_valid(digits) else match.group(0)
+        candidate = match.group(0)
+        found = _card_span(candidate)
+        if found is None:
+            return candidate
+        start, end, digits = found
+        return candidate[:start] + mask_card_number(digits) + candidate[end:]
 
     return _CARDLIKE.sub(replace, text)
 

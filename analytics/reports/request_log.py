@@ -142,6 +142,8 @@ class ClickHouseRequestLog:
         clauses, params = ["request_id = {request_id:String}"], {"request_id": request_id}
         made_ms = request_time_ms(request_id)
         if made_ms is not None:
+            if made_ms >= _LATEST_MS:
+                return None  # made after the columns' range ends: no row has it
             made = datetime.fromtimestamp(made_ms / 1000, UTC)
             clauses.append("at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')}")
             params.update(at_from=made - _CALL_SLACK, at_to=made + _CLOCK_SLACK)
@@ -157,3 +159,4 @@ class ClickHouseRequestLog:
 
 _CALL_SLACK = timedelta(hours=1)  # far beyond any provider call's timeout
 _CLOCK_SLACK = timedelta(minutes=1)
+_LATEST_MS = int(datetime(2200, 1, 1, tzinfo=UTC).timestamp() * 1000)

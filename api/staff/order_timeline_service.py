@@ -5,7 +5,8 @@ HTTP exchange with its headers and bodies.
 
 Everything shown is sanitized again here, whatever the writer did: bodies and header values
 through the request log's own rules (card numbers masked, secret fields and Authorization /
-cookie headers redacted, deliveries removed), free texts with card numbers masked.
+cookie headers redacted, deliveries removed), free texts with card numbers masked, webhook
+URLs without query or credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from analytics.order_timeline_repo import StoredOrder
+from analytics.webhook_rows import bare_url
 from analytics.reports.request_log import LoggedRequest
 from api.sanitize import MAX_LOGGED_BODY, mask_cards, sanitize_header_lines, sanitize_text
 from domain.errors import NotFound
@@ -97,11 +99,16 @@ def sanitized_request(r: LoggedRequest) -> RequestView:
 
 def _delivery(d: DeliveryView) -> DeliveryView:
     message = replace(d.message, body=sanitize_text(d.message.body, _SHOWN_BODY), sealed_delivery=None)
-    return replace(d, message=message, last_error=mask_cards(d.last_error), url=mask_cards(d.url))
+    return replace(d, message=message, last_error=mask_cards(d.last_error), url=_url(d.url))
 
 
 def _attempt(a: AttemptView) -> AttemptView:
-    return replace(a, error=mask_cards(a.error), url=mask_cards(a.url))
+    return replace(a, error=mask_cards(a.error), url=_url(a.url))
+
+
+def _url(url: str) -> str:
+    """A partner's webhook URL without query, fragment or credentials (where tokens go)."""
+    return mask_cards(bare_url(url)) if url else ""
 
 
 class OrderTimelines:
