@@ -36,6 +36,7 @@ from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
 from tests.api.staff.fraud_fakes import seeded_fraud_desk
+from tests.api.staff.order_timeline_fakes import seeded_model_desk, story_timelines
 from tests.api.staff.report_fakes import FakeReports
 from tests.api.staff.rule_fakes import seeded_rule_desk
 from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
@@ -185,6 +186,8 @@ def staff_services(
         reports=reports if reports is not None else _fake_reports(),
         exports=_fake_exports(audit),
         fraud=seeded_fraud_desk(users.get, audit),
+        orders=story_timelines(),
+        model=seeded_model_desk(),
     )
 
 

@@ -24,7 +24,9 @@ from detectors.features.names import FEATURE_NAMES
 from detectors.models.manifest import ModelEntry, ModelManifest
 from detectors.models.model import ModelKind
 from streams.messages import RequestLogRecord
-from tests.timeline_builders import OrderStory
+from api.staff.model_service import ModelDesk
+from api.staff.order_timeline_service import OrderTimelines
+from tests.timeline_builders import OrderStory, order_story
 
 
 def stored(order: Order) -> StoredOrder:
@@ -166,3 +168,12 @@ class SyntheticSamples:
         values = {f: (rng.normal(level if f == "amount" else 0.0, 1, n)).tolist() for f in features}
         scores = np.clip(rng.normal(0.2 + level / 10, 0.05, n), 0, 1).tolist()
         return DecisionSample(n * 10, [ModelUse(self.version, n * 10, at_to)], scores, values)
+
+
+def story_timelines() -> OrderTimelines:
+    reads = StoryReads(order_story())
+    return OrderTimelines(reads, reads, reads, reads, reads)
+
+
+def seeded_model_desk() -> ModelDesk:
+    return ModelDesk(FixedDirectory(manifest()), SyntheticSamples())

@@ -143,6 +143,9 @@ async def test_bad_ids_are_404_problems(pages: Pages, prefix: str, bad: str) -> 
 
 
 async def test_not_served_here_is_503(staff_api: StaffHarness) -> None:
+    app = staff_api.client._transport.app  # type: ignore[attr-defined]
+    services = app.state.services
+    app.state.services = replace(services, staff=replace(services.staff, orders=None, model=None))
     for path in (f"/orders/{ORDER_ID}", f"/request-log/{REQUEST_ID}", "/fraud/model"):
         r = await staff_api.client.get("/staff/v1" + path, headers=staff_api.bearer(Role.ADMIN))
         assert r.status_code == 503 and r.headers["content-type"].startswith(PROBLEM)
