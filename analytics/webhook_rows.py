@@ -56,14 +56,14 @@ def webhook_request_row(record: AttemptRecord) -> tuple[Any, ...] | None:
     m = record.delivery.message
     return request_log_row(RequestLogRecord(
         request_id=record.attempt_id, direction=WEBHOOK_DIRECTION, at=record.at,
-        company_id=m.company_id, method="POST", path=_bare_url(record.url), query="",
+        company_id=m.company_id, method="POST", path=bare_url(record.url), query="",
         status=record.response_status, duration_ms=record.duration_ms, client_ip="",
         correlation_id=m.id, idempotency_key=m.id,  # the `webhook-id` partners dedupe by
         request_headers="", request_body="", response_body="", error_type=_error_type(record.error),
     ))  # fmt: skip
 
 
-def _bare_url(url: str) -> str:
+def bare_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets

@@ -81,6 +81,17 @@ class ClickHouseWebhookLog:
         )
         return _delivery(rows[0]) if rows else None
 
+    async def for_lane(self, company_id: str, lane: str, since: datetime, limit: int = 100) -> list[DeliveryView]:
+        """The deliveries of one lane (an order's messages), oldest event first; `since`: no
+        event of the lane occurred before it (the order's creation), which narrows the read."""
+        rows = await self._ch.query(
+            f"SELECT {_DELIVERY} FROM {self._ch.table('webhook_deliveries')} FINAL "
+            "WHERE company_id = {company_id:String} AND occurred_at >= {since:DateTime64(3, 'UTC')} "
+            "AND lane = {lane:String} ORDER BY occurred_at, position, message_id LIMIT {limit:UInt32}",
+            {"company_id": company_id, "since": since, "lane": lane, "limit": limit},
+        )
+        return [_delivery(r) for r in rows]
+
     async def attempts(self, company_id: str, message_id: str) -> list[AttemptView]:
         rows = await self._ch.query(
             f"SELECT {_ATTEMPT} FROM {self._ch.table('webhook_attempts')} FINAL "

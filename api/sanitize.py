@@ -61,10 +61,28 @@ def redact_deliveries(text: str) -> str:
     return "".join(parts) + text[pos:]
 
 
+def _card_span(candidate: str) -> tuple[int, int, str] | None:
+    """Where a Luhn-valid card number lies in a run of digit groups: the whole run, else the
+    longest part of it from one separator to another, so a number next to other digits
+    ("HTTP 500 4111 …", "qty 2 4111…") is still found. Longest first: never a part of a card."""
+    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", candidate)]
+    spans = sorted(((i, j) for i in range(len(groups)) for j in range(i, len(groups))), key=lambda ij: ij[0] - ij[1])
+    for i, j in spans:
+        start, end = groups[i][0], groups[j][1]
+        digits = re.sub(r"[ -]", "", candidate[start:end])
+        if 12 <= len(digits) <= 19 and luhn_valid(digits):
+            return start, end, digits
+    return None
+
+
 def mask_cards(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", match.group(0))
-        return mask_card_number(digits) if luhn_valid(digits) else match.group(0)
+        candidate = match.group(0)
+        found = _card_span(candidate)
+        if found is None:
+            return candidate
+        start, end, digits = found
+        return candidate[:start] + mask_card_number(digits) + candidate[end:]
 
     return _CARDLIKE.sub(replace, text)
 
@@ -97,3 +115,18 @@ def sanitize_headers(headers: list[tuple[bytes, bytes]]) -> str:
         value = _REDACTED if name in SECRET_HEADERS else raw_value.decode("latin-1")
         lines.append(f"{name}: {sanitize_text(value, 512)}")
     return "\n".join(lines)[:MAX_LOGGED_BODY]
+
+
+def sanitize_header_lines(text: str) -> list[tuple[str, str]]:
+    """Stored header lines (`name: value`, as `sanitize_headers` wrote them) as pairs,
+    sanitized again on the way out: rows written by older code or other writers are shown
+    through the same rules (secret headers redacted, card numbers masked, values capped)."""
+    pairs: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        name = name.strip().lower()
+        if not name:
+            continue
+        value = value.strip() if sep else ""
+        pairs.append((name[:200], _REDACTED if name in SECRET_HEADERS else sanitize_text(value, 512)))
+    return pairs

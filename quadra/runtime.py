@@ -36,6 +36,7 @@ from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
 from quadra.fraud_api_roles import partner_fraud_reports, with_fraud_desk
+from quadra.order_detail_roles import with_order_pages
 from quadra.fraud_roles import fraud_sink_routes, start_fraud_check, start_pattern_detector
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
@@ -334,6 +335,7 @@ async def _start_api(
     staff = with_exports(staff, settings, clickhouse, started.audit, started.stops)
     staff = with_reports(staff, clickhouse)
     staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)
+    staff = with_order_pages(staff, settings, clickhouse)
     services = ApiServices(
         orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,
         catalog, webhooks, partner_fraud_reports(clickhouse),

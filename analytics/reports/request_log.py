@@ -9,13 +9,14 @@ skip the rest. Every value is a bound parameter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
 from domain.errors import InvalidCursor
+from domain.order_timeline import request_time_ms
 
 DIRECTIONS = frozenset({"inbound", "outbound", "webhook"})
 
@@ -63,13 +64,14 @@ class LoggedRequest:
         return RequestLogKey(self.at, self.request_id)
 
 
-_COLUMNS = (
+LOGGED_COLUMNS = (
     "request_id, direction, at, company_id, method, path, query, status, duration_ms, client_ip, "
     "correlation_id, idempotency_key, request_headers, request_body, response_body, error_type"
 )
 
 
-def _logged(row: tuple[Any, ...]) -> LoggedRequest:
+def logged_from_row(row: tuple[Any, ...]) -> LoggedRequest:
+    """A row of LOGGED_COLUMNS."""
     values = list(row)
     values[2] = utc(values[2])
     values[7], values[8] = int(values[7]), int(values[8])
@@ -125,9 +127,36 @@ class ClickHouseRequestLog:
         check_limit(limit)
         where, params = _where(q, after)
         rows = await self._ch.query(
-            f"SELECT {_COLUMNS} FROM {self._ch.table('request_log')} FINAL {where} "
+            f"SELECT {LOGGED_COLUMNS} FROM {self._ch.table('request_log')} FINAL {where} "
             "ORDER BY at DESC, request_id DESC LIMIT {limit:UInt32}",
             {**params, "limit": limit + 1},
         )
-        found = [_logged(r) for r in rows[:limit]]
+        found = [logged_from_row(r) for r in rows[:limit]]
         return found, (found[-1].key if len(rows) > limit else None)
+
+    async def get(self, request_id: str) -> LoggedRequest | None:
+        """One exchange by id. The table is not sorted by id, so the id narrows the read: a
+        32-hex id (inbound request, provider call) holds the millisecond it was made (a call's
+        row is stamped when it started, at most its timeout before), a webhook attempt's id
+        starts with its message id, the row's correlation id (bloom-filtered)."""
+        clauses, params = ["request_id = {request_id:String}"], {"request_id": request_id}
+        made_ms = request_time_ms(request_id)
+        if made_ms is not None:
+            if made_ms >= _LATEST_MS:
+                return None  # made after the columns' range ends: no row has it
+            made = datetime.fromtimestamp(made_ms / 1000, UTC)
+            clauses.append("at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')}")
+            params.update(at_from=made - _CALL_SLACK, at_to=made + _CLOCK_SLACK)
+        elif request_id.startswith("msg_"):
+            clauses.append("correlation_id = {message_id:String}")
+            params["message_id"] = request_id.split(":", 1)[0]
+        rows = await self._ch.query(
+            f"SELECT {LOGGED_COLUMNS} FROM {self._ch.table('request_log')} FINAL WHERE {' AND '.join(clauses)} LIMIT 1",
+            params,
+        )
+        return logged_from_row(rows[0]) if rows else None
+
+
+_CALL_SLACK = timedelta(hours=1)  # far beyond any provider call's timeout
+_CLOCK_SLACK = timedelta(minutes=1)
+_LATEST_MS = int(datetime(2200, 1, 1, tzinfo=UTC).timestamp() * 1000)

@@ -88,14 +88,15 @@ class Transaction:
         return TransactionKey(value, self.order_id)
 
 
-_COLUMNS = (
+TRANSACTION_COLUMNS = (
     "order_id, company_id, product_id, product_type, provider, amount_value, fee_value, currency, "
     "status, status_reason, recipient_kind, card_bin, card_last4, end_user_id, external_id, "
     "sandbox, created_at, updated_at, version"
 )
 
 
-def _transaction(row: tuple[Any, ...]) -> Transaction:
+def transaction_from_row(row: tuple[Any, ...]) -> Transaction:
+    """A row of TRANSACTION_COLUMNS."""
     values = list(row)
     values[15] = bool(values[15])
     values[16], values[17] = utc(values[16]), utc(values[17])
@@ -161,8 +162,8 @@ class ClickHouseTransactions:
         after: TransactionKey | None = None,
         limit: int = 50,
     ) -> TransactionPage:
-        rows = await self._rows(_COLUMNS, f, sort, after, limit)
-        items = [_transaction(r) for r in rows[:limit]]
+        rows = await self._rows(TRANSACTION_COLUMNS, f, sort, after, limit)
+        items = [transaction_from_row(r) for r in rows[:limit]]
         return TransactionPage(items, items[-1].key(sort) if len(rows) > limit else None)
 
     async def snapshots(

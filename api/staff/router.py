@@ -14,6 +14,8 @@ from api.staff import (
     company_routes,
     export_routes,
     fraud_routes,
+    model_routes,
+    order_routes,
     report_routes,
     session_routes,
     user_routes,
@@ -34,3 +36,5 @@ router.include_router(webhook_routes.router)
 router.include_router(export_routes.router)
 router.include_router(report_routes.router)
 router.include_router(fraud_routes.router)
+router.include_router(order_routes.router)
+router.include_router(model_routes.router)

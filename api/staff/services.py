@@ -11,6 +11,8 @@ from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.export_service import TransactionExports
 from api.staff.fraud_service import FraudDesk
+from api.staff.model_service import ModelDesk
+from api.staff.order_timeline_service import OrderTimelines
 from api.staff.report_service import ReportService
 from api.staff.rule_desk import RuleDesk
 from api.staff.user_service import StaffAdmin
@@ -30,3 +32,5 @@ class StaffServices:
     reports: ReportService | None = None  # transactions, aggregates, statements, request log
     fraud: FraudDesk | None = None  # review queue, cases, verdicts, decisions; None: not served here
     audit_log: AuditViewer | None = None  # the audit log from ClickHouse; None: not served here
+    orders: OrderTimelines | None = None  # order detail with its timeline, request viewer
+    model: ModelDesk | None = None  # the fraud model page; None: not served here

@@ -18,10 +18,10 @@ from typing import Any
 import skops.io as sio
 
 from detectors.features.names import FEATURE_NAMES
+from detectors.models.manifest import FORMAT, MANIFEST
 from detectors.models.model import ModelKind, Thresholds, TrainedModel
 
-MANIFEST = "manifest.json"
-FORMAT = 1
+__all__ = ["FORMAT", "MANIFEST", "ModelFileError", "ModelSet", "load_models", "save_models"]
 # Types outside skops' default trust that HistGradientBoostingClassifier and IsolationForest
 # need; nothing else is ever accepted.
 TRUSTED_TYPES = frozenset(

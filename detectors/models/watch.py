@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from detectors.models.model import ModelKind
+from detectors.models.manifest import serving_kind
 from detectors.models.scorer import Scorer
 from detectors.models.store import MANIFEST, ModelFileError, ModelSet, load_models
 
@@ -38,8 +38,7 @@ class ModelWatcher:
             self.last_error = str(exc)
             log.error("fraud model in %s not loaded, keeping the previous one: %s", self._directory, exc)
             return False
-        # The supervised model when there is one (labels exist), else the anomaly model.
-        model = models.models.get(ModelKind.SUPERVISED) or models.models[ModelKind.ANOMALY]
+        model = models.models[serving_kind(models.models)]
         self.models, self.scorer, self.last_error = models, Scorer(model), None
         log.info("fraud model %s (%s) in service", models.version, model.kind.value)
         return True

@@ -12,6 +12,10 @@ from api.sanitize import MAX_LOGGED_BODY, sanitize_body, sanitize_headers, sanit
         ("card 4111 1111 1111 1111 end", "card 411111******1111 end"),
         ("5500-0000-0000-0004", "550000******0004"),
         ("order 12345678901234 is not a card", "order 12345678901234 is not a card"),
+        # A card number next to other digits: the run as a whole fails Luhn, the card does not.
+        ("HTTP 500 4111111111111111", "HTTP 500 411111******1111"),
+        ("qty 2 4111 1111 1111 1111 x", "qty 2 411111******1111 x"),
+        ("4111111111111111 7", "411111******1111 7"),
         ('{"password": "hunter2"}', '{"password": "[REDACTED]"}'),
         ('{"client_secret":"s3cr\\"et"}', '{"client_secret":"[REDACTED]"}'),
         ("Bearer qk_live_abcDEF123_-x", "Bearer qk_live_[REDACTED]"),

@@ -39,6 +39,7 @@ from streams.command_client import NoReply
 from tests.api.staff.audit_fakes import FakeAuditReads
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
 from tests.api.staff.fraud_fakes import seeded_fraud_desk
+from tests.api.staff.order_timeline_fakes import seeded_model_desk, story_timelines
 from tests.api.staff.report_fakes import FakeReports
 from tests.api.staff.rule_fakes import seeded_rule_desk
 from tests.api.staff.webhook_fakes import RecordingReplays, seeded_delivery_log
@@ -191,6 +192,8 @@ def staff_services(
         exports=_fake_exports(audit),
         fraud=seeded_fraud_desk(users.get, audit),
         audit_log=audit_log if audit_log is not None else AuditViewer(FakeAuditReads()),
+        orders=story_timelines(),
+        model=seeded_model_desk(),
     )
 
 

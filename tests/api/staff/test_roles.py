@@ -19,6 +19,7 @@ from tests.api.staff.fakes import PASSWORD
 from tests.api.staff.webhook_fakes import SEEDED_MESSAGE
 from api.staff.list_service import entry_id
 from tests.api.staff.rule_fakes import SEEDED_ENTRY
+from tests.timeline_builders import ORDER_ID as STORY_ORDER, REQUEST_ID as STORY_REQUEST
 
 SEEDED_ENTRY_ID = entry_id(SEEDED_ENTRY.key)
 RULE_BODY = {"id": "big_payout", "name": "Big payout", "expression": "amount_major >= 500", "action": "review"}
@@ -110,6 +111,9 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/staff/v1/fraud/lists", LIST_BODY, frozenset({A, R})),
     ("GET", "/staff/v1/fraud/lists/{entry}", None, EVERYONE),
     ("DELETE", "/staff/v1/fraud/lists/{entry}", None, frozenset({A, R})),
+    ("GET", "/staff/v1/orders/{story_order}", None, EVERYONE),
+    ("GET", "/staff/v1/request-log/{request}", None, EVERYONE),
+    ("GET", "/staff/v1/fraud/model", None, EVERYONE),
 ]  # fmt: skip
 FRAUD_ORDER = "ord_" + "0" * 31 + "1"  # held for review in tests.api.staff.fraud_fakes
 
@@ -142,7 +146,8 @@ async def test_each_role_gets_exactly_its_row(
     export = await _finished_export(h, role) if "{export}" in path else ""
     url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id, product="topup-de",
                       message=SEEDED_MESSAGE, export=export, case=f"case_{FRAUD_ORDER}", order=FRAUD_ORDER,
-                      rule_id="velocity_user_1h", entry=SEEDED_ENTRY_ID)
+                      rule_id="velocity_user_1h", entry=SEEDED_ENTRY_ID, story_order=STORY_ORDER,
+                      request=STORY_REQUEST)
 
     headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
     response = await h.client.request(method, url, json=body, headers=headers)
@@ -163,7 +168,8 @@ async def test_the_matrix_covers_every_staff_route(staff_api: StaffHarness) -> N
               if path.startswith("/staff/") for method in item}  # fmt: skip
     covered = {(m, p.split("?")[0].replace("{company}", "{company_id}").replace("{other_user}", "{user_id}")
                 .replace("/EUR", "/{currency}").replace("{product}", "{product_id}").replace("{message}", "{message_id}")
-                .replace("{export}", "{export_id}").replace("{case}", "{case_id}").replace("{order}", "{order_id}"))
+                .replace("{export}", "{export_id}").replace("{case}", "{case_id}").replace("{order}", "{order_id}")
+                .replace("{story_order}", "{order_id}").replace("{request}", "{request_id}"))
                for m, p, _, _ in ENDPOINTS}  # fmt: skip
     # Login is the one route without a session.
     assert routes - covered == {("POST", "/staff/v1/login")}
