@@ -6,6 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from dashboards.pages import home, session
+    from dashboards.pages import home, request_log, session, transactions
 
-    return [session.router, home.router]
+    return [session.router, home.router, transactions.router, request_log.router]
