@@ -105,6 +105,7 @@ def _page(
         "next_href": "?" + query_string(items, cursor=report.next_cursor) if report and report.next_cursor else "",
         "filters": filter_items(items),
         "direct_query": query_string(api_query(params)) if params else "",
+        "exports_available": exports is not None,
         "direct_limit": exports.direct_limit if exports else 0,
         "formats": [f.value for f in ExportFormat],
     }

@@ -8,6 +8,7 @@ import csv
 import html
 import io
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -152,3 +153,23 @@ async def test_someone_elses_export_or_a_made_up_id_is_not_found(desk: ReportDes
         assert r.status_code == 404 and "<script>" not in r.text
     await _switch(desk, Role.ADMIN)
     assert (await desk.h.client.get(page)).status_code == 200  # an admin sees every export
+
+
+async def test_a_failed_export_says_so_and_stops_polling(desk: ReportDesk) -> None:
+    desk.rows.fail = True
+    token = await csrf_of(desk.h.client, PAGE)
+    started = await desk.h.client.post(POST, data={"csrf_token": token, "format": "xlsx"})
+    export_id = started.headers["location"].rsplit("/", 1)[-1]
+    await desk.finished(export_id)
+    partial = await desk.h.client.get(started.headers["location"] + "/progress")
+    assert "The export failed (RuntimeError)" in partial.text and "hx-trigger" not in partial.text
+    assert "/download" not in partial.text
+    assert (await desk.h.client.get(started.headers["location"] + "/download")).status_code == 409
+
+
+async def test_without_an_export_service_the_page_offers_no_export(desk: ReportDesk) -> None:
+    app = desk.h.app
+    assert app is not None
+    app.state.services = replace(app.state.services, staff=replace(app.state.services.staff, exports=None))
+    r = await desk.h.client.get(PAGE)
+    assert r.status_code == 200 and f'action="{POST}"' not in r.text and "transactions.csv" not in r.text
