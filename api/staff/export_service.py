@@ -67,6 +67,11 @@ class TransactionExports:
         self._scratch = scratch_dir
         self._direct_limit = direct_limit
 
+    @property
+    def direct_limit(self) -> int:
+        """The most rows one direct (streamed) export sends; more need a background job."""
+        return self._direct_limit
+
     async def direct(self, actor: StaffActor, fmt: ExportFormat, f: TransactionFilter) -> DirectExport:
         """The export as the response body; ExportTooLarge beyond `direct_limit` rows."""
         total = await self._rows.count(f)

@@ -14,11 +14,13 @@ def routers() -> list[APIRouter]:
         company_catalog,
         company_keys,
         home,
+        request_log,
         risk_lists,
         risk_reviews,
         risk_rules,
         risk_rulesets,
         session,
+        transactions,
         users,
     )
 
@@ -27,6 +29,7 @@ def routers() -> list[APIRouter]:
         for m in (
             session, home, account, users, audit,
             companies, company_keys, company_catalog, company_balance,
+            transactions, request_log,
             risk_reviews, risk_lists, risk_rulesets, risk_rules,
         )
     ]  # fmt: skip
