@@ -14,8 +14,10 @@ def routers() -> list[APIRouter]:
         company_catalog,
         company_keys,
         home,
+        orders,
         request_log,
         risk_lists,
+        risk_model,
         risk_reviews,
         risk_rules,
         risk_rulesets,
@@ -29,7 +31,7 @@ def routers() -> list[APIRouter]:
         for m in (
             session, home, account, users, audit,
             companies, company_keys, company_catalog, company_balance,
-            transactions, request_log,
-            risk_reviews, risk_lists, risk_rulesets, risk_rules,
+            transactions, request_log, orders,
+            risk_reviews, risk_lists, risk_rulesets, risk_rules, risk_model,
         )
     ]  # fmt: skip
