@@ -12,6 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from analytics.clickhouse import ClickHouse
+from analytics.dashboards.reads import ClickHousePanels
 from analytics.reports.aggregates import ClickHouseAggregates
 from analytics.reports.request_log import ClickHouseRequestLog
 from analytics.reports.statements import ClickHouseStatements
@@ -20,6 +21,7 @@ from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -117,8 +119,8 @@ async def start_registry_api(
 
 
 def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
-    """The staff services plus the ClickHouse-backed reports."""
+    """The staff services plus the ClickHouse-backed reports and the risk dashboard."""
     return replace(staff, reports=ReportService(
         ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
         ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
-    ))  # fmt: skip
+    ), risk_dashboard=RiskDashboard(ClickHousePanels(clickhouse)))  # fmt: skip

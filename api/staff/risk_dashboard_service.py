@@ -86,20 +86,18 @@ def _number(v: Any) -> Value:
 
 
 def shape(panel: Panel, rows: Sequence[tuple[Any, ...]], x_fill: Sequence[datetime] | None) -> PanelData:
+    """`x_fill`: the x values of a time series (every bucket); a bucket without a row counts 0
+    and has no quantiles (None)."""
     if panel.kind is PanelKind.TABLE:
         return PanelData(panel, (), (), tuple(tuple(_number(v) for v in r) for r in rows))
-    width = len(panel.series)
-    if x_fill is None:
-        xs: list[Any] = [r[0] for r in rows]
-        by_x = {r[0]: r[1:] for r in rows}
-    else:  # time series: every bucket; a bucket without rows has counts 0 and no quantiles
-        xs = list(x_fill)
-        by_x = {r[0]: r[1:] for r in rows}
+    if any(len(r) != len(panel.columns) for r in rows):
+        raise ValueError(f"{panel.id}: the rows do not have the panel's columns")
+    by_x = {r[0]: r[1:] for r in rows}
+    xs = list(x_fill) if x_fill is not None else [r[0] for r in rows]
     empty = tuple(0 if c.unit is Unit.COUNT else None for c in panel.series)
     table = [by_x.get(x, empty) for x in xs]
     series = tuple(Series(c, tuple(_number(row[i]) for row in table)) for i, c in enumerate(panel.series))
-    assert all(len(r) == width for r in table), f"{panel.id}: rows do not match the panel's columns"
-    return PanelData(panel, tuple(xs), series, ())
+    return PanelData(panel, tuple(_number(x) for x in xs), series, ())
 
 
 class RiskDashboard:

@@ -13,6 +13,7 @@ from api.staff import (
     export_routes,
     fraud_routes,
     report_routes,
+    risk_dashboard_routes,
     session_routes,
     user_routes,
     webhook_routes,
@@ -30,3 +31,4 @@ router.include_router(webhook_routes.router)
 router.include_router(export_routes.router)
 router.include_router(report_routes.router)
 router.include_router(fraud_routes.router)
+router.include_router(risk_dashboard_routes.router)

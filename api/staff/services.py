@@ -10,6 +10,7 @@ from api.staff.company_service import CompanyAdmin
 from api.staff.export_service import TransactionExports
 from api.staff.fraud_service import FraudDesk
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
 from api.staff.rule_desk import RuleDesk
 from api.staff.user_service import StaffAdmin
 from api.staff.webhook_service import WebhookAdmin
@@ -26,3 +27,4 @@ class StaffServices:
     exports: TransactionExports | None = None  # transaction exports; None: not served here
     reports: ReportService | None = None  # transactions, aggregates, statements, request log
     fraud: FraudDesk | None = None  # review queue, cases, verdicts, decisions; None: not served here
+    risk_dashboard: RiskDashboard | None = None  # the risk dashboard's panels; None: not served here

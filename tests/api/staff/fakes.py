@@ -14,6 +14,8 @@ from api.staff.company_service import CompanyAdmin
 from api.staff.export_jobs import ExportJobs
 from api.staff.export_service import TransactionExports
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
+from tests.api.staff.dashboard_fakes import FakePanels
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -185,6 +187,7 @@ def staff_services(
         reports=reports if reports is not None else _fake_reports(),
         exports=_fake_exports(audit),
         fraud=seeded_fraud_desk(users.get, audit),
+        risk_dashboard=RiskDashboard(FakePanels()),
     )
 
 
