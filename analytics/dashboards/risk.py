@@ -6,12 +6,12 @@ replays decide identically). The only decisions whose time differs from the orde
 analysts' verdicts on held orders: an order case opens at the order's creation time and
 resolves at the verdict (`fraud_case_events`), which is what the latency panel reads.
 
-Reads go without FINAL: decisions, events and fraud reports are written once per id and only a
-redelivered Kafka batch stores a row twice until the next merge; counting such a row twice for
-a few seconds is acceptable on a live chart, a FINAL merge of millions of rows per refresh is
-not (bench/risk_dashboard.py). `orders` has several versions per order: the panels that read
-it take one row per order (any version: the columns they read never change); end users come
-from `orders_by_time`, sorted by creation time, which a range across companies reads in order.
+The big tables are read without FINAL: decisions, case events and fraud reports are written
+once per id and only a redelivered Kafka batch stores a row twice until the next merge; counting
+such a row twice for a while is acceptable on a live chart, a FINAL merge of millions of rows
+per refresh is not. The top-suspects panels read `flagged_orders` (migration 0009: only the held
+and declined orders, with their end user and recipient; small, so read with FINAL) instead of
+`orders`, where the few flagged orders of a range cost a scan of every company's part of it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from analytics.dashboards.panels import Column, Dashboard, Panel, PanelKind, Unit
 
 _IN_RANGE = "at >= $FROM AND at < $TO AND ($COMPANY = '' OR company_id = $COMPANY)"
-_FLAGGED = f"SELECT order_id FROM $DB.decisions WHERE {_IN_RANGE} AND outcome IN ('declined', 'in_review')"
 _OUTCOMES = (Column("approved", Unit.COUNT), Column("in_review", Unit.COUNT), Column("declined", Unit.COUNT))
 _BY_OUTCOME = (
     "countIf(outcome = 'approved') AS approved, countIf(outcome = 'in_review') AS in_review, "
@@ -79,6 +78,15 @@ FROM (
     description="Decisions per model score bucket (lower bound shown); decisions without a model left out.",
 )
 
+_SCORES = f"""
+LEFT JOIN (SELECT order_id, max(score) AS score FROM $DB.decisions
+           WHERE {_IN_RANGE} AND outcome IN ('declined', 'in_review') GROUP BY order_id) AS d
+       ON d.order_id = f.order_id"""
+_FLAGGED_IN_RANGE = (
+    "SELECT * FROM $DB.flagged_orders FINAL "
+    "WHERE created_at >= $FROM AND created_at < $TO AND ($COMPANY = '' OR company_id = $COMPANY)"
+)
+
 TOP_END_USERS = Panel(
     id="top_end_users",
     title="Top suspicious end users",
@@ -89,22 +97,15 @@ TOP_END_USERS = Panel(
         Column("in_review", Unit.COUNT), Column("max_score", Unit.SCORE),
     ),
     sql=f"""
-SELECT o.user_id AS end_user_id, o.owner AS company_id,
+SELECT f.end_user_id AS end_user_id, f.company_id AS company_id,
        countIf(f.outcome = 'declined') AS declined, countIf(f.outcome = 'in_review') AS in_review,
-       if(max(f.score) < 0, NULL, round(max(f.score), 3)) AS max_score
-FROM (SELECT order_id, outcome, score FROM $DB.decisions
-      WHERE {_IN_RANGE} AND outcome IN ('declined', 'in_review')) AS f
-INNER JOIN (
-    SELECT order_id, any(company_id) AS owner, any(end_user_id) AS user_id
-    FROM $DB.orders_by_time
-    WHERE created_at >= $FROM AND created_at < $TO AND ($COMPANY = '' OR company_id = $COMPANY)
-      AND order_id IN ({_FLAGGED})
-    GROUP BY order_id
-) AS o ON o.order_id = f.order_id
+       if(max(d.score) < 0, NULL, round(max(d.score), 3)) AS max_score
+FROM ({_FLAGGED_IN_RANGE}) AS f{_SCORES}
 GROUP BY end_user_id, company_id
 ORDER BY declined + in_review DESC, max_score DESC, end_user_id
-LIMIT {TOP}""",
-    description="End users with the most declined or held orders (a decision's time is its order's).",
+LIMIT {TOP}
+SETTINGS join_use_nulls = 1""",
+    description="End users with the most orders the fraud check declined or held.",
 )
 
 TOP_RECIPIENTS = Panel(
@@ -116,28 +117,17 @@ TOP_RECIPIENTS = Panel(
         Column("recipient", Unit.TEXT), Column("recipient_kind", Unit.TEXT), Column("card", Unit.TEXT),
         Column("declined", Unit.COUNT), Column("in_review", Unit.COUNT), Column("max_score", Unit.SCORE),
     ),
-    # Cards by their token and masked number (BIN and last four): never the card number.
+    # Cards by their token and masked number (BIN and last four, as flagged_orders stores them).
     sql=f"""
-SELECT o.to_whom AS recipient, o.to_kind AS recipient_kind, o.masked_card AS card,
+SELECT f.recipient AS recipient, f.recipient_kind AS recipient_kind, f.card AS card,
        countIf(f.outcome = 'declined') AS declined, countIf(f.outcome = 'in_review') AS in_review,
-       if(max(f.score) < 0, NULL, round(max(f.score), 3)) AS max_score
-FROM (SELECT order_id, outcome, score FROM $DB.decisions
-      WHERE {_IN_RANGE} AND outcome IN ('declined', 'in_review')) AS f
-INNER JOIN (
-    SELECT order_id, any(recipient_kind) AS to_kind,
-           any(multiIf(card_token != '', card_token,
-                       recipient_kind = 'phone', JSONExtractString(snapshot, 'recipient', 'phone'),
-                       JSONExtractString(snapshot, 'recipient', 'email'))) AS to_whom,
-           any(if(card_last4 != '', concat(card_bin, '…', card_last4), '')) AS masked_card
-    FROM $DB.orders
-    WHERE created_at >= $FROM AND created_at < $TO AND ($COMPANY = '' OR company_id = $COMPANY)
-      AND order_id IN ({_FLAGGED})
-    GROUP BY order_id
-) AS o ON o.order_id = f.order_id
-WHERE o.to_whom != ''
+       if(max(d.score) < 0, NULL, round(max(d.score), 3)) AS max_score
+FROM ({_FLAGGED_IN_RANGE}) AS f{_SCORES}
+WHERE f.recipient != ''
 GROUP BY recipient, recipient_kind, card
 ORDER BY declined + in_review DESC, max_score DESC, recipient
-LIMIT {TOP}""",
+LIMIT {TOP}
+SETTINGS join_use_nulls = 1""",
     description="Card tokens, phones and e-mail addresses receiving the most declined or held orders.",
 )
 

@@ -39,12 +39,13 @@ ORDERS: dict[str, dict[str, Any]] = {
 
 def _order_rows(version: int) -> list[tuple[Any, ...]]:
     rows = []
-    for order_id, company, at, *_ in DECISIONS:
+    for order_id, company, at, outcome, *_ in DECISIONS:
         o = ORDERS[order_id]
         recipient = {"kind": o["recipient_kind"], "phone": o.get("phone"), "email": o.get("email"),
                      "card_token": o.get("card_token"), "card_ciphertext": None}  # fmt: skip
         snapshot = orjson.dumps({"id": order_id, "recipient": recipient}).decode()
-        rows.append((order_id, company, o["end_user_id"], o["recipient_kind"], o.get("card_bin", ""),
+        status = "received" if version == 1 else outcome  # version 2: the fraud check's decision
+        rows.append((order_id, company, status, o["end_user_id"], o["recipient_kind"], o.get("card_bin", ""),
                      o.get("card_last4", ""), o.get("card_token", ""), at, at + version * M, version, snapshot))  # fmt: skip
     return rows
 
@@ -57,9 +58,9 @@ async def stored(clickhouse: ClickHouse) -> ClickHouse:
         "decisions", [(o, c, at, out, s, f, sh) for o, c, at, out, s, f, sh in DECISIONS],
         ["order_id", "company_id", "at", "outcome", "score", "fired_rules", "shadow_rules"],
     )  # fmt: skip
-    order_columns = ["order_id", "company_id", "end_user_id", "recipient_kind", "card_bin", "card_last4",
+    order_columns = ["order_id", "company_id", "status", "end_user_id", "recipient_kind", "card_bin", "card_last4",
                      "card_token", "created_at", "updated_at", "version", "snapshot"]  # fmt: skip
-    for version in (1, 2):  # two versions of every order: panels count an order once
+    for version in (1, 2, 2):  # the decision's version replayed: panels count an order once
         await clickhouse.insert("orders", _order_rows(version), order_columns)
     await clickhouse.insert(
         "fraud_reports",
