@@ -12,6 +12,7 @@ from quadra.cli_analytics import analytics_app
 from quadra.cli_audit import audit_app
 from quadra.cli_admin import admin_app
 from quadra.cli_common import load_settings
+from quadra.cli_dashboards import dashboards_app
 from quadra.cli_fraud import backtest, simulate, train
 from quadra.cli_kafka import kafka_app
 from quadra.cli_ledger import ledger_app
@@ -33,6 +34,7 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(dashboards_app, name="dashboards")
 app.command(name="sandbox")(sandbox)
 app.command(name="simulate")(simulate)
 app.command(name="train")(train)

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 from analytics.audit_search import ClickHouseAuditSearch
 from analytics.clickhouse import ClickHouse
+from analytics.dashboards.reads import ClickHousePanels
 from analytics.reports.aggregates import ClickHouseAggregates
 from analytics.reports.request_log import ClickHouseRequestLog
 from analytics.reports.statements import ClickHouseStatements
@@ -23,6 +24,7 @@ from api.staff.auth_service import StaffAuthService
 from api.staff.catalog_service import CatalogAdmin
 from api.staff.company_service import CompanyAdmin
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -121,8 +123,13 @@ async def start_registry_api(
 
 
 def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
-    """The staff services plus the ClickHouse-backed reports and audit-log viewer."""
-    return replace(staff, reports=ReportService(
-        ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
-        ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
-    ), audit_log=AuditViewer(ClickHouseAuditSearch(clickhouse)))  # fmt: skip
+    """The staff services plus the ClickHouse-backed reports, audit-log viewer and risk dashboard."""
+    return replace(
+        staff,
+        reports=ReportService(
+            ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
+            ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
+        ),
+        audit_log=AuditViewer(ClickHouseAuditSearch(clickhouse)),
+        risk_dashboard=RiskDashboard(ClickHousePanels(clickhouse)),
+    )  # fmt: skip

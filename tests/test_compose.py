@@ -246,3 +246,39 @@ def test_dockerfile_runs_quadra_as_non_root() -> None:
     assert users and users[-1] not in ("root", "0"), "the image must not run as root"
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {"var/", ".venv/", ".git/"} <= set(ignored)
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path → host path of the bind mounts (./… sources)."""
+    found = {}
+    for volume in service.get("volumes") or []:
+        source, target = str(volume).split(":")[:2]
+        if source.startswith("./"):
+            found[target] = source
+    return found
+
+
+def test_grafana_provisions_the_clickhouse_source_and_the_generated_dashboards(compose: dict[str, Any]) -> None:
+    grafana = compose["services"]["grafana"]
+    assert grafana["image"].startswith("grafana/grafana:") and not grafana["image"].endswith(":latest")
+    assert "grafana-clickhouse-datasource" in _env(grafana).get("GF_PLUGINS_PREINSTALL_SYNC", "")
+    mounts = _mounts(grafana)
+    provisioning = ROOT / mounts["/etc/grafana/provisioning"]
+    assert (provisioning / "datasources").is_dir() and (provisioning / "dashboards").is_dir()
+    providers = yaml.safe_load((provisioning / "dashboards" / "quadra.yaml").read_text(encoding="utf-8"))
+    (provider,) = providers["providers"]
+    dashboards_dir = ROOT / mounts[provider["options"]["path"]]  # the provider reads the mounted directory
+    assert sorted(p.name for p in dashboards_dir.glob("*.json")) == ["quadra-risk.json"]
+
+    sources = yaml.safe_load((provisioning / "datasources" / "clickhouse.yaml").read_text(encoding="utf-8"))
+    (source,) = sources["datasources"]
+    clickhouse = _env(compose["services"]["clickhouse"])
+    assert source["jsonData"]["host"] == "clickhouse" and source["jsonData"]["port"] == 8123
+    assert source["jsonData"]["protocol"] == "http" and source["jsonData"]["defaultDatabase"] == clickhouse["CLICKHOUSE_DB"]
+    assert source["jsonData"]["username"] == clickhouse["CLICKHOUSE_USER"]
+    assert source["secureJsonData"]["password"] == clickhouse["CLICKHOUSE_PASSWORD"]
+    assert grafana["depends_on"]["clickhouse"]["condition"] == "service_healthy"
+    assert grafana["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "3000" in _published_host_ports(grafana)
+    volume = [str(v).split(":")[0] for v in grafana["volumes"] if not str(v).startswith("./")]
+    assert volume and set(volume) <= set(compose.get("volumes") or {}), "Grafana's state should be a named volume"

@@ -17,6 +17,7 @@ from api.staff import (
     model_routes,
     order_routes,
     report_routes,
+    risk_dashboard_routes,
     session_routes,
     user_routes,
     webhook_routes,
@@ -38,3 +39,4 @@ router.include_router(report_routes.router)
 router.include_router(fraud_routes.router)
 router.include_router(order_routes.router)
 router.include_router(model_routes.router)
+router.include_router(risk_dashboard_routes.router)

@@ -14,6 +14,7 @@ from api.staff.fraud_service import FraudDesk
 from api.staff.model_service import ModelDesk
 from api.staff.order_timeline_service import OrderTimelines
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
 from api.staff.rule_desk import RuleDesk
 from api.staff.user_service import StaffAdmin
 from api.staff.webhook_service import WebhookAdmin
@@ -34,3 +35,4 @@ class StaffServices:
     audit_log: AuditViewer | None = None  # the audit log from ClickHouse; None: not served here
     orders: OrderTimelines | None = None  # order detail with its timeline, request viewer
     model: ModelDesk | None = None  # the fraud model page; None: not served here
+    risk_dashboard: RiskDashboard | None = None  # the risk dashboard's panels; None: not served here

@@ -16,6 +16,8 @@ from api.staff.company_service import CompanyAdmin
 from api.staff.export_jobs import ExportJobs
 from api.staff.export_service import TransactionExports
 from api.staff.report_service import ReportService
+from api.staff.risk_dashboard_service import RiskDashboard
+from tests.api.staff.dashboard_fakes import FakePanels
 from api.staff.services import StaffServices
 from api.staff.tokens import SessionTokens
 from api.staff.user_service import StaffAdmin
@@ -194,6 +196,7 @@ def staff_services(
         audit_log=audit_log if audit_log is not None else AuditViewer(FakeAuditReads()),
         orders=story_timelines(),
         model=seeded_model_desk(),
+        risk_dashboard=RiskDashboard(FakePanels()),
     )
 
 

@@ -96,6 +96,7 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("POST", "/staff/v1/fraud/orders/{order}/review", {"action": "approve"}, frozenset({A, R})),
     ("GET", "/staff/v1/fraud/decisions/{order}", None, EVERYONE),
     ("GET", "/staff/v1/fraud/rule-stats?from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", None, EVERYONE),
+    ("GET", "/staff/v1/dashboards/risk?from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z", None, EVERYONE),
     ("GET", "/staff/v1/fraud/rules", None, EVERYONE),
     ("GET", "/staff/v1/fraud/rules/{rule_id}", None, EVERYONE),
     ("POST", "/staff/v1/fraud/rules/validate", {"expression": "user_count_1h > 1"}, frozenset({A, R})),
