@@ -31,3 +31,11 @@ def parse_form(schema: type[M], values: Mapping[str, object]) -> tuple[M | None,
 def echo(fields: Mapping[str, str]) -> dict[str, str]:
     """What the user typed, cut short, to fill a refused form again (Jinja escapes it)."""
     return {k: v[:MAX_SHOWN_VALUE] for k, v in fields.items() if k != "csrf_token"}
+
+
+def as_utc(value: str) -> str:
+    """A datetime-local field ("2026-11-27T10:00") read as UTC, as every page says it is;
+    anything else is passed on for the schema to judge."""
+    if value and len(value) <= 19 and "T" in value and not value.endswith("Z"):
+        return value + "+00:00"
+    return value

@@ -23,7 +23,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("nav.reviews", "/admin/risk/reviews", P.RISK_REVIEW),
     Section("nav.rules", "/admin/risk/rules", P.RISK_REVIEW),
     Section("nav.lists", "/admin/risk/lists", P.RISK_REVIEW),
-    Section("nav.model", "/admin/risk/model", P.RISK_REVIEW),
+    Section("nav.model", "/admin/risk/model", P.REPORTS_READ),  # the page admits risk or reports readers
     Section("nav.audit", "/admin/audit", P.AUDIT_READ),
     Section("nav.users", "/admin/users", P.STAFF_MANAGE),
 )

@@ -16,6 +16,7 @@ def routers() -> list[APIRouter]:
         home,
         orders,
         request_log,
+        risk_dashboard,
         risk_lists,
         risk_model,
         risk_reviews,
@@ -32,6 +33,6 @@ def routers() -> list[APIRouter]:
             session, home, account, users, audit,
             companies, company_keys, company_catalog, company_balance,
             transactions, request_log, orders,
-            risk_reviews, risk_lists, risk_rulesets, risk_rules, risk_model,
+            risk_dashboard, risk_reviews, risk_lists, risk_rulesets, risk_rules, risk_model,
         )
     ]  # fmt: skip

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api import errors
 from api.deps import services
 from api.staff.audit_schemas import AuditParams
-from dashboards.forms import echo, parse_form
+from dashboards.forms import as_utc, echo, parse_form
 from dashboards.render import render
 from dashboards.web import Viewer, viewer_with
 from domain.errors import DomainError
@@ -24,18 +24,11 @@ FILTERS = ("actor_id", "action_prefix", "company_id", "target", "from", "to", "c
 PAGE = 50
 
 
-def local_time(value: str) -> str:
-    """A datetime-local field ("2026-11-27T10:00") is UTC here: the page says so."""
-    if value and len(value) <= 19 and "T" in value and not value.endswith("Z"):
-        return value + "+00:00"
-    return value
-
-
 @router.get("/audit")
 async def audit_log(request: Request, viewer: Auditor) -> Response:
     given = {k: v[:2000] for k, v in request.query_params.items() if k in FILTERS and v}
     values = {**{k: v for k, v in given.items() if k not in ("from", "to")},
-              "at_from": local_time(given.get("from", "")), "at_to": local_time(given.get("to", ""))}  # fmt: skip
+              "at_from": as_utc(given.get("from", "")), "at_to": as_utc(given.get("to", ""))}  # fmt: skip
     params, problems = parse_form(AuditParams, {**values, "limit": PAGE})
     page, status = None, 200
     if params is not None:

@@ -117,3 +117,17 @@ async def browser_page(base_url: str, shots: Shots) -> AsyncIterator[Page]:
         finally:
             await context.close()
         assert not problems, f"browser console errors: {problems}"
+
+
+async def unlabelled_controls(page: Page) -> list[str]:
+    """Visible form controls without an accessible name (label, aria-label, aria-labelledby)."""
+    found: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea, button')]
+            .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+            .filter(el => !((el.labels && el.labels.length) || el.getAttribute('aria-label')
+                            || el.getAttribute('aria-labelledby')
+                            || (el.tagName === 'BUTTON' && el.textContent.trim())
+                            || (el.type === 'submit' && el.value)))
+            .map(el => el.outerHTML.slice(0, 120))"""
+    )
+    return found
