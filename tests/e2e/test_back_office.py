@@ -139,7 +139,7 @@ async def test_back_office_end_to_end(kafka_bootstrap: str, topic_prefix: str, t
                 await expect(page.locator("[data-kpi=decisions]")).not_to_have_text("0", timeout=500)
 
             await reload_until(page, counted)
-            await expect(page.locator("#panel-decisions_over_time canvas").first).to_be_visible()
+            await expect(page.locator("#panel-decisions_by_outcome canvas").first).to_be_visible()
             await shots.take(page, "risk dashboard")
 
             # Approve the held payout from the review queue.
