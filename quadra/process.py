@@ -77,7 +77,10 @@ def _print_banner(
         model = settings.fraud_model_dir or "none (QUADRA_FRAUD_MODEL_DIR)"
         lines += [f"  Fraud:       {rules}; model {model}   (docs/fraud.md)"]
     if api_url:
-        lines += ["  Staff:       quadra admin create-user --email E --name N --role admin, then POST /staff/v1/login"]
+        lines += [
+            f"  Back office: {api_url}/admin   (docs/back-office.md)",
+            "  Staff:       quadra admin create-user --email E --name N --role admin, then sign in there",
+        ]
     if demo_key:
         lines += [
             f"  Demo key:    {demo_key}   (sandbox company cmp_demo)",
