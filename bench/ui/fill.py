@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC
+
+import orjson
 
 from analytics.clickhouse import ClickHouse
 from bench.reports.generate import DATABASE, Shape, _u, order_base
 from bench.risk_dashboard_data import generate_fraud
+from streams.messages import order_from_dict
 
 AUDIT_EVENTS = 200_000
 
@@ -78,6 +82,38 @@ SELECT 0, number + 1, lower(hex(cityHash64(number, 50))), lower(hex(cityHash64(n
 FROM numbers({AUDIT_EVENTS})"""
 
 
+def complete_held_snapshots(ch: ClickHouse) -> int:
+    """reports_bench writes a short `snapshot`; the case page rebuilds a held order from it, so
+    held orders get a newer version whose snapshot is a whole order (as the sink writes it),
+    checked by the same decoder the page uses."""
+    columns = ("order_id, company_id, idempotency_key, product_id, product_type, provider, amount_value, "
+               "fee_value, currency, status, status_reason, recipient_kind, card_bin, card_last4, card_token, "
+               "end_user_id, external_id, sandbox, created_at, updated_at, version")  # fmt: skip
+    rows = ch.query_sync(f"SELECT {columns} FROM {DATABASE}.orders FINAL WHERE status = 'in_review' "
+                         "AND snapshot NOT LIKE '%\"history\"%'")  # fmt: skip
+    out = []
+    for (oid, cid, key, pid, ptype, provider, value, fee, cur, status, reason, kind, bin_, last4, token,
+         user, ext, sandbox, created, updated, version) in rows:  # fmt: skip
+        created, updated = created.replace(tzinfo=UTC), updated.replace(tzinfo=UTC)
+        recipient = {"kind": kind, "card_token": token or None, "card_bin": bin_ or None,
+                     "card_last4": last4 or None, "phone": "+4915112345678" if kind == "phone" else None,
+                     "email": f"{user}@example.com" if kind == "email" else None}  # fmt: skip
+        snapshot = {
+            "id": oid, "company_id": cid, "idempotency_key": key, "product_id": pid,
+            "amount": {"value": int(value), "currency": cur}, "recipient": recipient, "end_user": {"id": user},
+            "created_at": created.isoformat(), "external_id": ext or None, "metadata": {}, "sandbox": bool(sandbox),
+            "history": [{"status": "received", "reason": "", "at": created.isoformat()},
+                        {"status": status, "reason": reason, "at": updated.isoformat()}],
+            "fee": int(fee), "delivery": None, "product_type": ptype, "provider": provider,
+        }  # fmt: skip
+        order_from_dict(snapshot)  # what the page will do with it
+        out.append((oid, cid, key, pid, ptype, provider, value, fee, cur, status, reason, kind, bin_, last4,
+                    token, user, ext, sandbox, created, updated, version + 1, orjson.dumps(snapshot).decode()))
+    if out:
+        ch.insert_sync("orders", out, [c.strip() for c in columns.split(",")] + ["snapshot"])
+    return len(out)
+
+
 def fill(ch: ClickHouse, shape: Shape, chunk: int, log: Callable[[str], None]) -> None:
     generate_fraud(ch, shape, chunk, log)
     chunks = [(s, min(chunk, shape.orders - s)) for s in range(0, shape.orders, chunk)]
@@ -94,6 +130,9 @@ def fill(ch: ClickHouse, shape: Shape, chunk: int, log: Callable[[str], None]) -
                 ch.command_sync(sql)
         rows = ch.query_sync(f"SELECT count() FROM {DATABASE}.{table}")[0][0]
         log(f"{table}: {rows:,} rows in {time.perf_counter() - t0:.1f} s")
+    completed = complete_held_snapshots(ch)
+    if completed:
+        log(f"orders: {completed:,} held orders given a whole snapshot")
     if not ch.query_sync(f"SELECT count() FROM {DATABASE}.audit_log")[0][0]:
         ch.command_sync(insert_audit(shape))
         log(f"audit_log: {AUDIT_EVENTS:,} rows")

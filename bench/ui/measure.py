@@ -74,7 +74,11 @@ def _time(client: httpx.Client, path: str, reps: int, warmup: int) -> dict[str, 
     server, wall, status = [], [], 0
     for i in range(warmup + reps):
         t0 = time.perf_counter()
-        response = client.get(path)
+        try:
+            response = client.get(path)
+        except httpx.HTTPError as error:  # reported, and the other pages still measured
+            return {"status": f"error: {error}"[:40], "server_p50": float("nan"), "server_p95": float("nan"),
+                    "wall_p50": float("nan"), "wall_p95": float("nan")}  # fmt: skip
         elapsed = (time.perf_counter() - t0) * 1000
         status = response.status_code
         if i >= warmup:
