@@ -169,8 +169,8 @@ class ClickHouse:
         except Exception as exc:
             raise AfterRowsError(f"rows written, their days not marked: {exc}") from exc
 
-    def command_sync(self, sql: str) -> Any:
-        return self._client.command(sql)
+    def command_sync(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
+        return self._client.command(sql, parameters=parameters or None)
 
     def insert_sync(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
