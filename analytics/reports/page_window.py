@@ -17,7 +17,10 @@ order in the filtered range before the sort picks a page (the largest of 200 com
 Versions of one order share its sort key (created_at, amount, order_id never change), so a
 window never splits an order. Pages without one company pinned read `orders_by_time`, the
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
-projection sorted by them, which ClickHouse only picks when not reading in key order.
+projection sorted by them, which ClickHouse only picks when not reading in key order. A card's
+few orders are spread over the whole period, so their window is nearly all of a company's
+period (180 ms for the largest company's 30 days): step 2 reads only the candidates' orders
+(every order of the window that matches is one), found by key.
 """
 
 from __future__ import annotations
@@ -90,7 +93,7 @@ class PageReader:
             candidates = await self._candidates(table, f, spec, n)
             if not candidates:
                 return []
-            found = await self._final(table, f, spec, candidates[-1])
+            found = await self._final(table, f, spec, candidates[-1][:2], _keyed(f, table, candidates))
             if len(found) >= spec.want or len(candidates) < n:
                 return found[: spec.want]
             n *= _GROWTH
@@ -102,16 +105,17 @@ class PageReader:
 
     async def _candidates(
         self, table: str, f: TransactionFilter, spec: PageSpec, n: int
-    ) -> list[tuple[Any, str]]:
+    ) -> list[tuple[Any, str, datetime]]:
+        """(sort value, order_id, created_at) of the first `n` matching versions."""
         # Every condition, on any version: a superset of the orders whose latest version matches.
         c = conditions(f)
         after, after_params = _after(spec)
         parts = c.fixed + c.changing + after
         clause = ("WHERE " + " AND ".join(parts)) if parts else ""
         return [
-            (value, order_id)
-            for value, order_id in await self._ch.query(
-                f"SELECT {spec.column}, order_id FROM {table} {clause} {self._order_by(spec)} "
+            (value, order_id, created_at)
+            for value, order_id, created_at in await self._ch.query(
+                f"SELECT {spec.column}, order_id, created_at FROM {table} {clause} {self._order_by(spec)} "
                 "LIMIT {n:UInt32}",
                 {**c.parameters, **after_params, "n": n},
                 _candidate_settings(f, table),
@@ -119,12 +123,14 @@ class PageReader:
         ]
 
     async def _final(
-        self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None
-    ) -> list[tuple[Any, ...]]:
+        self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None,
+        keyed: tuple[tuple[str, ...], dict] = ((), {}),
+    ) -> list[tuple[Any, ...]]:  # fmt: skip
         fixed, params = _after(spec)
         if last is not None:
             through, through_params = _through(spec, last)
             fixed, params = fixed + (through,), {**params, **through_params}
+        fixed, params = fixed + keyed[0], {**params, **keyed[1]}
         # The bounds are on created_at/amount_value and order_id: fixed, so PREWHERE too.
         where = final_clause(f, fixed)
         return await self._ch.query(
@@ -133,6 +139,15 @@ class PageReader:
             {**where.parameters, **params, "want": spec.want},
             FINAL_SETTINGS,
         )
+
+
+def _keyed(f: TransactionFilter, table: str, candidates: list[tuple[Any, str, datetime]]) -> tuple[tuple[str, ...], dict]:
+    """For a card's pages: the candidates' orders by key (created_at and order_id never
+    change, so all of an order's versions are read, and FINAL still picks the latest)."""
+    if f.card_last4 is None or not table.endswith(".orders"):
+        return (), {}
+    sql = "created_at IN {keyed_ats:Array(DateTime64(3, 'UTC'))} AND order_id IN {keyed_ids:Array(String)}"
+    return (sql,), {"keyed_ats": [c[2] for c in candidates], "keyed_ids": [c[1] for c in candidates]}
 
 
 def _candidate_settings(f: TransactionFilter, table: str) -> Mapping[str, Any]:
