@@ -43,21 +43,32 @@ WHERE status = 'in_review'
        AND has(arrayMap(h -> JSONExtractString(h, 'status'), JSONExtractArrayRaw(snapshot, 'history')), 'in_review'));
 
 -- The request log without a company: `request_log` is sorted by company, so the newest rows of
--- all companies are the tail of every company's range (2-3 s on 14.6 M rows). This copy of the
--- key and the filterable columns is sorted by time: a page's keys are its first rows read in
--- order, then the page's rows are read from `request_log` by key (analytics/reports/
--- request_log.py). Same identity (company, at, request id) and engine as `request_log`, so a
--- replayed row replaces itself in both; same retention.
+-- all companies are the tail of every company's range (2-3 s on 14.6 M rows), and even a page's
+-- rows fetched by key are a granule per company (~120 granules, 200-450 ms). This copy is sorted
+-- by time: a page is its first rows read in order, then FINAL over the narrow window they span
+-- (analytics/reports/request_log.py). A copy by insert is exact for a ReplacingMergeTree: every
+-- row and every replayed row lands in both tables, under the same identity (company, at,
+-- request id). Same columns, codecs, indexes and retention as `request_log`.
 CREATE TABLE IF NOT EXISTS {db}.request_log_by_time
 (
-    at             DateTime64(3, 'UTC'),
-    request_id     String,
-    company_id     String,
-    direction      LowCardinality(String),
-    path           String,
-    status         UInt16,
-    correlation_id String,
+    request_id      String,
+    direction       LowCardinality(String),
+    at              DateTime64(3, 'UTC'),
+    company_id      String,
+    method          LowCardinality(String),
+    path            String,
+    query           String,
+    status          UInt16,
+    duration_ms     UInt32,
+    client_ip       String,
+    correlation_id  String,
+    idempotency_key String,
+    request_headers String,
+    request_body    String CODEC(ZSTD(3)),
+    response_body   String CODEC(ZSTD(3)),
+    error_type      LowCardinality(String),
     INDEX correlation_idx correlation_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    INDEX status_idx status TYPE minmax GRANULARITY 4,
     INDEX path_idx path TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 4
 )
 ENGINE = ReplacingMergeTree
@@ -66,7 +77,12 @@ ORDER BY (at, request_id, company_id)
 TTL toDateTime(at) + INTERVAL 13 MONTH;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.request_log_by_time_mv TO {db}.request_log_by_time AS
-SELECT at, request_id, company_id, direction, path, status, correlation_id FROM {db}.request_log;
+SELECT request_id, direction, at, company_id, method, path, query, status, duration_ms, client_ip,
+       correlation_id, idempotency_key, request_headers, request_body, response_body, error_type
+FROM {db}.request_log;
 
+-- Rows already stored before this migration (a replayed copy would be harmless too).
 INSERT INTO {db}.request_log_by_time
-SELECT at, request_id, company_id, direction, path, status, correlation_id FROM {db}.request_log;
+SELECT request_id, direction, at, company_id, method, path, query, status, duration_ms, client_ip,
+       correlation_id, idempotency_key, request_headers, request_body, response_body, error_type
+FROM {db}.request_log;

@@ -141,7 +141,9 @@ class PageReader:
         )
 
 
-def _keyed(f: TransactionFilter, table: str, candidates: list[tuple[Any, str, datetime]]) -> tuple[tuple[str, ...], dict]:
+def _keyed(
+    f: TransactionFilter, table: str, candidates: list[tuple[Any, str, datetime]]
+) -> tuple[tuple[str, ...], dict]:
     """For a card's pages: the candidates' orders by key (created_at and order_id never
     change, so all of an order's versions are read, and FINAL still picks the latest)."""
     if f.card_last4 is None or not table.endswith(".orders"):

@@ -1,5 +1,5 @@
-"""Request-log pages without a company (keys from `request_log_by_time`, rows by key) equal
-the straightforward `request_log FINAL` query, page after page: several companies, rows sharing
+"""Request-log pages without a company (two steps over `request_log_by_time`) equal the
+straightforward `request_log FINAL` query, page after page: several companies, rows sharing
 a millisecond, replayed rows in separate parts (many copies of the newest, so the keys must
 grow), sparse filters, and rows stored before migration 0011 (backfilled) and after it."""
 
