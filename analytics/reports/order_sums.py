@@ -11,9 +11,7 @@ same rows sorted by time, migration 0006) unless one company is pinned: a day of
 is a few granules there, but hundreds in `orders`, whose granules are per company. Any other
 condition (amount, end user, card, external id) needs single orders: the whole period is read
 live from `orders`, as before the rollups. A card's totals for one company are read from the
-`orders` projection sorted by (company, last 4) instead (`_card_live`): FINAL never reads a
-projection, and a card's orders are a few granules there but the company's whole period in
-`orders` (~100 ms for the largest company's 30 days).
+`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
+from analytics.reports import card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
 from analytics.rollups.definitions import ORDERS
@@ -55,8 +54,8 @@ async def order_sums(
     names = [f"g{i}" for i in range(len(keys))]
     group = ", ".join([*names, "currency"])
     if live or not rollup_applies(f):
-        if not live and not keys and _card_projection_applies(f):
-            return await _card_live(ch, f)
+        if not live and not keys and card_orders.applies(f):
+            return await card_orders.totals(ch, f)
         return await _live(ch, keys, f, group)
     split = await period_split(ch, ORDERS, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period
@@ -100,34 +99,4 @@ async def _live(ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, group
         f"FROM {ch.table('orders')} FINAL {where.sql} GROUP BY {group} ORDER BY {group}",
         where.parameters,
         FINAL_SETTINGS,
-    )
-
-
-def _card_projection_applies(f: TransactionFilter) -> bool:
-    """One company's card, and no condition on a column the projection lacks (end user,
-    external id)."""
-    return (
-        f.card_last4 is not None and len(f.company_ids) == 1
-        and f.end_user_id is None and f.external_id is None
-    )  # fmt: skip
-
-
-async def _card_live(ch: ClickHouse, f: TransactionFilter) -> list[list[Any]]:
-    """Totals per currency of each order's latest version, as FINAL would pick it: argMax by
-    version (versions of one order that tie are replays of one row). Conditions on columns no
-    version changes select rows before grouping (all of an order's versions or none); those
-    on status and provider apply to the latest values. Reads only projection columns, so
-    ClickHouse answers from the projection."""
-    c = conditions(f)
-    return await ch.query_columns(
-        "SELECT currency, count(), sum(amount_value), sum(fee_value) FROM ("
-        # Aliases unlike the columns: the fixed conditions (WHERE) must see the columns.
-        " SELECT latest_status AS status, latest_provider AS provider, o_currency AS currency,"
-        "  o_amount AS amount_value, latest_fee AS fee_value FROM ("
-        "  SELECT order_id, any(currency) AS o_currency, any(amount_value) AS o_amount,"
-        "   argMax(fee_value, version) AS latest_fee, argMax(status, version) AS latest_status,"
-        "   argMax(provider, version) AS latest_provider"
-        f"  FROM {ch.table('orders')} WHERE {' AND '.join(c.fixed)} GROUP BY order_id))"
-        f" {'WHERE ' + ' AND '.join(c.changing) if c.changing else ''} GROUP BY currency ORDER BY currency",
-        c.parameters,
     )

@@ -17,10 +17,9 @@ order in the filtered range before the sort picks a page (the largest of 200 com
 Versions of one order share its sort key (created_at, amount, order_id never change), so a
 window never splits an order. Pages without one company pinned read `orders_by_time`, the
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
-projection sorted by them, which ClickHouse only picks when not reading in key order. A card's
-few orders are spread over the whole period, so their window is nearly all of a company's
-period (180 ms for the largest company's 30 days): step 2 reads only the candidates' orders
-(every order of the window that matches is one), found by key.
+projection sorted by them, which ClickHouse only picks when not reading in key order. One
+company's card pages skip both steps: the projection ranks the card's orders, latest state, and
+the page's rows are read by order and version (analytics/reports/card_orders.py).
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
+from analytics.reports import card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
 ROUNDS = 3  # candidate rounds (n, 4n, 16n) before the unwindowed FINAL query
@@ -87,13 +87,17 @@ class PageReader:
         self._ch = clickhouse
 
     async def rows(self, f: TransactionFilter, spec: PageSpec) -> list[tuple[Any, ...]]:
+        if card_orders.applies(f):
+            after, after_params = _after(spec)
+            return await card_orders.page(self._ch, f, spec.columns, self._order_by(spec), after, after_params,
+                                          spec.want)  # fmt: skip
         table = self._ch.table(table_for(f, spec.columns))
         n = spec.want + spec.want // 4 + 1
         for _ in range(ROUNDS):
             candidates = await self._candidates(table, f, spec, n)
             if not candidates:
                 return []
-            found = await self._final(table, f, spec, candidates[-1][:2], _keyed(f, table, candidates))
+            found = await self._final(table, f, spec, candidates[-1])
             if len(found) >= spec.want or len(candidates) < n:
                 return found[: spec.want]
             n *= _GROWTH
@@ -105,17 +109,16 @@ class PageReader:
 
     async def _candidates(
         self, table: str, f: TransactionFilter, spec: PageSpec, n: int
-    ) -> list[tuple[Any, str, datetime]]:
-        """(sort value, order_id, created_at) of the first `n` matching versions."""
+    ) -> list[tuple[Any, str]]:
         # Every condition, on any version: a superset of the orders whose latest version matches.
         c = conditions(f)
         after, after_params = _after(spec)
         parts = c.fixed + c.changing + after
         clause = ("WHERE " + " AND ".join(parts)) if parts else ""
         return [
-            (value, order_id, created_at)
-            for value, order_id, created_at in await self._ch.query(
-                f"SELECT {spec.column}, order_id, created_at FROM {table} {clause} {self._order_by(spec)} "
+            (value, order_id)
+            for value, order_id in await self._ch.query(
+                f"SELECT {spec.column}, order_id FROM {table} {clause} {self._order_by(spec)} "
                 "LIMIT {n:UInt32}",
                 {**c.parameters, **after_params, "n": n},
                 _candidate_settings(f, table),
@@ -123,14 +126,12 @@ class PageReader:
         ]
 
     async def _final(
-        self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None,
-        keyed: tuple[tuple[str, ...], dict] = ((), {}),
-    ) -> list[tuple[Any, ...]]:  # fmt: skip
+        self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None
+    ) -> list[tuple[Any, ...]]:
         fixed, params = _after(spec)
         if last is not None:
             through, through_params = _through(spec, last)
             fixed, params = fixed + (through,), {**params, **through_params}
-        fixed, params = fixed + keyed[0], {**params, **keyed[1]}
         # The bounds are on created_at/amount_value and order_id: fixed, so PREWHERE too.
         where = final_clause(f, fixed)
         return await self._ch.query(
@@ -139,17 +140,6 @@ class PageReader:
             {**where.parameters, **params, "want": spec.want},
             FINAL_SETTINGS,
         )
-
-
-def _keyed(
-    f: TransactionFilter, table: str, candidates: list[tuple[Any, str, datetime]]
-) -> tuple[tuple[str, ...], dict]:
-    """For a card's pages: the candidates' orders by key (created_at and order_id never
-    change, so all of an order's versions are read, and FINAL still picks the latest)."""
-    if f.card_last4 is None or not table.endswith(".orders"):
-        return (), {}
-    sql = "created_at IN {keyed_ats:Array(DateTime64(3, 'UTC'))} AND order_id IN {keyed_ids:Array(String)}"
-    return (sql,), {"keyed_ats": [c[2] for c in candidates], "keyed_ids": [c[1] for c in candidates]}
 
 
 def _candidate_settings(f: TransactionFilter, table: str) -> Mapping[str, Any]:
