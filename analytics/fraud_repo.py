@@ -16,8 +16,8 @@ import orjson
 
 from analytics.clickhouse import ClickHouse
 from analytics.reports.common import check_limit, utc
-from analytics.reports.filters import FINAL_SETTINGS
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
+from analytics.reports.filters import FINAL_SETTINGS
 from domain.errors import InvalidCursor
 from domain.fraud_views import DecisionView, OrderRef, QueueKey, QueueQuery, QueuedOrder, RuleHits, RuleStats
 
