@@ -10,7 +10,8 @@ rollup are read live, as few created_at ranges in the same query, from `orders_b
 same rows sorted by time, migration 0006) unless one company is pinned: a day of every company
 is a few granules there, but hundreds in `orders`, whose granules are per company. Any other
 condition (amount, end user, card, external id) needs single orders: the whole period is read
-live from `orders`, as before the rollups.
+live from `orders`, as before the rollups. A card's totals for one company are read from the
+`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
+from analytics.reports import card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
 from analytics.rollups.definitions import ORDERS
@@ -52,6 +54,8 @@ async def order_sums(
     names = [f"g{i}" for i in range(len(keys))]
     group = ", ".join([*names, "currency"])
     if live or not rollup_applies(f):
+        if not live and not keys and card_orders.applies(f):
+            return await card_orders.totals(ch, f)
         return await _live(ch, keys, f, group)
     split = await period_split(ch, ORDERS, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period

@@ -17,7 +17,9 @@ order in the filtered range before the sort picks a page (the largest of 200 com
 Versions of one order share its sort key (created_at, amount, order_id never change), so a
 window never splits an order. Pages without one company pinned read `orders_by_time`, the
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
-projection sorted by them, which ClickHouse only picks when not reading in key order.
+projection sorted by them, which ClickHouse only picks when not reading in key order. One
+company's card pages skip both steps: the projection ranks the card's orders, latest state, and
+the page's rows are read by order and version (analytics/reports/card_orders.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
+from analytics.reports import card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
 ROUNDS = 3  # candidate rounds (n, 4n, 16n) before the unwindowed FINAL query
@@ -84,6 +87,10 @@ class PageReader:
         self._ch = clickhouse
 
     async def rows(self, f: TransactionFilter, spec: PageSpec) -> list[tuple[Any, ...]]:
+        if card_orders.applies(f):
+            after, after_params = _after(spec)
+            return await card_orders.page(self._ch, f, spec.columns, self._order_by(spec), after, after_params,
+                                          spec.want)  # fmt: skip
         table = self._ch.table(table_for(f, spec.columns))
         n = spec.want + spec.want // 4 + 1
         for _ in range(ROUNDS):

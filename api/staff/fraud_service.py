@@ -29,6 +29,8 @@ class FraudReads(Protocol):
 
     async def decisions(self, order_ids: Sequence[str]) -> dict[str, DecisionView]: ...
 
+    async def decisions_of(self, orders: Sequence[QueuedOrder]) -> dict[str, DecisionView]: ...
+
     async def decision(self, order_id: str) -> DecisionView | None: ...
 
     async def assignees(self, order_ids: Sequence[str]) -> dict[str, str]: ...
@@ -103,7 +105,7 @@ class FraudDesk:
         after = None if cursor is None else decode_queue_key(cursor)
         orders, next_key = await self._reads.queue(q, after, limit)
         ids = [o.order_id for o in orders]
-        decisions, assignees = await self._reads.decisions(ids), await self._reads.assignees(ids)
+        decisions, assignees = await self._reads.decisions_of(orders), await self._reads.assignees(ids)
         items = [ReviewItem(o, decisions.get(o.order_id), assignees.get(o.order_id, "")) for o in orders]
         return items, encode_queue_key(next_key)
 

@@ -45,6 +45,12 @@ FILTERS = {
     "amount range": F(amount_min=500, amount_max=2_000, created_from=DAY0, created_to=END),
     "end user": F(end_user_id="user-1", created_from=DAY0, created_to=END),
     "card last4": F(card_last4="0001", created_from=DAY0, created_to=END),
+    # One company's card: from the projection, argMax by version instead of FINAL.
+    "a company's card": F(company_ids=("cmp_a",), card_last4="0002", created_from=DAY0, created_to=END),
+    "a company's card, stale status": F(company_ids=("cmp_a",), card_last4="0000", statuses=("approved",)),
+    "a company's card, statuses": F(company_ids=("cmp_a",), card_last4="0000", statuses=("failed", "declined")),
+    "a company's card, provider": F(company_ids=("cmp_b",), card_last4="0001", providers=("bank_b",),
+                                    currency="EUR", amount_min=500),
 }
 GROUPINGS = [
     [GroupBy.DAY], [GroupBy.COMPANY], [GroupBy.STATUS], [GroupBy.PRODUCT_TYPE],

@@ -58,7 +58,10 @@ FILTERS = [
     TransactionFilter(company_ids=("cmp_a",), statuses=("approved",)),  # mostly stale matches
     TransactionFilter(statuses=("approved",)),
     TransactionFilter(company_ids=("cmp_b",), statuses=("completed", "failed")),
-    TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),
+    TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),  # from the projection (card_orders)
+    TransactionFilter(company_ids=("cmp_a",), card_last4="1111", statuses=("approved",)),  # mostly stale
+    TransactionFilter(company_ids=("cmp_b",), card_last4="4242", providers=("bank_b",), amount_min=1000,
+                      created_from=T0 + timedelta(hours=12)),
     TransactionFilter(card_last4="1111", providers=("bank_b",)),
     TransactionFilter(company_ids=("cmp_a", "cmp_b"), amount_min=1000, end_user_id="user-3"),
     TransactionFilter(created_from=T0 + timedelta(days=1), created_to=T0 + timedelta(days=2)),

@@ -76,6 +76,12 @@ class InMemoryFraudReads:
     async def decisions(self, order_ids: Sequence[str]) -> dict[str, DecisionView]:
         return {i: self.t.decisions[i] for i in order_ids if i in self.t.decisions}
 
+    async def decisions_of(self, orders: Sequence[QueuedOrder]) -> dict[str, DecisionView]:
+        # By key, as ClickHouse finds them: a decision is stamped with its order's company and time.
+        found = {o.order_id: self.t.decisions.get(o.order_id) for o in orders}
+        return {o.order_id: d for o in orders if (d := found[o.order_id]) is not None
+                and (d.company_id, d.at) == (o.company_id, o.created_at)}  # fmt: skip
+
     async def decision(self, order_id: str) -> DecisionView | None:
         return self.t.decisions.get(order_id)
 
