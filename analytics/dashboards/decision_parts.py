@@ -1,0 +1,74 @@
+"""Where a read of decisions over [from, to) gets its rows: an hourly rollup's clean whole
+hours (analytics/rollups/hours.py) plus `decisions FINAL` for the rest (the partial hours at the
+edges, dirty days, days not computed yet). A query sums both parts, so it answers what the same
+query over `decisions FINAL` alone would: each clean day's rollup is that day's FINAL rows
+grouped (analytics/rollups/refresh.py says why it is never stale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from analytics.clickhouse import ClickHouse
+from analytics.reports.filters import FINAL_SETTINGS
+from analytics.rollups.definitions import Rollup
+from analytics.rollups.hours import HourSplit
+from analytics.rollups.plan import TimeRange, as_utc
+from analytics.rollups.ranges import computation_condition, range_condition
+from analytics.rollups.state import hour_split
+
+_HOUR = "DateTime('UTC')"
+COMPANY = "company_id = {company_id:String}"
+# Exact over decisions: its partition key (toYYYYMM(at)) never differs between a row's copies.
+SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """`rollup`: the WHERE clause for the rollup table's rows (None: no rows from it);
+    `live`: `PREWHERE …` to follow `FROM {table} FINAL [ARRAY JOIN …]` (None: nothing live).
+    Both take `params`, company included."""
+
+    rollup: str | None
+    live: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    # One company's decisions are a few ranges of `decisions` (sorted by company); every
+    # company's hour is a few granules of `decisions_by_time` and hundreds of `decisions`.
+    table: str = "decisions_by_time"
+
+
+def parts_of(split: HourSplit, company_id: str | None) -> Parts:
+    company = [COMPANY] if company_id is not None else []
+    params: dict[str, Any] = {"company_id": company_id or ""}
+    rollup = live = None
+    if split.rollup_days and split.hours is not None:
+        stored, stored_params = computation_condition(split.rollup_days)
+        hours = "hour >= {hours_from:" + _HOUR + "} AND hour < {hours_to:" + _HOUR + "}"
+        rollup = " AND ".join([stored, hours, *company])
+        params |= stored_params | {"hours_from": split.hours.start, "hours_to": split.hours.end}
+    if split.live:
+        ranges, range_params = range_condition("at", split.live, "live")
+        live = "PREWHERE " + " AND ".join([ranges, *company])  # key columns: same in every copy
+        params |= range_params
+    if rollup is None and live is None:
+        live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
+    return Parts(rollup, live, params, "decisions" if company_id is not None else "decisions_by_time")
+
+
+async def decision_parts(
+    ch: ClickHouse, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
+    *, live: bool = False,
+) -> Parts:  # fmt: skip
+    """`live`: everything from `decisions FINAL` (what the rollup must equal; the bench's baseline)."""
+    if live:
+        time_from, time_to = as_utc(time_from), as_utc(time_to)
+        split = HourSplit((), None, (TimeRange(time_from, time_to),) if time_from < time_to else ())
+    else:
+        split = await hour_split(ch, rollup, time_from, time_to)
+    return parts_of(split, company_id)
+
+
+def union(*selects: str | None) -> str:
+    """The parts that exist (at least one does), as one UNION ALL."""
+    return " UNION ALL ".join(s for s in selects if s is not None)
