@@ -47,29 +47,25 @@ def _p(samples: list[float]) -> tuple[float, float]:
     return percentile(s, 0.5), percentile(s, 0.95)
 
 
-async def _time(run: Callable[[], Awaitable[Any]], reps: int, warmup: int) -> tuple[list[float], Any]:
-    samples: list[float] = []
-    result = None
-    for k in range(warmup + reps):
-        t0 = time.perf_counter()
-        result = await run()
-        if k >= warmup:
-            samples.append((time.perf_counter() - t0) * 1000)
-    return samples, result
-
-
 async def _pair(
     name: str, scope: str, label: str, rollup: Callable[[], Awaitable[Any]], live: Callable[[], Awaitable[Any]],
     reps: int, warmup: int, baseline: bool,
 ) -> dict:  # fmt: skip
-    """Times `rollup` and, with `baseline`, `live` (the read before the rollups) in the same run,
-    so a busy machine slows both: the ratio of the p50s is the figure to compare."""
-    fast, _ = await _time(rollup, reps, warmup)
+    """Times `rollup` and, with `baseline`, `live` (the read before the rollups), alternating
+    within the same reps so that a busy machine slows both alike: the ratio of the p50s is the
+    figure to compare across runs."""
+    fast: list[float] = []
+    slow: list[float] = []
+    for k in range(warmup + reps):
+        for run, samples in ((rollup, fast), (live, slow)) if baseline else ((rollup, fast),):
+            t0 = time.perf_counter()
+            await run()
+            if k >= warmup:
+                samples.append((time.perf_counter() - t0) * 1000)
     f50, f95 = _p(fast)
     line = f"{name:>5} {scope:>8} {label:<24} {f50:7.1f} {f95:7.1f}"
     out = {"range": name, "scope": scope, "panel": label, "ms": fast}
     if baseline:
-        slow, _ = await _time(live, reps, warmup)
         s50, s95 = _p(slow)
         line += f"  {s50:7.1f} {s95:7.1f}  {f50 / s50:5.2f}"
         out["baseline_ms"] = slow

@@ -20,7 +20,7 @@ __all__ = ["PANEL_SETTINGS", "ClickHousePanels", "PanelQuery"]
 
 
 class ClickHousePanels:
-    """`live`: every panel from its own SQL over the raw tables, never a rollup (the bench's
+    """`live`: every panel from its own SQL, as Grafana runs it, never a rollup (the bench's
     baseline; it counts a decision stored twice twice until ClickHouse merges the copies)."""
 
     def __init__(self, clickhouse: ClickHouse, live: bool = False) -> None:

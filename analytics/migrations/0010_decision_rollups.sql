@@ -58,7 +58,9 @@ CREATE TABLE IF NOT EXISTS {db}.decisions_hourly
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, computed_from, company_id, hour, outcome, score_bucket)
-SETTINGS lightweight_mutation_projection_mode = 'rebuild';
+-- A company's day is a few hundred rows (every company's ~35,000): small granules let a read
+-- for one company skip the others' (8192-row granules read every company's day for one).
+SETTINGS lightweight_mutation_projection_mode = 'rebuild', index_granularity = 256;
 
 -- Rule hits per company, hour, rule (with its version: `name@version`) and kind (fired 1,
 -- shadow 0): the alerts panel (versions summed) and the rule statistics (per version).
@@ -80,7 +82,7 @@ CREATE TABLE IF NOT EXISTS {db}.rule_hits_hourly
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, computed_from, company_id, hour, rule, fired)
-SETTINGS lightweight_mutation_projection_mode = 'rebuild';
+SETTINGS lightweight_mutation_projection_mode = 'rebuild', index_granularity = 256;
 
 -- The top-suspects panels' scores: only the declined and held decisions (a twenty-fifth),
 -- sorted by time, instead of a scan of every decision of the range for them. A replayed row
