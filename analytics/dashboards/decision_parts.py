@@ -7,7 +7,7 @@ grouped (analytics/rollups/refresh.py says why it is never stale)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
@@ -19,6 +19,7 @@ from analytics.rollups.ranges import computation_condition, range_condition
 from analytics.rollups.state import hour_split
 
 _HOUR = "DateTime('UTC')"
+LIVE_HOURS_FROM_COPY = timedelta(hours=6)
 COMPANY = "company_id = {company_id:String}"
 # Exact over decisions: its partition key (toYYYYMM(at)) never differs between a row's copies.
 SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
@@ -33,9 +34,7 @@ class Parts:
     rollup: str | None
     live: str | None
     params: dict[str, Any] = field(default_factory=dict)
-    # One company's decisions are a few ranges of `decisions` (sorted by company); every
-    # company's hour is a few granules of `decisions_by_time` and hundreds of `decisions`.
-    table: str = "decisions_by_time"
+    table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
 
 
 def parts_of(split: HourSplit, company_id: str | None) -> Parts:
@@ -53,7 +52,18 @@ def parts_of(split: HourSplit, company_id: str | None) -> Parts:
         params |= range_params
     if rollup is None and live is None:
         live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
-    return Parts(rollup, live, params, "decisions" if company_id is not None else "decisions_by_time")
+    return Parts(rollup, live, params, _live_table(split.live, company_id))
+
+
+def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
+    """A few hours of every company are a few granules of `decisions_by_time` (sorted by time),
+    hundreds of `decisions` (sorted by company); one company's whole days are a few granules of
+    `decisions` and every company's granules of the copy. The edges of a range with every day
+    clean are under two hours."""
+    if company_id is None:
+        return "decisions_by_time"
+    span = sum(((r.end - r.start) for r in ranges if r.start is not None and r.end is not None), timedelta())
+    return "decisions_by_time" if span <= LIVE_HOURS_FROM_COPY else "decisions"
 
 
 async def decision_parts(
