@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.dashboards.decision_parts import SETTINGS, decision_parts, union
+from analytics.dashboards.decision_parts import SETTINGS, decision_parts, stored, union
 from analytics.rollups.definitions import DECISIONS, RULE_HITS
 from domain.fraud_views import RuleHits, RuleStats
 
@@ -28,9 +28,7 @@ async def rule_stats(
         return await _live(ch, at_from, at_to, company_id)
     hits = await decision_parts(ch, RULE_HITS, at_from, at_to, company_id)
     inner = union(
-        None if hits.rollup is None else
-        f"SELECT rule, fired AS kind, sum(hits) AS n FROM {ch.table(RULE_HITS.target)} WHERE {hits.rollup} "
-        "GROUP BY rule, kind",
+        *stored(ch.table(RULE_HITS.target), "rule, fired AS kind, sum(hits) AS n", hits, "rule, kind"),
         None if hits.live is None else
         f"SELECT hit.2 AS rule, hit.1 AS kind, count() AS n FROM {ch.table(hits.table)} FINAL {_HITS} {hits.live} "
         "GROUP BY rule, kind",
@@ -43,8 +41,7 @@ async def rule_stats(
     )
     counted = await decision_parts(ch, DECISIONS, at_from, at_to, company_id)
     total = union(
-        None if counted.rollup is None else
-        f"SELECT sum(decisions) AS n FROM {ch.table(DECISIONS.target)} WHERE {counted.rollup}",
+        *stored(ch.table(DECISIONS.target), "sum(decisions) AS n", counted),
         None if counted.live is None else f"SELECT count() AS n FROM {ch.table(counted.table)} FINAL {counted.live}",
     )  # fmt: skip
     found = await ch.query(f"SELECT sum(n) FROM ({total})", counted.params, SETTINGS)

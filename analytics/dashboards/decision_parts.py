@@ -14,7 +14,7 @@ from analytics.clickhouse import ClickHouse
 from analytics.reports.filters import FINAL_SETTINGS
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.hours import HourSplit
-from analytics.rollups.plan import TimeRange, as_utc
+from analytics.rollups.plan import ONE_DAY, TimeRange, as_utc, day_start
 from analytics.rollups.ranges import computation_condition, range_condition
 from analytics.rollups.state import hour_split
 
@@ -27,11 +27,11 @@ SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
 
 @dataclass(frozen=True, slots=True)
 class Parts:
-    """`rollup`: the WHERE clause for the rollup table's rows (None: no rows from it);
-    `live`: `PREWHERE …` to follow `FROM {table} FINAL [ARRAY JOIN …]` (None: nothing live).
+    """`rollup`: WHERE clauses for the rollup table's rows, one SELECT each (none: no rows
+    from it); `live`: `PREWHERE …` to follow `FROM {table} FINAL [ARRAY JOIN …]` (None: nothing live).
     Both take `params`, company included."""
 
-    rollup: str | None
+    rollup: tuple[str, ...]
     live: str | None
     params: dict[str, Any] = field(default_factory=dict)
     table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
@@ -40,19 +40,31 @@ class Parts:
 def parts_of(split: HourSplit, company_id: str | None) -> Parts:
     company = [COMPANY] if company_id is not None else []
     params: dict[str, Any] = {"company_id": company_id or ""}
-    rollup = live = None
+    rollup: list[str] = []
+    live = None
     if split.rollup_days and split.hours is not None:
-        stored, stored_params = computation_condition(split.rollup_days)
-        hours = "hour >= {hours_from:" + _HOUR + "} AND hour < {hours_to:" + _HOUR + "}"
-        rollup = " AND ".join([stored, hours, *company])
-        params |= stored_params | {"hours_from": split.hours.start, "hours_to": split.hours.end}
+        first, last = split.hours.start, split.hours.end
+        assert first is not None and last is not None
+        # Whole days need no condition on the hour, so a projection without hours answers them
+        # (fraud rate: ~400 rows per day instead of ~8,000); at most two days are partial.
+        whole = [(d, c) for d, c in split.rollup_days if first <= day_start(d) and day_start(d) + ONE_DAY <= last]
+        partial = [(d, c) for d, c in split.rollup_days if (d, c) not in whole]
+        if whole:
+            stored, stored_params = computation_condition(whole, "whole_days")
+            rollup.append(" AND ".join([stored, *company]))
+            params |= stored_params
+        if partial:
+            stored, stored_params = computation_condition(partial, "partial_days")
+            hours = "hour >= {hours_from:" + _HOUR + "} AND hour < {hours_to:" + _HOUR + "}"
+            rollup.append(" AND ".join([stored, hours, *company]))
+            params |= stored_params | {"hours_from": first, "hours_to": last}
     if split.live:
         ranges, range_params = range_condition("at", split.live, "live")
         live = "PREWHERE " + " AND ".join([ranges, *company])  # key columns: same in every copy
         params |= range_params
-    if rollup is None and live is None:
+    if not rollup and live is None:
         live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
-    return Parts(rollup, live, params, _live_table(split.live, company_id))
+    return Parts(tuple(rollup), live, params, _live_table(split.live, company_id))
 
 
 def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
@@ -82,3 +94,9 @@ async def decision_parts(
 def union(*selects: str | None) -> str:
     """The parts that exist (at least one does), as one UNION ALL."""
     return " UNION ALL ".join(s for s in selects if s is not None)
+
+
+def stored(table: str, select: str, parts: Parts, group: str = "") -> list[str]:
+    """One SELECT of `select` from the rollup `table` per WHERE clause of `parts.rollup`."""
+    by = f" GROUP BY {group}" if group else ""
+    return [f"SELECT {select} FROM {table} WHERE {where}{by}" for where in parts.rollup]

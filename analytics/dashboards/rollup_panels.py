@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.dashboards.decision_parts import Parts, decision_parts, union
+from analytics.dashboards.decision_parts import Parts, decision_parts, stored, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import (
     ALERTS_BY_RULE, DECISIONS_BY_OUTCOME, FRAUD_RATE_BY_COMPANY, SCORE_BUCKETS, SCORE_DISTRIBUTION, TOP,
@@ -32,15 +32,11 @@ Sql = tuple[str, dict[str, Any]]
 def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
                live_select: str, live_group: str, array_join: str = "") -> str:  # fmt: skip
     """One UNION ALL of the rollup's rows and the live rows, grouped alike."""
-    stored = (
-        None if p.rollup is None
-        else f"SELECT {rollup_select} FROM {ch.table(rollup_table)} WHERE {p.rollup} GROUP BY {rollup_group}"
-    )  # fmt: skip
     live = (
         None if p.live is None
         else f"SELECT {live_select} FROM {ch.table(p.table)} FINAL {array_join} {p.live} GROUP BY {live_group}"
     )  # fmt: skip
-    return union(stored, live)
+    return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group), live)
 
 
 async def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
@@ -60,7 +56,7 @@ async def score_distribution(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
     p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live)
     live_bucket = f"least(toUInt8(floor(score * {SCORE_BUCKETS})), {SCORE_BUCKETS - 1})"
     p = Parts(
-        None if p.rollup is None else f"{p.rollup} AND score_bucket != {NO_SCORE}",
+        tuple(f"{where} AND score_bucket != {NO_SCORE}" for where in p.rollup),
         None if p.live is None else f"{p.live} WHERE score >= 0", p.params, p.table,
     )  # fmt: skip
     inner = _parts_sql(
