@@ -19,7 +19,8 @@ from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
 from analytics.reports.filters import FINAL_SETTINGS
 from domain.errors import InvalidCursor
-from domain.fraud_views import DecisionView, OrderRef, QueueKey, QueueQuery, QueuedOrder, RuleHits, RuleStats
+from analytics.rule_stats import rule_stats
+from domain.fraud_views import DecisionView, OrderRef, QueueKey, QueueQuery, QueuedOrder, RuleStats
 
 _DECISION = (
     "order_id, company_id, at, outcome, score, points, fired_rules, shadow_rules, reasons, model, "
@@ -163,19 +164,4 @@ class ClickHouseFraudReads:
 
     async def rule_stats(self, at_from: datetime, at_to: datetime, company_id: str | None) -> RuleStats:
         """Hits per rule (enforced and shadow) of the decisions made in [from, to)."""
-        where = f"at >= {{at_from:{_AT}}} AND at < {{at_to:{_AT}}}"
-        params: dict[str, Any] = {"at_from": at_from, "at_to": at_to}
-        if company_id is not None:
-            where += " AND company_id = {company_id:String}"
-            params["company_id"] = company_id
-        table = self._ch.table("decisions")
-        rows = await self._ch.query(
-            "SELECT rule, sum(fired) AS fired, sum(shadow) AS shadow FROM ("
-            f" SELECT arrayJoin(fired_rules) AS rule, 1 AS fired, 0 AS shadow FROM {table} FINAL WHERE {where}"
-            " UNION ALL"
-            f" SELECT arrayJoin(shadow_rules) AS rule, 0 AS fired, 1 AS shadow FROM {table} FINAL WHERE {where}"
-            ") GROUP BY rule ORDER BY fired + shadow DESC, rule",
-            params,
-        )
-        total = await self._ch.query(f"SELECT count() FROM {table} FINAL WHERE {where}", params)
-        return RuleStats(int(total[0][0]), tuple(RuleHits(str(r), int(f), int(s)) for r, f, s in rows))
+        return await rule_stats(self._ch, at_from, at_to, company_id)

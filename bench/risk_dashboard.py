@@ -7,15 +7,20 @@ analytics/dashboards/risk.py through the staff use case) on a reports_bench data
 The reports_bench data has orders and events but no decisions: the first run migrates the copy
 and generates them (bench/risk_dashboard_data.py), later runs reuse them. Prints p50/p95 ms per
 panel and for the whole dashboard, per range (ending at the data's end) and scope (every company,
-the largest company)."""
+the largest company), next to the same reads before the rollups (the panels' own SQL, rule
+statistics over `decisions FINAL`) timed in the same run, and the ratio of their p50s: the
+machine is shared, so the ratio is the figure that travels. The decision rollups are built first
+(every day without one), as `quadra up`'s refresher does at start."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -23,6 +28,10 @@ from analytics.clickhouse import ClickHouse
 from analytics.dashboards.reads import ClickHousePanels, PanelQuery
 from analytics.dashboards.risk import RISK_DASHBOARD
 from analytics.migrate import migrate
+from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, RULE_HITS
+from analytics.rollups.marks import mark_dirty
+from analytics.rollups.refresh import build_missing
+from analytics.rule_stats import rule_stats
 from api.staff.risk_dashboard_service import Bucket, RiskDashboard
 from bench.report import machine_facts
 from bench.reports.generate import DATABASE, Shape
@@ -33,40 +42,78 @@ RANGES = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(da
           "30d": timedelta(days=30), "93d": timedelta(days=93)}  # fmt: skip
 
 
-def _ms(samples: list[float]) -> str:
+def _p(samples: list[float]) -> tuple[float, float]:
     s = sorted(samples)
-    return f"{percentile(s, 0.5):7.1f} {percentile(s, 0.95):7.1f}"
+    return percentile(s, 0.5), percentile(s, 0.95)
 
 
-async def measure(ch: ClickHouse, end: datetime, ranges: list[str], reps: int, warmup: int) -> list[dict]:
-    reads = ClickHousePanels(ch)
-    dashboard = RiskDashboard(reads)
+async def _pair(
+    name: str, scope: str, label: str, rollup: Callable[[], Awaitable[Any]], live: Callable[[], Awaitable[Any]],
+    reps: int, warmup: int, baseline: bool,
+) -> dict:  # fmt: skip
+    """Times `rollup` and, with `baseline`, `live` (the read before the rollups), alternating
+    within the same reps so that a busy machine slows both alike: the ratio of the p50s is the
+    figure to compare across runs."""
+    fast: list[float] = []
+    slow: list[float] = []
+    for k in range(warmup + reps):
+        for run, samples in ((rollup, fast), (live, slow)) if baseline else ((rollup, fast),):
+            t0 = time.perf_counter()
+            await run()
+            if k >= warmup:
+                samples.append((time.perf_counter() - t0) * 1000)
+    f50, f95 = _p(fast)
+    line = f"{name:>5} {scope:>8} {label:<24} {f50:7.1f} {f95:7.1f}"
+    out = {"range": name, "scope": scope, "panel": label, "ms": fast}
+    if baseline:
+        s50, s95 = _p(slow)
+        line += f"  {s50:7.1f} {s95:7.1f}  {f50 / s50:5.2f}"
+        out["baseline_ms"] = slow
+    print(line, flush=True)
+    return out
+
+
+async def measure(
+    ch: ClickHouse, end: datetime, ranges: list[str], reps: int, warmup: int, baseline: bool = True
+) -> list[dict]:
+    """Every panel, the whole dashboard and the rule statistics, from the rollups; with
+    `baseline` also as before them (the panels' own SQL, rule statistics over decisions FINAL)."""
+    reads, raw = ClickHousePanels(ch), ClickHousePanels(ch, live=True)
+    dashboard, raw_dashboard = RiskDashboard(reads), RiskDashboard(raw)
     big = (await ch.query(f"SELECT company_id FROM {DATABASE}.decisions GROUP BY company_id "
                           "ORDER BY count() DESC LIMIT 1"))[0][0]  # fmt: skip
     results = []
-    print(f"{'range':>5} {'scope':>8} {'panel':<24} {'p50 ms':>7} {'p95 ms':>7}  rows")
+    print(f"{'range':>5} {'scope':>8} {'panel':<24} {'p50 ms':>7} {'p95 ms':>7}"
+          + ("  base p50 base p95  ratio" if baseline else ""))  # fmt: skip
     for name in ranges:
         start = end - RANGES[name]
         for scope, company in (("all", None), ("largest", big)):
             q = PanelQuery(start, end, Bucket.for_range(end - start).seconds, company)
             for panel in RISK_DASHBOARD.panels:
-                samples: list[float] = []
-                for k in range(warmup + reps):
-                    t0 = time.perf_counter()
-                    rows = await reads.rows(panel, q)
-                    if k >= warmup:
-                        samples.append((time.perf_counter() - t0) * 1000)
-                print(f"{name:>5} {scope:>8} {panel.id:<24} {_ms(samples)}  {len(rows)}")
-                results.append({"range": name, "scope": scope, "panel": panel.id, "ms": samples})
-            samples = []
-            for k in range(warmup + reps):
-                t0 = time.perf_counter()
-                await dashboard.panels(start, end, company)
-                if k >= warmup:
-                    samples.append((time.perf_counter() - t0) * 1000)
-            print(f"{name:>5} {scope:>8} {'== whole dashboard':<24} {_ms(samples)}")
-            results.append({"range": name, "scope": scope, "panel": "*", "ms": samples})
+                results.append(await _pair(name, scope, panel.id, lambda p=panel: reads.rows(p, q),
+                                           lambda p=panel: raw.rows(p, q), reps, warmup, baseline))  # fmt: skip
+            results.append(await _pair(
+                name, scope, "== whole dashboard", lambda: dashboard.panels(start, end, company),
+                lambda: raw_dashboard.panels(start, end, company), reps, warmup, baseline,
+            ))  # fmt: skip
+            results.append(await _pair(
+                name, scope, "== rule statistics", lambda: rule_stats(ch, start, end, company),
+                lambda: rule_stats(ch, start, end, company, live=True), reps, warmup, baseline,
+            ))  # fmt: skip
     return results
+
+
+async def _prepare_rollups(ch: ClickHouse, end: datetime, dirty_latest: bool) -> None:
+    """The decision rollups of every day without one (the generator marks nothing); with
+    `dirty_latest` the last day marked again, as traffic keeps it between refreshes: read live."""
+    for rollup in DECISION_ROLLUPS:
+        done = await build_missing(ch, rollup)
+        if done.days:
+            print(f"rollup {rollup.name}: {done.days} days built in {done.seconds:.1f} s", flush=True)
+    if dirty_latest:
+        latest = (end - timedelta(milliseconds=1)).date()
+        await mark_dirty(ch, DECISIONS, [latest], (RULE_HITS,))
+        print(f"marked {latest} dirty: read live, as under traffic")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,12 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--chunk", type=int, default=2_000_000, help="orders per generating INSERT … SELECT")
+    p.add_argument("--no-baseline", action="store_true", help="time the rollup reads only")
+    p.add_argument("--dirty-latest", action="store_true", help="mark the last day dirty (as under traffic)")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     if args.dir.resolve() == Path("/tmp/qrb-10m-orig"):
         raise SystemExit("copy the original first (see --help): this bench migrates its data dir")
     meta = orjson.loads((args.dir / "shape.json").read_bytes())
-    end = datetime.fromisoformat(meta["end"])
+    # 1 ms before the data's end, as bench.ui_pages asks: ranges with partial first and last hours.
+    end = datetime.fromisoformat(meta["end"]) - timedelta(milliseconds=1)
     ch = ClickHouse.connect(f"chdb:///{args.dir.resolve()}/db", DATABASE)
     migrate(ch)
     # The reports_bench defaults: the same order numbers give the same orders. Tables already
@@ -93,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: nproc {machine['nproc']}, load {' '.join(machine.get('loadavg_at_start', []))}; "
           f"data ends {end:%Y-%m-%d %H:%M} UTC; {args.reps} reps after {args.warmup} warm-up")  # fmt: skip
     ranges = [r.strip() for r in args.ranges.split(",") if r.strip()]
-    results = asyncio.run(measure(ch, end, ranges, args.reps, args.warmup))
+    asyncio.run(_prepare_rollups(ch, end, args.dirty_latest))
+    results = asyncio.run(measure(ch, end, ranges, args.reps, args.warmup, not args.no_baseline))
     if args.json:
         args.json.write_bytes(orjson.dumps({"machine": machine, "results": results}, option=orjson.OPT_INDENT_2))
     ch.close()

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from analytics.clickhouse import ClickHouse
     from analytics.rollups.refresh import Refreshed
 
-analytics_app = typer.Typer(help="ClickHouse analytics: the daily rollups behind the reports.", no_args_is_help=True)
+analytics_app = typer.Typer(
+    help="ClickHouse analytics: the rollups behind the reports, the risk dashboard and rule statistics.",
+    no_args_is_help=True,
+)
 
 
 @analytics_app.command()
@@ -22,7 +25,7 @@ def rollup(
         False, "--rebuild", help="Recompute every day from the first to the last, not only the missing and dirty ones."
     ),
 ) -> None:
-    """Build the daily rollups of orders and ledger entries now.
+    """Build the rollups now: orders and ledger entries per day, decisions and rule hits per hour.
 
     Computes every day that has no rollup yet (existing data after `quadra migrate`), then
     every dirty day (rows arrived since its last computation), however recently it was marked.

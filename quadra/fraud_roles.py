@@ -14,6 +14,8 @@ from threadpoolctl import threadpool_limits
 
 from analytics.clickhouse import ClickHouse
 from analytics.fraud_patterns import find_patterns
+from analytics.rollups.definitions import DECISIONS, RULE_HITS
+from analytics.rollups.marks import MarkDays
 from analytics.fraud_rows import (
     CASE_EVENT_COLUMNS,
     DECISION_COLUMNS,
@@ -39,8 +41,10 @@ from streams.topics import FRAUD_CASES, FRAUD_DECISIONS, FRAUD_LISTS, FRAUD_RULE
 
 def fraud_sink_routes(names: TopicNames) -> list[SinkRoute]:
     return [
+        # Decisions mark their days for both decision rollups (risk dashboard, rule statistics).
         SinkRoute(names(FRAUD_DECISIONS), fm.decode_decision,
-                  (TableTarget("decisions", DECISION_COLUMNS, decision_row),)),
+                  (TableTarget("decisions", DECISION_COLUMNS, decision_row,
+                               MarkDays(DECISIONS, DECISION_COLUMNS, (RULE_HITS,))),)),
         SinkRoute(names(FRAUD_CASES), fm.decode_case_event,
                   (TableTarget("fraud_case_events", CASE_EVENT_COLUMNS, case_event_row),)),
         # partner.events also carries balance.low: those rows are None (no report).

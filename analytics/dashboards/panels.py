@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class PanelKind(str, enum.Enum):
@@ -71,3 +72,11 @@ class Dashboard:
         ids = [p.id for p in self.panels]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate panel ids in {self.uid}")
+
+
+@dataclass(frozen=True, slots=True)
+class PanelQuery:
+    time_from: datetime  # inclusive, UTC
+    time_to: datetime  # exclusive, UTC
+    bucket_seconds: int
+    company_id: str | None  # None: every company

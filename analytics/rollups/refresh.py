@@ -61,12 +61,13 @@ async def recompute(ch: ClickHouse, rollup: Rollup, days: Sequence[date]) -> dat
     t0 = await server_now(ch)  # before the SELECT starts: see the module docstring
     where, params = range_condition(rollup.time_column, day_ranges(days), "d")
     keys = ", ".join(rollup.keys)
+    selected = ", ".join(rollup.key_expression(k) for k in rollup.keys)
     measures = ", ".join(expr for _, expr in rollup.measures)
     columns = ", ".join(("day", "computed_from", *rollup.keys, *(c for c, _ in rollup.measures)))
     await ch.command(
         f"INSERT INTO {ch.table(rollup.target)} ({columns}) "
-        f"SELECT toDate({rollup.time_column}) AS day, {{t0:{_STAMP}}}, {keys}, {measures} "
-        f"FROM {ch.table(rollup.source)} FINAL PREWHERE {where} GROUP BY day, {keys}",
+        f"SELECT toDate({rollup.time_column}) AS day, {{t0:{_STAMP}}}, {selected}, {measures} "
+        f"FROM {ch.table(rollup.source)} FINAL {rollup.array_join} PREWHERE {where} GROUP BY day, {keys}",
         {**params, "t0": t0},
         FINAL_SETTINGS,  # exact: toYYYYMM of the time column partitions every source
     )

@@ -9,6 +9,7 @@ from typing import Any
 from analytics.clickhouse import ClickHouse
 from analytics.reports.common import utc
 from analytics.rollups.definitions import Rollup
+from analytics.rollups.hours import HourSplit, split_hours
 from analytics.rollups.plan import ONE_DAY, DayState, Split, as_utc, split_period
 
 _STAMP = "DateTime64(6, 'UTC')"
@@ -68,3 +69,9 @@ async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, e
     last = None if end is None else as_utc(end).date() + ONE_DAY
     states = await day_states(ch, rollup, first, last)
     return split_period(start, end, states.values())
+
+
+async def hour_split(ch: ClickHouse, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
+    """[start, end) as an hourly rollup's whole clean hours plus live ranges (hours.split_hours)."""
+    states = await day_states(ch, rollup, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
+    return split_hours(start, end, states.values())

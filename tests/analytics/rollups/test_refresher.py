@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
-from analytics.rollups.definitions import LEDGER, ORDERS
+from analytics.fraud_rows import DECISION_COLUMNS
+from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, LEDGER, ORDERS, RULE_HITS
 from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from analytics.rollups.state import day_states
 from tests.analytics.reports.rows import order
+from tests.analytics.rollups.decision_history import row as decision_row
 from tests.analytics.rollups.history import DAY0, D, H, entries_history, store
 
 
@@ -44,3 +46,21 @@ async def test_the_refresher_builds_then_follows_the_marks_and_stops(clickhouse:
     await refresher.stop()
     await asyncio.wait_for(task, 5)
     assert refresher.cycles >= 2
+
+
+async def test_decisions_stored_before_the_migration_get_their_rollups_at_the_first_cycle(
+    clickhouse: ClickHouse,
+) -> None:
+    # What `quadra up` does on a data dir migrated to 0010: the decisions' copy is filled by
+    # the migration, nothing is marked, and the refresher's first cycle builds every day.
+    migrate(clickhouse)
+    await clickhouse.insert("decisions", [decision_row(f"o{n}", "cmp_a", DAY0 + n * D + H, "approved") for n in range(3)],
+                            DECISION_COLUMNS)  # fmt: skip
+    refresher = RollupRefresher(clickhouse, RefresherConfig(interval_s=60, quiet_s=60))
+    done: dict[str, int] = {}
+    for r in await refresher.cycle(build=True):  # built, then dirty days refreshed (none)
+        done[r.rollup] = done.get(r.rollup, 0) + r.days
+    assert done[DECISIONS.name] == done[RULE_HITS.name] == 3
+    for rollup in DECISION_ROLLUPS:
+        states = await day_states(clickhouse, rollup)
+        assert len(states) == 3 and all(s.clean for s in states.values())

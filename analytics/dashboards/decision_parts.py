@@ -1,0 +1,102 @@
+"""Where a read of decisions over [from, to) gets its rows: an hourly rollup's clean whole
+hours (analytics/rollups/hours.py) plus `decisions FINAL` for the rest (the partial hours at the
+edges, dirty days, days not computed yet). A query sums both parts, so it answers what the same
+query over `decisions FINAL` alone would: each clean day's rollup is that day's FINAL rows
+grouped (analytics/rollups/refresh.py says why it is never stale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from analytics.clickhouse import ClickHouse
+from analytics.reports.filters import FINAL_SETTINGS
+from analytics.rollups.definitions import Rollup
+from analytics.rollups.hours import HourSplit
+from analytics.rollups.plan import ONE_DAY, TimeRange, as_utc, day_start
+from analytics.rollups.ranges import computation_condition, range_condition
+from analytics.rollups.state import hour_split
+
+_HOUR = "DateTime('UTC')"
+LIVE_HOURS_FROM_COPY = timedelta(hours=6)
+COMPANY = "company_id = {company_id:String}"
+# Exact over decisions: its partition key (toYYYYMM(at)) never differs between a row's copies.
+SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """`rollup`: WHERE clauses for the rollup table's rows, one SELECT each (none: no rows
+    from it); `live`: `PREWHERE …` to follow `FROM {table} FINAL [ARRAY JOIN …]` (None: nothing live).
+    Both take `params`, company included."""
+
+    rollup: tuple[str, ...]
+    live: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
+
+
+def parts_of(split: HourSplit, company_id: str | None) -> Parts:
+    company = [COMPANY] if company_id is not None else []
+    params: dict[str, Any] = {"company_id": company_id or ""}
+    rollup: list[str] = []
+    live = None
+    if split.rollup_days and split.hours is not None:
+        first, last = split.hours.start, split.hours.end
+        assert first is not None and last is not None
+        # Whole days need no condition on the hour, so a projection without hours answers them
+        # (fraud rate: ~400 rows per day instead of ~8,000); at most two days are partial.
+        whole = [(d, c) for d, c in split.rollup_days if first <= day_start(d) and day_start(d) + ONE_DAY <= last]
+        partial = [(d, c) for d, c in split.rollup_days if (d, c) not in whole]
+        if whole:
+            stored, stored_params = computation_condition(whole, "whole_days")
+            rollup.append(" AND ".join([stored, *company]))
+            params |= stored_params
+        if partial:
+            stored, stored_params = computation_condition(partial, "partial_days")
+            hours = "hour >= {hours_from:" + _HOUR + "} AND hour < {hours_to:" + _HOUR + "}"
+            rollup.append(" AND ".join([stored, hours, *company]))
+            params |= stored_params | {"hours_from": first, "hours_to": last}
+    if split.live:
+        ranges, range_params = range_condition("at", split.live, "live")
+        live = "PREWHERE " + " AND ".join([ranges, *company])  # key columns: same in every copy
+        params |= range_params
+    if not rollup and live is None:
+        live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
+    return Parts(tuple(rollup), live, params, _live_table(split.live, company_id))
+
+
+def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
+    """A few hours of every company are a few granules of `decisions_by_time` (sorted by time),
+    hundreds of `decisions` (sorted by company); one company's whole days are a few granules of
+    `decisions` and every company's granules of the copy. The edges of a range with every day
+    clean are under two hours."""
+    if company_id is None:
+        return "decisions_by_time"
+    span = sum(((r.end - r.start) for r in ranges if r.start is not None and r.end is not None), timedelta())
+    return "decisions_by_time" if span <= LIVE_HOURS_FROM_COPY else "decisions"
+
+
+async def decision_parts(
+    ch: ClickHouse, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
+    *, live: bool = False,
+) -> Parts:  # fmt: skip
+    """`live`: everything from `decisions FINAL` (what the rollup must equal; the bench's baseline)."""
+    if live:
+        time_from, time_to = as_utc(time_from), as_utc(time_to)
+        split = HourSplit((), None, (TimeRange(time_from, time_to),) if time_from < time_to else ())
+    else:
+        split = await hour_split(ch, rollup, time_from, time_to)
+    return parts_of(split, company_id)
+
+
+def union(*selects: str | None) -> str:
+    """The parts that exist (at least one does), as one UNION ALL."""
+    return " UNION ALL ".join(s for s in selects if s is not None)
+
+
+def stored(table: str, select: str, parts: Parts, group: str = "") -> list[str]:
+    """One SELECT of `select` from the rollup `table` per WHERE clause of `parts.rollup`."""
+    by = f" GROUP BY {group}" if group else ""
+    return [f"SELECT {select} FROM {table} WHERE {where}{by}" for where in parts.rollup]

@@ -1,0 +1,116 @@
+"""The risk dashboard's decision panels read from the hourly decision rollups (migration 0010)
+plus `decisions FINAL` for what they do not cover (decision_parts.py): each query here returns
+what its panel's SQL in risk.py returns over the decisions (the same columns, types and order),
+counting each decision once. The panel SQL itself stays the definition (and Grafana's query);
+tests/analytics/dashboards/test_rollup_panels.py compares the two on random histories."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from analytics.clickhouse import ClickHouse
+from analytics.dashboards.decision_parts import Parts, decision_parts, stored, union
+from analytics.dashboards.panels import PanelQuery
+from analytics.dashboards.risk import (
+    ALERTS_BY_RULE, DECISIONS_BY_OUTCOME, FRAUD_RATE_BY_COMPANY, SCORE_BUCKETS, SCORE_DISTRIBUTION, TOP,
+)  # fmt: skip
+from analytics.rollups.definitions import DECISIONS, NO_SCORE, RULE_HITS
+
+_OUTCOMES = (
+    "sumIf(n, outcome = 'approved') AS approved, sumIf(n, outcome = 'in_review') AS in_review, "
+    "sumIf(n, outcome = 'declined') AS declined"
+)
+_HITS = (
+    "arrayConcat(arrayMap(r -> (toUInt8(1), r), fired_rules), arrayMap(r -> (toUInt8(0), r), shadow_rules))"
+)
+_RANGE = "{from:DateTime64(3, 'UTC')}", "{to:DateTime64(3, 'UTC')}"
+Sql = tuple[str, dict[str, Any]]
+
+
+def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
+               live_select: str, live_group: str, array_join: str = "") -> str:  # fmt: skip
+    """One UNION ALL of the rollup's rows and the live rows, grouped alike."""
+    live = (
+        None if p.live is None
+        else f"SELECT {live_select} FROM {ch.table(p.table)} FINAL {array_join} {p.live} GROUP BY {live_group}"
+    )  # fmt: skip
+    return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group), live)
+
+
+async def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
+    # Hour rows serve hour and day buckets (both align to the epoch); minutes are read live.
+    hourly = q.bucket_seconds % 3600 == 0
+    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live or not hourly)
+    bucket = "toStartOfInterval({column}, INTERVAL {{bucket_s:UInt32}} SECOND)"
+    inner = _parts_sql(
+        ch, p, DECISIONS.target,
+        f"{bucket.format(column='hour')} AS time, outcome, sum(decisions) AS n", "time, outcome",
+        f"{bucket.format(column='at')} AS time, outcome, count() AS n", "time, outcome",
+    )  # fmt: skip
+    return f"SELECT time, {_OUTCOMES} FROM ({inner}) GROUP BY time ORDER BY time", p.params
+
+
+async def score_distribution(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
+    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live)
+    live_bucket = f"least(toUInt8(floor(score * {SCORE_BUCKETS})), {SCORE_BUCKETS - 1})"
+    p = Parts(
+        tuple(f"{where} AND score_bucket != {NO_SCORE}" for where in p.rollup),
+        None if p.live is None else f"{p.live} WHERE score >= 0", p.params, p.table,
+    )  # fmt: skip
+    inner = _parts_sql(
+        ch, p, DECISIONS.target, "score_bucket AS b, outcome, sum(decisions) AS n", "b, outcome",
+        f"{live_bucket} AS b, outcome, count() AS n", "b, outcome",
+    )  # fmt: skip
+    return (
+        f"SELECT toDecimalString(b / {SCORE_BUCKETS}, 2) AS score, approved, in_review, declined FROM ("
+        f"SELECT b, {_OUTCOMES} FROM ({inner}) GROUP BY b ORDER BY b WITH FILL FROM 0 TO {SCORE_BUCKETS})",
+        p.params,
+    )
+
+
+async def alerts_by_rule(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
+    p = await decision_parts(ch, RULE_HITS, q.time_from, q.time_to, q.company_id, live=live)
+    inner = _parts_sql(
+        ch, p, RULE_HITS.target, "splitByChar('@', rule)[1] AS name, fired AS kind, sum(hits) AS n", "name, kind",
+        "splitByChar('@', hit.2)[1] AS name, hit.1 AS kind, count() AS n", "name, kind",
+        f"ARRAY JOIN {_HITS} AS hit",
+    )  # fmt: skip
+    return (
+        f"SELECT name AS rule, sumIf(n, kind = 1) AS fired, sumIf(n, kind = 0) AS shadow FROM ({inner}) "
+        "GROUP BY rule ORDER BY fired + shadow DESC, rule LIMIT 30",
+        p.params,
+    )
+
+
+async def fraud_rate_by_company(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
+    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live)
+    inner = _parts_sql(
+        ch, p, DECISIONS.target, "company_id, outcome, sum(decisions) AS n", "company_id, outcome",
+        "company_id, outcome, count() AS n", "company_id, outcome",
+    )  # fmt: skip
+    start, end = _RANGE
+    return (
+        "SELECT d.company_id AS company_id, round(r.confirmed / d.orders, 5) AS fraud_rate, "
+        "round(d.declined / d.orders, 5) AS decline_rate, d.orders AS orders, d.declined AS declined, "
+        "r.confirmed AS confirmed_fraud "
+        f"FROM (SELECT company_id, sum(n) AS orders, sumIf(n, outcome = 'declined') AS declined FROM ({inner}) "
+        "GROUP BY company_id) AS d "
+        f"LEFT JOIN (SELECT company_id, uniqExact(order_id) AS confirmed FROM {ch.table('fraud_reports')} "
+        f"WHERE reported_at >= {start} AND reported_at < {end} "
+        "AND ({company_id:String} = '' OR company_id = {company_id:String}) "
+        "GROUP BY company_id) AS r ON r.company_id = d.company_id "
+        f"ORDER BY fraud_rate DESC, decline_rate DESC, company_id LIMIT {TOP}",
+        p.params,
+    )
+
+
+PanelSql = Callable[[ClickHouse, PanelQuery, bool], Awaitable[Sql]]
+# The panels over decisions; the others read their own small tables as their SQL says.
+ROLLUP_PANELS: Mapping[str, PanelSql] = MappingProxyType({
+    DECISIONS_BY_OUTCOME.id: decisions_by_outcome,
+    SCORE_DISTRIBUTION.id: score_distribution,
+    ALERTS_BY_RULE.id: alerts_by_rule,
+    FRAUD_RATE_BY_COMPANY.id: fraud_rate_by_company,
+})  # fmt: skip
