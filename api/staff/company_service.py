@@ -74,8 +74,12 @@ class CompanyAdmin:
         self._new_id = new_id
         self._new_secret = new_secret
 
-    def list(self, status: CompanyStatus | None = None) -> list[Company]:
-        return [c for c in self._companies.all() if status is None or c.status is status]
+    def list(self, status: CompanyStatus | None = None, search: str = "") -> list[Company]:
+        """`search`: the exact id, or a part of the name or legal name (any case)."""
+        return [
+            c for c in self._companies.all()
+            if (status is None or c.status is status) and (not search or _matches(c, search))
+        ]  # fmt: skip
 
     def get(self, company_id: str) -> Company:
         company = self._companies.get(company_id)
@@ -147,3 +151,9 @@ class CompanyAdmin:
         assert result.key is not None
         await self._audit.record(actor.audit("api_key.revoke", prefix, company_id))
         return result.key
+
+
+def _matches(company: Company, search: str) -> bool:
+    needle = search.casefold()
+    profile = company.profile
+    return company.id == search or needle in profile.name.casefold() or needle in profile.legal_name.casefold()
