@@ -10,6 +10,8 @@ Python writes them back, no NaN/Infinity); otherwise it is shown exactly as stor
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from typing import Any
 
 from api.sanitize import sanitize_text
@@ -26,11 +28,29 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _float(text: str) -> float:
-    value = float(text)
-    if repr(value) != text:  # 10.50, 1e5, 0.1000000000000000055: shown as written
-        raise _NotLossless(text)
-    return value
+# A fraction written the plain way (no exponent, no trailing zero) is reprinted exactly as it
+# came: its text is kept, never turned into a float (it may well be money).
+_PLAIN_FRACTION = re.compile(r"^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{0,14}[1-9]$")
+
+
+class _Fractions:
+    """Stands each fraction in for a unique token while the document is reprinted, then puts
+    the original text back."""
+
+    def __init__(self) -> None:
+        self.tag = "\x00n" + secrets.token_hex(4)
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> str:
+        if not _PLAIN_FRACTION.match(text):  # 10.50, 1e5: shown as written
+            raise _NotLossless(text)
+        self.texts.append(text)
+        return f"{self.tag}{len(self.texts) - 1}\x00"
+
+    def restore(self, printed: str) -> str:
+        return re.sub(
+            re.escape(json.dumps(self.tag)[:-1]) + r"([0-9]+)\\u0000\"", lambda m: self.texts[int(m.group(1))], printed
+        )
 
 
 def _int(text: str) -> int:
@@ -49,11 +69,12 @@ def shown_body(text: str) -> str:
     stripped = text.strip()
     if not stripped.startswith(("{", "[")):
         return text
+    fractions = _Fractions()
     try:
         parsed = json.loads(
-            stripped, object_pairs_hook=_pairs, parse_float=_float, parse_int=_int, parse_constant=_constant
+            stripped, object_pairs_hook=_pairs, parse_float=fractions, parse_int=_int, parse_constant=_constant
         )
     except (ValueError, RecursionError):  # not JSON (a capped body ends "…[n more chars]"), or lossy
         return text
-    pretty = json.dumps(parsed, indent=2, ensure_ascii=False)
+    pretty = fractions.restore(json.dumps(parsed, indent=2, ensure_ascii=False))
     return sanitize_text(pretty, cap=16 * len(pretty) + 64)  # redaction may lengthen it: never cut
