@@ -1,0 +1,26 @@
+"""One `quadra up` shared by the partner-API end-to-end tests (guide examples, the client, the
+example applications, batches, schemathesis): starting one costs ~10 s, so the session starts it
+once. Tests that share it use their own idempotency keys, end users and external ids, and
+measure balances as differences over their own orders, never as absolute figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.quadra_process import QuadraProcess
+
+
+@pytest.fixture(scope="session")
+def partner_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[QuadraProcess]:
+    """A running `quadra up` (real broker, embedded ClickHouse, provider sandbox) with the demo
+    company `cmp_demo` and its test key `partner_stack.key`. Do not stop or kill it."""
+    q = QuadraProcess(tmp_path_factory.mktemp("partner-stack") / "var", free_port(), kafka_bootstrap, "partner.")
+    q.start()
+    try:
+        yield q
+    finally:
+        if q.proc is not None and q.proc.poll() is None:
+            q.terminate()
