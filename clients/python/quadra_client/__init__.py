@@ -6,7 +6,14 @@
 """
 
 from quadra_client.async_client import AsyncQuadra
-from quadra_client.batch_models import REJECTED_LINE, Batch, BatchCounts, BatchLine, BatchStatus, BatchTotal
+from quadra_client.batch_models import (
+    REJECTED_LINE,
+    Batch,
+    BatchCounts,
+    BatchLine,
+    BatchStatus,
+    BatchTotal,
+)
 from quadra_client.bodies import AmountBody, EndUserBody, OrderBody, RecipientBody
 from quadra_client.core import BatchWaitTimeoutError, OrderFilters, new_idempotency_key
 from quadra_client.errors import (

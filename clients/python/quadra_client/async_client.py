@@ -3,8 +3,8 @@ exactly as `Quadra` performs it, with awaits."""
 
 from __future__ import annotations
 
-import os
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
@@ -27,7 +27,14 @@ from quadra_client.core import (
     settings_from_env,
 )
 from quadra_client.errors import UnexpectedResponseError
-from quadra_client.models import Balances, CatalogProduct, FraudReport, Order, Page, WebhookEndpoint
+from quadra_client.models import (
+    Balances,
+    CatalogProduct,
+    FraudReport,
+    Order,
+    Page,
+    WebhookEndpoint,
+)
 from quadra_client.retries import RetryPolicy
 
 T = TypeVar("T")

@@ -16,7 +16,13 @@ from urllib.parse import quote
 
 import httpx
 
-from quadra_client._wire import JSONObject, WireFormatError, as_object, objects, optional_text
+from quadra_client._wire import (
+    JSONObject,
+    WireFormatError,
+    as_object,
+    objects,
+    optional_text,
+)
 from quadra_client.batch_models import Batch, BatchLine
 from quadra_client.bodies import OrderBody
 from quadra_client.errors import (
@@ -27,7 +33,14 @@ from quadra_client.errors import (
     UnexpectedResponseError,
     problem_error,
 )
-from quadra_client.models import Balances, CatalogProduct, FraudReport, Order, Page, WebhookEndpoint
+from quadra_client.models import (
+    Balances,
+    CatalogProduct,
+    FraudReport,
+    Order,
+    Page,
+    WebhookEndpoint,
+)
 from quadra_client.retries import RetryPolicy, retry_after_seconds
 
 T = TypeVar("T")

@@ -25,7 +25,14 @@ from quadra_client.core import (
     settings_from_env,
 )
 from quadra_client.errors import UnexpectedResponseError
-from quadra_client.models import Balances, CatalogProduct, FraudReport, Order, Page, WebhookEndpoint
+from quadra_client.models import (
+    Balances,
+    CatalogProduct,
+    FraudReport,
+    Order,
+    Page,
+    WebhookEndpoint,
+)
 from quadra_client.retries import RetryPolicy
 
 T = TypeVar("T")

@@ -54,9 +54,9 @@ def verify_webhook(
 
 
 def _secret_bytes(secret: str) -> bytes:
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(encoded, validate=True)
+    encoded = secret.strip().removeprefix(SECRET_PREFIX)
+    try:  # padding is optional, as in the reference implementation
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("the webhook secret must be whsec_ followed by base64") from None
     if not key:
