@@ -66,3 +66,15 @@ class FakeClock:
 
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
+
+
+def by_route(table: dict[tuple[str, str], httpx.Response | Callable[[httpx.Request], httpx.Response]]) -> Callable[[httpx.Request], httpx.Response]:
+    """An answer that picks by (method, path); unrouted requests get a 404 problem."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        found = table.get((request.method, request.url.path))
+        if found is None:
+            return problem(404, "not-found", f"No route {request.url.path}")
+        return found if isinstance(found, httpx.Response) else found(request)
+
+    return answer

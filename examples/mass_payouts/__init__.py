@@ -1,0 +1,1 @@
+"""A mass-payouts runner on the Quadra partner API (see README.md)."""

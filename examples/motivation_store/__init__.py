@@ -1,0 +1,1 @@
+"""An employee-motivation store on the Quadra partner API (see README.md)."""
