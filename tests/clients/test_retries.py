@@ -166,3 +166,10 @@ def test_unreadable_retry_after_headers_fall_back_to_backoff() -> None:
         assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": raw})) is None
     past = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
     assert retry_after_seconds(httpx.Response(503, headers={"Retry-After": past})) == 0.0
+
+
+def test_a_url_the_client_cannot_speak_to_is_not_retried() -> None:
+    clock = FakeClock()
+    with Quadra(TEST_KEY, "ftp://api.quadra.test", sleep=clock.sleep) as quadra, pytest.raises(QuadraConnectionError):
+        quadra.catalog()
+    assert clock.slept == []

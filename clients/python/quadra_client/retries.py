@@ -51,6 +51,8 @@ class RetryPolicy:
 
 
 def _retried(outcome: httpx.Response | httpx.TransportError, repeatable: bool) -> bool:
+    if isinstance(outcome, httpx.UnsupportedProtocol):  # a base_url such as ftp://: never works
+        return False
     if isinstance(outcome, httpx.TransportError):
         return repeatable or isinstance(outcome, NEVER_SENT_ERRORS)
     statuses = RETRIED_STATUSES if repeatable else NOT_PROCESSED_STATUSES
