@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from api.rate_limit import EdgeRateLimits, RateLimit
+from domain.registry import EditCompany
 from tests.api.conftest import ApiHarness
 from tests.api.fakes import OTHER_KEY
 from tests.api.test_rate_limit import FakeClock
-from tests.builders import order_body
+from tests.builders import T0, order_body
 
 JSON = {"Content-Type": "application/json"}
 RATE_LIMITED = "https://docs.quadra.dev/problems/rate-limited"
@@ -109,6 +110,16 @@ async def test_failed_authentication_floods_from_one_network_get_429(api: ApiHar
     assert (await api.client.get("/v1/catalog")).status_code == 200
     clock.now += 1.0
     assert (await api.client.get("/v1/catalog", headers=bad)).status_code == 401
+
+
+async def test_calls_from_off_the_allowlist_never_use_up_the_key_s_budget(api: ApiHarness) -> None:
+    limited(api, RateLimit(per_s=1.0, burst=1), failed_auth=RateLimit(per_s=1.0, burst=2))
+    await api.registry.submit(EditCompany("allow", "cmp_a", {"ip_allowlist": ("10.0.0.0/8",)}, T0))
+    answers = [await api.client.get("/v1/catalog") for _ in range(3)]  # from 127.0.0.1
+    assert [a.status_code for a in answers] == [403, 403, 429]
+    assert answers[0].json()["type"].endswith("/ip-not-allowed")
+    await api.registry.submit(EditCompany("open", "cmp_a", {"ip_allowlist": ()}, T0))
+    assert (await api.client.get("/v1/catalog")).status_code == 200  # its one token is still there
 
 
 async def test_default_limits_are_what_a_partner_gets(api: ApiHarness) -> None:
