@@ -34,6 +34,8 @@ class QuadraProcess:
             # rate limit itself is tested in tests/api/test_rate_limit_routes.py.
             "QUADRA_RATE_LIMIT_PER_S": "1000000",
             "QUADRA_RATE_LIMIT_BURST": "1000000",
+            "QUADRA_RATE_LIMIT_FAILED_AUTH_PER_S": "1000000",
+            "QUADRA_RATE_LIMIT_FAILED_AUTH_BURST": "1000000",
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "quadra-up.log"
