@@ -8,11 +8,19 @@ from api import balances, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.order_service import new_request_id
+from api.rate_limit import EdgeRateLimits
 from api.problems import install_problem_handlers
 from api.staff.router import router as staff_router
 
 
-def create_app(services: ApiServices, request_log: RequestLogSink, max_body_bytes: int) -> FastAPI:
+def create_app(
+    services: ApiServices,
+    request_log: RequestLogSink,
+    max_body_bytes: int,
+    rate_limits: EdgeRateLimits | None = None,
+) -> FastAPI:
+    """`rate_limits`: the per-key and failed-authentication buckets (None: the defaults a
+    partner gets, 100 requests/s with bursts of 200 per key)."""
     app = FastAPI(
         title="Quadra partner API",
         version="1",
@@ -23,6 +31,7 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
         ),
     )
     app.state.services = services
+    app.state.rate_limits = rate_limits or EdgeRateLimits()
     install_problem_handlers(app)
     app.include_router(orders.router)
     app.include_router(balances.router)

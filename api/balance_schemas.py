@@ -6,10 +6,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from domain.catalog import PRODUCT_ID
 from domain.ledger import Account
 from domain.ledger_commands import MAX_AMOUNT
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# Free text staff type: no control characters (tab and line breaks are fine).
+_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=_TEXT)]
 Minor = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
 
 
@@ -19,7 +22,7 @@ class _Strict(BaseModel):
 
 class TopUpIn(_Strict):
     amount: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units: 100000 = 1,000.00")
-    reference: Annotated[str, StringConstraints(max_length=200)] = ""
+    reference: Annotated[str, StringConstraints(max_length=200, pattern=_TEXT)] = ""
 
 
 class AdjustmentIn(_Strict):
@@ -47,7 +50,7 @@ class LimitsIn(_Strict):
     per_day: Minor | None = None
     per_month: Minor | None = None
     per_end_user_day: Minor | None = None
-    per_product_day: dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Minor] = (
+    per_product_day: dict[Annotated[str, StringConstraints(max_length=64, pattern=PRODUCT_ID.pattern)], Minor] = (
         Field(default_factory=dict, max_length=100)
     )
 

@@ -17,6 +17,7 @@ from api.balance_service import BalanceService
 from api.catalog_service import PartnerCatalog
 from api.fraud_report_service import PartnerFraudReports
 from api.order_service import OrderService
+from api.rate_limit import EdgeRateLimits
 from api.staff.services import StaffServices
 from api.webhook_endpoint_service import WebhookEndpoints
 from domain.audit import AuditTrail
@@ -60,25 +61,50 @@ def services(request: Request) -> ApiServices:
 
 
 async def authenticate(request: Request) -> ApiKey:
+    """The caller's API key, within its rate limit. Refusals (bad or unknown key, inactive
+    company, address off the allowlist) count against the caller's network, so a flood of them
+    is cut off cheaply and never uses up the key's own budget; accepted requests count against
+    the key."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
-        raise errors.unauthorized("Send Authorization: Bearer <api key>.")
+        raise _refused(request, errors.unauthorized("Send Authorization: Bearer <api key>."))
     if scheme.lower() != "bearer" or not _KEY_SHAPE.match(token.strip()):
-        raise errors.unauthorized("Authorization must be 'Bearer qk_test_…' or 'Bearer qk_live_…'.")
+        raise _refused(request, errors.unauthorized("Authorization must be 'Bearer qk_test_…' or 'Bearer qk_live_…'."))
     key = services(request).keys.lookup(hash_api_key(token.strip()))
     if key is None:
-        raise errors.unauthorized("Unknown or revoked API key.")
+        raise _refused(request, errors.unauthorized("Unknown or revoked API key."))
     request.state.company_id = key.company_id
     request.state.key_prefix = key.key_prefix  # EdgeMiddleware records the key's use
     company = services(request).companies.get(key.company_id)
     if company is None or not company.active:  # unknown: fail closed
-        raise errors.company_inactive()
-    client_ip = request.client.host if request.client else ""
+        raise _refused(request, errors.company_inactive())
+    client_ip = _client_ip(request)
     if not company.admits_ip(client_ip):
-        raise errors.ip_not_allowed(client_ip)
+        raise _refused(request, errors.ip_not_allowed(client_ip))
+    verdict = rate_limits(request).for_key(key.key_hash)
+    request.state.rate_limit_headers = verdict.headers()  # EdgeMiddleware sends them
+    if not verdict.allowed:
+        raise errors.rate_limited(verdict.retry_after_s, "This API key's request rate limit is used up.")
     services(request).key_uses.touch(key, request.state.received_at)
     return key
+
+
+def rate_limits(request: Request) -> EdgeRateLimits:
+    return request.app.state.rate_limits  # type: ignore[no-any-return]
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _refused(request: Request, problem: errors.Problem) -> errors.Problem:
+    """`problem`, or 429 once the caller's network has been refused too often."""
+    verdict = rate_limits(request).for_failed_auth(_client_ip(request))
+    request.state.rate_limit_headers = verdict.headers()
+    if not verdict.allowed:
+        return errors.rate_limited(verdict.retry_after_s, "Too many refused authentications from your network.")
+    return problem
 
 
 async def require_json(request: Request) -> None:

@@ -119,6 +119,18 @@ def ip_not_allowed(ip: str) -> Problem:
     )  # fmt: skip
 
 
+def rate_limited(retry_after_s: int, what: str) -> Problem:
+    """429 for a partner over its rate limit; `what` says which limit (the key's, or failed
+    authentications from the caller's network)."""
+    seconds = max(1, retry_after_s)
+    return Problem(
+        429, "rate-limited", "Too many requests",
+        f"{what} Retry after {seconds} s (Retry-After); RateLimit-* headers show the budget. "
+        "Nothing was done: a retry with the same Idempotency-Key is safe.",
+        headers={"Retry-After": str(seconds)},
+    )  # fmt: skip
+
+
 def staff_unauthorized(detail: str) -> Problem:
     return Problem(
         401, "unauthorized", "Not signed in", detail,

@@ -161,10 +161,14 @@ class EdgeMiddleware:
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 ex.status = message["status"]
+                # Authentication leaves the rate-limit budget it counted against in the state:
+                # every answer after it carries it, problems included.
+                limits = state.get("rate_limit_headers") or {}
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                     (b"x-correlation-id", ex.correlation_id.encode()),
+                    *((k.lower().encode(), v.encode()) for k, v in limits.items()),
                 ]
             elif message["type"] == "http.response.body":
                 if len(ex.response_body) < MAX_LOGGED_BODY * 2:

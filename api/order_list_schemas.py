@@ -12,7 +12,9 @@ from api import errors
 from api.schemas import OrderOut
 from domain.orders import OrderStatus
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Filters only match (parameterized), so any printable text is a filter that finds nothing at
+# worst; control characters are refused, as everywhere.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class OrderListParams(BaseModel):
@@ -22,9 +24,7 @@ class OrderListParams(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     status: list[OrderStatus] = Field(default_factory=list, max_length=20)
-    product_id: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=100
-    )
+    product_id: list[Text] = Field(default_factory=list, max_length=100)
     created_from: AwareDatetime | None = Field(None, alias="from")
     created_to: AwareDatetime | None = Field(None, alias="to")
     external_id: Text | None = None

@@ -3,22 +3,56 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from domain.cards import contains_card_number, normalize_card_number
+from domain.currencies import is_iso_currency
 from domain.orders import Order
+from domain.phones import e164_problem
 
 MAX_MINOR_UNITS = 10**12  # ten billion in a 2-decimal currency: far above any single payout
 
-Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@+\-]+$")
-]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9._:@+\-]+$"
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
+# RFC 5321 mailbox, ASCII: a dot-atom local part, then a DNS name (an IDN in its xn-- form).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]"
+EMAIL_PATTERN = (
+    rf"^{_ATEXT}+(\.{_ATEXT}+)*@([A-Za-z0-9]([A-Za-z0-9\-]*[A-Za-z0-9])?\.)+([A-Za-z]{{2,63}}|xn--[A-Za-z0-9\-]{{1,59}})$"
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def _email(value: str) -> str:
+    local, _, domain = value.rpartition("@")
+    if not _EMAIL.fullmatch(value) or len(local) > 64 or any(len(label) > 63 for label in domain.split(".")):
+        raise ValueError("not an e-mail address like name@example.com (ASCII; IDN domains as xn--)")
+    return value
+
+
+def _schema(pattern: str, description: str) -> Any:
+    """Documents `pattern` in the OpenAPI schema while a validator checks it, so that a refusal
+    says what is wrong in words instead of quoting a regular expression."""
+    return Field(json_schema_extra={"pattern": pattern}, description=description)
+
+
 Email = Annotated[
-    str, StringConstraints(max_length=254, pattern=r"^[^@\s\"<>]{1,64}@[A-Za-z0-9.\-]{1,189}\.[A-Za-z]{2,}$")
+    str, StringConstraints(max_length=254), AfterValidator(_email), _schema(EMAIL_PATTERN, "name@example.com")
 ]
+# Text a partner may put anywhere: no control characters (tab and line breaks are fine in values).
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MetadataValue = str | int | bool | None
 
 
@@ -28,15 +62,38 @@ class _Strict(BaseModel):
 
 class AmountIn(_Strict):
     value: int = Field(gt=0, le=MAX_MINOR_UNITS, description="Minor units (cents): 1050 = 10.50")
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    currency: Annotated[
+        str,
+        StringConstraints(max_length=3),
+        _schema(r"^[A-Z]{3}$", "An active ISO 4217 code, upper case: the product's (GET /v1/catalog)"),
+    ]
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        if not is_iso_currency(value):
+            raise ValueError("not an active ISO 4217 currency code (upper case, such as EUR or USD)")
+        return value
 
 
 class RecipientIn(_Strict):
     """Exactly one of card_number, phone, email."""
 
     card_number: Annotated[str, StringConstraints(max_length=32)] | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
+    phone: Annotated[
+        str,
+        StringConstraints(max_length=16),
+        _schema(r"^\+[1-9][0-9]{6,14}$", "E.164: '+', country calling code and number (+4915112345678)"),
+    ] | None = None
     email: Email | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        problem = None if value is None else e164_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("card_number")
     @classmethod
@@ -80,7 +137,7 @@ class OrderCreate(_Strict):
     recipient: RecipientIn
     end_user: EndUserIn
     external_id: Identifier | None = None
-    metadata: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], Any] = Field(
+    metadata: dict[MetadataKey, Any] = Field(
         default_factory=dict, max_length=20, description="Up to 20 flat key/value pairs."
     )
 
@@ -89,10 +146,13 @@ class OrderCreate(_Strict):
     def _flat_metadata(cls, value: dict[str, Any]) -> dict[str, MetadataValue]:
         for item in value.values():
             ok = item is None or isinstance(item, bool | int) or (
-                isinstance(item, str) and len(item) <= 500
+                isinstance(item, str) and len(item) <= 500 and not _CONTROL.search(item)
             )
             if not ok or (isinstance(item, int) and abs(item) > 2**53):
-                raise ValueError("values must be strings (up to 500 chars), integers, booleans or null")
+                raise ValueError(
+                    "values must be strings (up to 500 characters, no control characters), "
+                    "integers (up to 2^53), booleans or null"
+                )
         return value
 
     @model_validator(mode="after")

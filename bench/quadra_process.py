@@ -53,6 +53,9 @@ class QuadraProcess:
             QUADRA_TOPIC_PREFIX=self.prefix,
             QUADRA_SEED_DEMO_COMPANY="true",
             QUADRA_SANDBOX_PORT=str(free_port()),  # payouts through the in-process provider sandbox
+            # The bench drives one key far above a partner's rate limit: measure the pipeline.
+            QUADRA_RATE_LIMIT_PER_S="1000000000",
+            QUADRA_RATE_LIMIT_BURST="1000000000",
             PYTHONUNBUFFERED="1",
         )
         quadra = Path(sys.executable).parent / "quadra"

@@ -24,6 +24,7 @@ from detectors.models.scorer import ScoreBatch, Scorer
 from detectors.rules import OrderAttributes, RuleSet
 from detectors.rules.ruleset import RuleHits
 from detectors.rules.defaults import DEFAULT_RULES
+from detectors.sandbox import sandbox_verdict
 from domain.fraud import Assessment
 from domain.orders import Order
 
@@ -102,8 +103,12 @@ def assessments(
     for order, row, h, score, top in zip(orders, matrix.tolist(), hits, scores, reasons):
         matches = lists.match(identifiers_for(order), order.company_id, order.created_at) if lists else ()
         d = decide(h, matches, score, policy)
+        status, why = d.status, d.reasons or _NO_SIGNAL
+        forced = sandbox_verdict(order)  # sandbox orders with a magic value: what it asks for
+        if forced is not None:
+            status, why = forced.status, (forced.reason,)
         out.append(Assessment(
-            d.status, d.reasons or _NO_SIGNAL, score=score, points=d.points, fired_rules=d.rules,
+            status, why, score=score, points=d.points, fired_rules=d.rules,
             shadow_rules=d.shadow_rules, model_version=version, top_features=top,
             features=dict(zip(FEATURE_NAMES, row)),
         ))  # fmt: skip

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-_DIGITS = re.compile(r"^\d{12,19}$")
+# ASCII digits only, the whole string: `\d` takes other scripts' digits and `$` a final newline.
+_DIGITS = re.compile(r"[0-9]{12,19}")
 # A run of 12-19 digits, single spaces or dashes allowed between them, not inside a longer run.
 _CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 
@@ -45,7 +46,7 @@ def with_luhn_digit(digits: str) -> str:
 def normalize_card_number(raw: str) -> str | None:
     """Digits only (spaces and dashes allowed in input); None when it is not a card number."""
     digits = raw.replace(" ", "").replace("-", "")
-    if not _DIGITS.match(digits) or not luhn_valid(digits):
+    if not _DIGITS.fullmatch(digits) or not luhn_valid(digits):
         return None
     return digits
 

@@ -60,6 +60,8 @@ def check_webhook_url(url: str, allow_http: bool) -> str:
     host = parts.hostname or ""
     if not host or not _HOST.match(parts.netloc.rsplit(":", 1)[0] if port else parts.netloc):
         raise InvalidCommand("url must name a host", "/url")
+    if not _host_shape_ok(host):
+        raise InvalidCommand("url must name a host: DNS labels of letters, digits and '-', or an IP address", "/url")
     if parts.fragment:
         raise InvalidCommand("url must not have a #fragment", "/url")
     if not allow_http and _internal(host):
@@ -72,6 +74,25 @@ def check_event_types(event_types: tuple[WebhookEventType, ...]) -> tuple[Webhoo
     if not event_types:
         raise InvalidCommand("event_types must name at least one event type", "/event_types")
     return tuple(t for t in WebhookEventType if t in event_types)
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?$")
+
+
+def _host_shape_ok(host: str) -> bool:
+    """A literal IP address, or a DNS name: labels of 1-63 letters, digits and inner hyphens
+    whose last label is not a number. "127.1", "0x7f000001" or "2130706433" are not names but
+    loopback addresses in disguise (resolvers read them as IPv4): refused like the literal."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    last = labels[-1].lower()
+    return not (last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:])))
 
 
 def _internal(host: str) -> bool:

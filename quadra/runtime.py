@@ -27,6 +27,7 @@ from analytics.rollups.definitions import LEDGER, ORDERS
 from analytics.rollups.marks import MarkDays, json_days
 from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
+from api.rate_limit import EdgeRateLimits, RateLimit
 from dashboards import vendor
 from dashboards.app import install_admin
 from dashboards.company_audit import AuditViewerFeed
@@ -340,7 +341,9 @@ async def _start_api(
         orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,
         catalog, webhooks, partner_fraud_reports(clickhouse),
     )
-    app = create_app(services, request_log, settings.max_body_bytes)
+    limits = EdgeRateLimits(RateLimit(settings.rate_limit_per_s, settings.rate_limit_burst),
+                            RateLimit(settings.rate_limit_failed_auth_per_s, settings.rate_limit_failed_auth_burst))
+    app = create_app(services, request_log, settings.max_body_bytes, limits)
     feed = AuditViewerFeed(staff.audit_log) if staff.audit_log is not None else None
     install_admin(app, await vendor_files(), company_audit=feed)
     server = _EmbeddedServer(

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     intake_reply_timeout_s: float = Field(8.0, gt=0, le=60)
     max_prefer_wait_s: float = Field(10.0, gt=0, le=60)
+    # Partner rate limits, per API node (api/rate_limit.py says why per node is enough): each
+    # key gets rate_limit_per_s requests a second with bursts of rate_limit_burst; failed
+    # authentications from one client network are counted the same way.
+    rate_limit_per_s: float = Field(100.0, gt=0, le=1e9)
+    rate_limit_burst: int = Field(200, ge=1, le=10**9)
+    rate_limit_failed_auth_per_s: float = Field(10.0, gt=0, le=1e9)
+    rate_limit_failed_auth_burst: int = Field(100, ge=1, le=10**9)
 
     # Workers: a stable id per worker process (it names the ledger's Kafka transactions, so a
     # restarted worker fences its dead predecessor); defaults to the host name.

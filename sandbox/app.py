@@ -57,7 +57,7 @@ def _execute(
     body: dict[str, Any],
     order_id: str,
     fault: Fault | None,
-) -> Record:
+) -> tuple[Record, Outcome]:
     """Run the provider's rules once and record the result (no awaits: atomic)."""
     if fault is not None and fault.mode == "decline":
         outcome = declined("provider_decline", "declined by the provider")
@@ -69,7 +69,7 @@ def _execute(
     record = Record(fingerprint(body), _response(provider, order_id, outcome), complete_at)
     # Declines move no money, so only accepted/completed payouts count as executions.
     state.store(provider.name, order_id, record, executed=outcome.status != "declined")
-    return record
+    return record, outcome
 
 
 async def _checked_body(
@@ -100,18 +100,19 @@ def _answer(
     body: dict[str, Any],
     order_id: str,
     fault: Fault | None,
-) -> JSONResponse:
-    """Replay the recorded result or execute once; no awaits, so concurrent repeats are safe."""
+) -> tuple[JSONResponse, int | None]:
+    """Replay the recorded result or execute once; no awaits, so concurrent repeats are safe.
+    Also how long to hold the answer back, when the executed outcome asks for that."""
     existing = state.find(provider.name, order_id)
     if existing is not None:
         if existing.fingerprint != fingerprint(body):
-            return error(409, "idempotency_mismatch")
-        return JSONResponse(existing.response, status_code=200)
+            return error(409, "idempotency_mismatch"), None
+        return JSONResponse(existing.response, status_code=200), None
     try:
-        record = _execute(provider, state, body, order_id, fault)
+        record, outcome = _execute(provider, state, body, order_id, fault)
     except OutOfStock:
-        return error(409, "out_of_stock")
-    return JSONResponse(record.response, status_code=201)
+        return error(409, "out_of_stock"), None
+    return JSONResponse(record.response, status_code=201), outcome.answer_after_ms
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -128,12 +129,13 @@ def _pay_endpoint(provider: Provider, state: SandboxState) -> Endpoint:
             return error(503, "unavailable")
         if fault is not None and fault.mode == "http_500":
             return error(500, "internal_error")
-        answer = _answer(provider, state, body, order_id, fault)
+        answer, latency = _answer(provider, state, body, order_id, fault)
         if fault is not None and fault.mode == "timeout_after_accept" and answer.status_code < 300:
-            # Already executed (and recorded): the client gives up meanwhile and must ask status.
             latency = fault.latency_ms
             if latency is None:
                 latency = state.config.default_fault_latency_ms
+        if latency is not None:
+            # Already executed (and recorded): the client gives up meanwhile and must ask status.
             await asyncio.sleep(latency / 1000)
         return answer
 

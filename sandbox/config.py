@@ -17,3 +17,6 @@ class SandboxConfig:
     bank_limit_minor: int = 1_000_000
     # `timeout_after_accept` sleeps this long when the fault does not give `latency_ms`.
     default_fault_latency_ms: int = 30_000
+    # Magic "timeout then success" values (domain/sandbox_magic.py) are answered this late:
+    # longer than dispatch waits for an answer (providers.base.ProviderConfig.timeout_s, 5 s).
+    magic_answer_delay_ms: int = 8_000

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from domain.sandbox_magic import MagicOutcome, magic_of_payout
 from sandbox.config import SandboxConfig
 from sandbox.state import SandboxState
 from sandbox.validation import (
@@ -31,6 +32,9 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     # Banks complete asynchronously: accepted now, completed after this delay.
     completes_after_ms: int | None = None
+    # Executed at once, but the answer comes only after this delay (magic "timeout then
+    # success"): the caller has given up by then and learns the result from a status query.
+    answer_after_ms: int | None = None
 
 
 def declined(code: str, reason: str) -> Outcome:
@@ -71,12 +75,29 @@ def _validate_topup(body: dict[str, Any]) -> None:
     require_money(body, "amount")
 
 
+def _magic(card_number: str | None, phone: str | None, amount: int, config: SandboxConfig) -> Outcome | None:
+    """The provider outcome a magic value asks for (domain/sandbox_magic.py); None: none."""
+    magic = magic_of_payout(card_number, phone, amount)
+    if magic is None:
+        return None
+    if magic.outcome is MagicOutcome.PROVIDER_DECLINE:
+        return declined("provider_decline", f"declined by the provider ({magic.reason})")
+    if magic.outcome is MagicOutcome.TIMEOUT_THEN_SUCCESS:
+        return Outcome("completed", answer_after_ms=config.magic_answer_delay_ms)
+    return None  # success, and the fraud check's outcomes: the provider pays as usual
+
+
 def _bank_rules(body: dict[str, Any], state: SandboxState, config: SandboxConfig) -> Outcome:
     amount: int = body["amount"]["value"]
     card_number: str = body["card_number"]
     # Order matters: a bad number says nothing about its BIN, and limits come last.
     if not (12 <= len(card_number) <= 19) or not luhn_valid(card_number):
         return declined("invalid_card", "card number fails the Luhn check")
+    magic = _magic(card_number, None, amount, config)
+    if magic is not None:
+        if magic.answer_after_ms is not None:  # a bank still completes asynchronously
+            return replace(magic, status="accepted", completes_after_ms=config.bank_completion_delay_ms)
+        return magic
     if card_number[:6] in config.blocked_bins:
         return declined("card_not_supported", "card BIN is not supported")
     if amount > config.bank_limit_minor:
@@ -90,10 +111,14 @@ def _new_pan() -> str:
 
 
 def _card_rules(body: dict[str, Any], state: SandboxState, config: SandboxConfig) -> Outcome:
+    magic = _magic(None, None, body["amount"]["value"], config)
+    if magic is not None and magic.status == "declined":
+        return magic
     today = date.today()
     expiry = f"{today.month:02d}/{(today.year + 3) % 100:02d}"
     cvv = f"{secrets.randbelow(1000):03d}"
-    return Outcome("completed", details={"pan": _new_pan(), "expiry": expiry, "cvv": cvv})
+    details = {"pan": _new_pan(), "expiry": expiry, "cvv": cvv}
+    return replace(magic or Outcome("completed"), details=details)
 
 
 def _gift_rules(body: dict[str, Any], state: SandboxState, config: SandboxConfig) -> Outcome:
@@ -118,10 +143,13 @@ def operator_for(phone: str) -> str | None:
 
 def _topup_rules(body: dict[str, Any], state: SandboxState, config: SandboxConfig) -> Outcome:
     phone: str = body["phone"]
+    magic = _magic(None, phone, body["amount"]["value"], config)
+    if magic is not None and magic.status == "declined":
+        return magic
     operator = operator_for(phone)
     if operator is None:
         return declined("unknown_operator", "no operator for this number prefix")
-    return Outcome("completed", details={"operator": operator})
+    return replace(magic or Outcome("completed"), details={"operator": operator})
 
 
 PROVIDERS: dict[str, Provider] = {

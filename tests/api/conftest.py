@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.catalog_service import PartnerCatalog
@@ -40,6 +41,7 @@ class ApiHarness:
     audit: RecordingAuditTrail
     registry: InMemoryRegistry  # the companies of the keys (cmp_a, cmp_b), every sandbox product on
     products: InMemoryProducts
+    app: FastAPI | None = None  # e.g. to give it other rate limits (app.state.rate_limits)
 
 
 @pytest.fixture
@@ -64,4 +66,4 @@ async def api() -> AsyncIterator[ApiHarness]:
         base_url="http://test",
         headers={"Authorization": f"Bearer {TEST_KEY}"},
     ) as client:
-        yield ApiHarness(client, intake, reader, log, vault, audit, registry, products)
+        yield ApiHarness(client, intake, reader, log, vault, audit, registry, products, app)

@@ -22,6 +22,10 @@ KEY_B = b"b" * 32
         ("4111111111111111111111", None),  # too long
         ("4111x11111111111", None),
         ("", None),
+        ("4111110000000003\n", None),  # a final newline once passed (and made this pass Luhn)
+        ("4111111111111111\n", None),
+        ("\u0664\u0661\u0661\u0661" * 4, None),  # Arabic-Indic digits are not card digits
+        ("\uff14\uff11\uff11\uff11" * 4, None),  # nor are full-width ones
     ],
 )
 def test_normalize(raw: str, expected: str | None) -> None:

@@ -42,6 +42,19 @@ from tests.builders import T0
         ("https://hooks.acme.test\\@evil.test/", True, False),
         ("https://a.test/" + "p" * 2048, True, False),
         ("", True, False),
+        # loopback in disguise: resolvers read these as IPv4 addresses
+        ("https://127.1/q", False, False),
+        ("https://0x7f000001/q", False, False),
+        ("https://2130706433/q", False, False),
+        ("https://10.1/q", True, False),
+        # not DNS names
+        ("https://hooks..acme.test/q", True, False),
+        ("https://-hooks.acme.test/q", True, False),
+        ("https://hooks-.acme.test/q", True, False),
+        ("https://" + "a" * 64 + ".test/q", True, False),
+        ("https://hooks.acme.test./q", False, True),  # a fully qualified name
+        ("https://0xcafe.example/q", False, True),  # only a numeric last label is an address
+        ("https://[2001:4860:4860::8888]/q", False, True),
     ],
 )  # fmt: skip
 def test_webhook_urls(url: str, allow_http: bool, ok: bool) -> None:

@@ -18,8 +18,8 @@ def partner_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
     """A running `quadra up` (real broker, embedded ClickHouse, provider sandbox) with the demo
     company `cmp_demo` and its test key `partner_stack.key`. Do not stop or kill it."""
     q = QuadraProcess(tmp_path_factory.mktemp("partner-stack") / "var", free_port(), kafka_bootstrap, "partner.")
-    q.start()
     try:
+        q.start()  # inside the try: a start that times out must not leave quadra up running
         yield q
     finally:
         if q.proc is not None and q.proc.poll() is None:

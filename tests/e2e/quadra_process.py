@@ -30,6 +30,12 @@ class QuadraProcess:
             "QUADRA_TOPIC_PREFIX": topic_prefix,
             "QUADRA_SINK_FLUSH_INTERVAL_S": "0.2",
             "QUADRA_SANDBOX_PORT": str(free_port()),  # payouts go through the in-process sandbox
+            # Many tests share one key of one `quadra up` (schemathesis drives it hard): the
+            # rate limit itself is tested in tests/api/test_rate_limit_routes.py.
+            "QUADRA_RATE_LIMIT_PER_S": "1000000",
+            "QUADRA_RATE_LIMIT_BURST": "1000000",
+            "QUADRA_RATE_LIMIT_FAILED_AUTH_PER_S": "1000000",
+            "QUADRA_RATE_LIMIT_FAILED_AUTH_BURST": "1000000",
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "quadra-up.log"

@@ -30,6 +30,14 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     assert s.kafka_partitions == 8 and not s.clickhouse_embedded
 
 
+def test_rate_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUADRA_RATE_LIMIT_PER_S", "5.5")
+    monkeypatch.setenv("QUADRA_RATE_LIMIT_BURST", "11")
+    s = _settings()
+    assert (s.rate_limit_per_s, s.rate_limit_burst) == (5.5, 11)
+    assert (s.rate_limit_failed_auth_per_s, s.rate_limit_failed_auth_burst) == (10.0, 100)
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -40,6 +48,9 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         {"card_keys": "nokey"},
         {"card_keys": "k1:" + base64.b64encode(b"short").decode()},
         {"card_keys": "k1:not-base64!!"},
+        {"rate_limit_per_s": 0},
+        {"rate_limit_burst": 0},
+        {"rate_limit_failed_auth_per_s": -1},
     ],
 )
 def test_invalid_settings_are_refused_at_start(values: dict[str, object]) -> None:

@@ -76,6 +76,11 @@ BAD: list[tuple[str, str, Any, dict[str, str], int, str]] = [
     ("PUT", "EUR/credit-limit", {"credit_limit": -1}, {}, 422, "validation-failed"),
     ("PUT", "EUR/limits", {"per_day": 1.5}, {}, 422, "validation-failed"),
     ("PUT", "EUR/limits", {"per_week": 100}, {}, 422, "validation-failed"),
+    ("POST", "EUR/top-ups", {"amount": 100, "reference": "wire\u0000 1"}, {}, 422, "validation-failed"),
+    ("POST", "EUR/adjustments", {"amount": 100, "reason": "fix\u001b[31m"}, {}, 422, "validation-failed"),
+    ("POST", "EUR/block", {"reason": "\u0007"}, {}, 422, "validation-failed"),
+    ("PUT", "EUR/limits", {"per_product_day": {"Gift EUR": 100}}, {}, 422, "validation-failed"),
+    ("PUT", "EUR/limits", {"per_product_day": {"": 100}}, {}, 422, "validation-failed"),
     ("POST", "EUR/top-ups", b"{not json", {}, 400, "malformed-json"),
     ("POST", "EUR/top-ups", {"amount": 100}, {"Content-Type": "text/plain"}, 415, "unsupported-media-type"),
 ]  # fmt: skip
