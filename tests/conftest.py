@@ -2,6 +2,8 @@
 
 Kafka: QUADRA_KAFKA_BOOTSTRAP if set, else the local broker (started once per session on free
 ports, jars cached in var/kafka). Tests isolate by topic prefix, ClickHouse tests by database.
+`make test` runs two pytest-xdist workers: each is its own session with its own broker and
+ClickHouse path; the tests sharing one `quadra up` (`partner_stack`) all go to one worker.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from quadra.local_kafka import LocalKafka, LocalKafkaConfig
 from quadra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # With `--dist loadgroup` one worker runs every test of a group: one `quadra up`, not two.
+    for item in items:
+        if "partner_stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("partner_stack"))
 
 
 def free_port() -> int:
