@@ -3,7 +3,8 @@
 Kafka: QUADRA_KAFKA_BOOTSTRAP if set, else the local broker (started once per session on free
 ports, jars cached in var/kafka). Tests isolate by topic prefix, ClickHouse tests by database.
 `make test` runs two pytest-xdist workers: each is its own session with its own broker and
-ClickHouse path; the tests sharing one `quadra up` (`partner_stack`) all go to one worker.
+ClickHouse path; each file, and all the tests sharing one `quadra up` (`partner_stack`), run
+on one worker.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # With `--dist loadgroup` one worker runs every test of a group: one `quadra up`, not two.
+    # With `--dist loadgroup` one worker runs every test of a group. A file is a group (its
+    # module fixtures and fixed ports, e.g. test_local_kafka's, are set up once), and so are all
+    # the tests on the shared `quadra up` (`partner_stack`): one stack, not two.
     for item in items:
-        if "partner_stack" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("partner_stack"))
+        shared = "partner_stack" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.xdist_group("partner_stack" if shared else item.nodeid.split("::")[0]))
 
 
 def free_port() -> int:
