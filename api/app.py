@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api import balances, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
+from api.openapi import install_openapi
 from api.order_service import new_request_id
 from api.problems import install_problem_handlers
 from api.staff.router import router as staff_router
@@ -42,4 +43,5 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
         new_request_id=new_request_id,
         audit=services.audit,
     )
+    install_openapi(app)  # error answers and protocol headers of every operation
     return app

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from analytics.reports.common import MAX_PAGE
 from analytics.reports.filters import TransactionFilter
 from api import errors
 from api.schemas import OrderOut
+from api.time_params import QueryTime
 from domain.orders import OrderStatus
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -25,8 +26,8 @@ class OrderListParams(BaseModel):
     product_id: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=100
     )
-    created_from: AwareDatetime | None = Field(None, alias="from")
-    created_to: AwareDatetime | None = Field(None, alias="to")
+    created_from: QueryTime | None = Field(None, alias="from")
+    created_to: QueryTime | None = Field(None, alias="to")
     external_id: Text | None = None
     end_user_id: Text | None = None
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
