@@ -69,6 +69,16 @@ EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
     ("post", "/staff/v1/exports"): frozenset({429}),
 }
 
+# A request that succeeds against the sandbox demo catalog: shown in /docs, and what
+# schemathesis's examples phase sends first.
+EXAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/v1/orders"): {
+        "product_id": "topup-de", "amount": {"value": 1500, "currency": "EUR"},
+        "recipient": {"phone": "+4915112345678"}, "end_user": {"id": "user-42"},
+        "external_id": "reward-2026-0001",
+    },
+}  # fmt: skip
+
 # Protocol headers our dependencies read from the request (so FastAPI cannot see them).
 _HEADER_PARAMETERS: dict[Callable[..., Any], dict[str, Any]] = {
     deps.idempotency_key: {
@@ -135,6 +145,9 @@ def _complete_operation(method: str, path: str, operation: dict[str, Any], route
     for call, parameter in _HEADER_PARAMETERS.items():
         if call in calls and ("header", parameter["name"].lower()) not in names:
             operation.setdefault("parameters", []).append(dict(parameter))
+    example = EXAMPLE_BODIES.get((method, path))
+    if example is not None:
+        operation["requestBody"]["content"]["application/json"]["example"] = example
     responses: dict[str, Any] = operation.setdefault("responses", {})
     success = next((r for code, r in sorted(responses.items()) if code.startswith("2") and "content" in r), None)
     for code, response in responses.items():

@@ -77,3 +77,9 @@ async def test_the_document_is_built_once(api: ApiHarness) -> None:
     first = (await api.client.get("/openapi.json")).json()
     app = api.client._transport.app  # type: ignore[attr-defined]  # the ASGI app under test
     assert app.openapi() is app.openapi() and app.openapi() == first
+
+
+async def test_the_order_example_is_a_valid_order(api: ApiHarness, document: dict[str, Any]) -> None:
+    example = document["paths"]["/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    created = await api.client.post("/v1/orders", json=example, headers={"Idempotency-Key": "example-1"})
+    assert created.status_code == 201, created.text
