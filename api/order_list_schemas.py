@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from analytics.reports.common import MAX_PAGE
 from analytics.reports.filters import TransactionFilter
 from api import errors
 from api.schemas import OrderOut
-from api.time_params import QueryTime
+from api.time_params import within_store_range
 from domain.orders import OrderStatus
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -26,8 +27,8 @@ class OrderListParams(BaseModel):
     product_id: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=100
     )
-    created_from: QueryTime | None = Field(None, alias="from")
-    created_to: QueryTime | None = Field(None, alias="to")
+    created_from: AwareDatetime | None = Field(None, alias="from")
+    created_to: AwareDatetime | None = Field(None, alias="to")
     external_id: Text | None = None
     end_user_id: Text | None = None
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
@@ -45,6 +46,11 @@ class OrderListParams(BaseModel):
             external_id=self.external_id,
             end_user_id=self.end_user_id,
         )
+
+    @field_validator("created_from", "created_to")
+    @classmethod
+    def _in_store_range(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else within_store_range(value)
 
 
 class OrderList(BaseModel):

@@ -13,10 +13,10 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2299, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def _within_store_range(value: datetime) -> datetime:
+def within_store_range(value: datetime) -> datetime:
     if not EARLIEST <= value <= LATEST:
         raise ValueError("must be between 1900-01-01 and 2299-12-31 (UTC)")
     return value
 
 
-QueryTime = Annotated[AwareDatetime, AfterValidator(_within_store_range)]
+QueryTime = Annotated[AwareDatetime, AfterValidator(within_store_range)]
