@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import secrets
 import subprocess
@@ -30,78 +29,31 @@ from typing import Any
 
 from bench.broker import delete_topics_with_prefix, open_broker
 from bench.contract_setup import (
-    ContractCaller, create_staff_admin, prepare_contract_caller, schemathesis_config, staff_login,
+    SESSION_ENDERS, STAFF_CHANGES, ContractCaller, create_staff_admin, prepare_contract_caller,
+    schemathesis_command, schemathesis_config, staff_login,
 )  # fmt: skip
 from bench.errors import BenchError
 from bench.quadra_process import QuadraProcess, free_port
 
-# Operation ids are FastAPI's: <function>_<path>_<method>.
-STAFF_CHANGES = r"_staff_v1_.*_(post|put|patch|delete)$"
-SESSION_ENDERS = r"^(login|logout|change_password)_staff_v1_"  # sign-in too: pass 3 signs in anew
-
-
-def toml_of(config: dict[str, Any]) -> str:
-    """The few TOML shapes schemathesis.toml needs: scalars, string lists, tables, arrays of
-    tables (whose nested tables are written inline)."""
-
-    def value(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int | float):
-            return repr(v)
-        if isinstance(v, str):
-            return json.dumps(v)  # a TOML basic string takes JSON's escapes
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
-        raise TypeError(f"no TOML for {v!r}")
-
-    lines: list[str] = []
-
-    def table(prefix: str, d: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict) and not _tables(v)}
-        if prefix and scalars:
-            lines.append(f"[{prefix}]")
-        lines.extend(f"{json.dumps(k)} = {value(v)}" for k, v in scalars.items())
-        for k, v in d.items():
-            name = f"{prefix}.{json.dumps(k)}" if prefix else json.dumps(k)
-            if isinstance(v, dict):
-                table(name, v)
-            elif _tables(v):
-                for item in v:
-                    lines.append(f"[[{name}]]")
-                    lines.extend(f"{json.dumps(ik)} = {value(iv)}" for ik, iv in item.items())
-
-    table("", config)
-    return "\n".join(lines) + "\n"
-
-
-def _tables(v: Any) -> bool:
-    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
-
 
 def run_pass(title: str, url: str, config: dict[str, Any], filters: list[str], workdir: Path) -> int:
-    path = workdir / f"{title.split()[0]}.toml"
-    path.write_text(toml_of(config))
     print(f"\n=== {title}", flush=True)
-    command = [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(path), "--no-color",
-        "run", f"{url}/openapi.json", "--workers", "1", *filters,
-    ]  # fmt: skip
-    return subprocess.run(command, cwd=workdir, timeout=3 * 3600).returncode
+    return subprocess.run(schemathesis_command(url, config, filters, workdir), cwd=workdir, timeout=3 * 3600).returncode
 
 
 def passes(url: str, env: dict[str, str], caller: ContractCaller, args: argparse.Namespace, workdir: Path) -> dict[str, int]:
     base = schemathesis_config(
         caller, max_examples=args.examples, staff_max_examples=args.staff_examples, seed=args.seed
     )
+    if args.no_coverage:
+        base["phases"]["coverage"]["enabled"] = False
+        base["operations"][-1].setdefault("phases", {})["coverage"] = {"enabled": False}
     results = {
         "partner and staff reads": run_pass(
-            "reads partner and staff reads", url, base, ["--exclude-operation-id-regex", STAFF_CHANGES], workdir
+            "reads: partner and staff reads", url, base, ["--exclude-operation-id-regex", STAFF_CHANGES], workdir
         ),
         "staff changes": run_pass(
-            "changes staff changes", url, base,
+            "changes: staff changes", url, base,
             ["--include-operation-id-regex", STAFF_CHANGES, "--exclude-operation-id-regex", SESSION_ENDERS], workdir,
         ),
     }  # fmt: skip
@@ -110,8 +62,8 @@ def passes(url: str, env: dict[str, str], caller: ContractCaller, args: argparse
     create_staff_admin(env, email, password)
     fresh = ContractCaller(staff_login(url, email, password), caller.company_id, caller.api_key, caller.order_id)
     results["sign-out and password"] = run_pass(
-        "session sign-out and password", url,
-        schemathesis_config(fresh, max_examples=args.staff_examples, staff_max_examples=args.staff_examples),
+        "session: sign-in, sign-out and password", url,
+        {**base, "auth": schemathesis_config(fresh, max_examples=1, staff_max_examples=1)["auth"]},
         ["--include-operation-id-regex", SESSION_ENDERS], workdir,
     )  # fmt: skip
     return results
@@ -148,6 +100,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100, help="per partner operation (fuzzing phase)")
     parser.add_argument("--staff-examples", type=int, default=25, help="per staff operation")
     parser.add_argument("--seed", type=int, default=None, help="repeat a run")
+    parser.add_argument("--no-coverage", action="store_true", help="skip the coverage phase (a quick smoke run)")
     args = parser.parse_args()
     try:
         sys.exit(asyncio.run(main_async(args)))
