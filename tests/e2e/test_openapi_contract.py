@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 # Examples per operation in the fuzzing phase, on top of the schema's examples and (partner
 # operations only) the coverage phase's boundary cases: about a minute on a busy machine.
-PARTNER_EXAMPLES = int(os.environ.get("QUADRA_CONTRACT_EXAMPLES", "15"))
+PARTNER_EXAMPLES = int(os.environ.get("QUADRA_CONTRACT_EXAMPLES", "10"))
 STAFF_EXAMPLES = int(os.environ.get("QUADRA_CONTRACT_STAFF_EXAMPLES", "3"))
 
 
