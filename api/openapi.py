@@ -94,7 +94,7 @@ _HEADER_PARAMETERS: dict[Callable[..., Any], dict[str, Any]] = {
     },
     deps.prefer_wait: {
         "name": "Prefer", "in": "header", "required": False,
-        "description": "`wait=N` (seconds, at most 10): answer once the order has a final status.",
+        "description": "`wait=N` (seconds, at most 10): answer once the order rests (final or in_review).",
         "schema": {"type": "string", "maxLength": 100, "example": "wait=5"},
     },
 }  # fmt: skip
@@ -157,7 +157,11 @@ def _complete_operation(method: str, path: str, operation: dict[str, Any], route
     partner = path.startswith(PARTNER_PREFIX)
     statuses = _statuses(method, path, operation, calls) | ({422} if "422" in responses else set())
     for status in sorted(statuses):
-        responses[str(status)] = _problem_response(status, partner)
+        declared = responses.get(str(status), {}).get("description", "")
+        response = _problem_response(status, partner)
+        if declared and declared != "Validation Error":  # the route's own words, not FastAPI's
+            response["description"] = declared
+        responses[str(status)] = response
     if path.startswith(PARTNER_PREFIX):
         operation["security"] = [{"partnerKey": []}]
     elif path.startswith(STAFF_PREFIX) and path != STAFF_SIGN_IN:
