@@ -1,7 +1,7 @@
 """The long schemathesis run against `/openapi.json` of a `quadra up` of its own (issue 8,
 acceptance 1; the bounded run is tests/e2e/test_openapi_contract.py).
 
-    uv run python -m bench.api_contract [--examples 100] [--staff-examples 25] [--seed N]
+    uv run python -m bench.api_contract [--examples 100] [--staff-examples 25] [--seed N] [--no-coverage] [--keep]
 
 Three passes of the `schemathesis run` command line, each printing its own summary:
 1. every partner operation (a company and test key of its own) and every staff read;
@@ -11,7 +11,8 @@ Three passes of the `schemathesis run` command line, each printing its own summa
 3. sign-out and password change, with a fresh session: they end the session the others use.
 Checks: no 5xx, and every answer documented (status code, content type, body schema, headers).
 Exit status 0 only if all three pass. Uses QUADRA_KAFKA_BOOTSTRAP when set, else the local
-broker (`quadra kafka start`'s); the stack's data dir and topics are fresh and removed after.
+broker (`quadra kafka start`'s); the stack's data dir and topics are fresh and removed after
+(`--keep` keeps the dir: quadra's log, the schemathesis configs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,6 +94,10 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"  {name:<24} {'passed' if code == 0 else f'FAILED (exit {code})'}")
     for line in quadra.problems():
         print("  " + line)
+    if args.keep:
+        print(f"  data dir, quadra log and schemathesis configs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if all(code == 0 for code in results.values()) else 1
 
 
@@ -101,6 +107,7 @@ def main() -> None:
     parser.add_argument("--staff-examples", type=int, default=25, help="per staff operation")
     parser.add_argument("--seed", type=int, default=None, help="repeat a run")
     parser.add_argument("--no-coverage", action="store_true", help="skip the coverage phase (a quick smoke run)")
+    parser.add_argument("--keep", action="store_true", help="keep the data dir and quadra's log")
     args = parser.parse_args()
     try:
         sys.exit(asyncio.run(main_async(args)))
