@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api import balances, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
+from api.openapi import install_openapi
 from api.order_service import new_request_id
 from api.rate_limit import EdgeRateLimits
 from api.problems import install_problem_handlers
@@ -51,4 +52,5 @@ def create_app(
         new_request_id=new_request_id,
         audit=services.audit,
     )
+    install_openapi(app)  # error answers and protocol headers of every operation
     return app

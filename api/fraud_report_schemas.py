@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from analytics.reports.common import MAX_PAGE
 from api import errors
+from api.time_params import QueryTime
 from domain.fraud import FraudReport
 from domain.webhook_events import iso
 
@@ -18,8 +19,8 @@ class FraudReportParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    created_from: AwareDatetime | None = Field(None, alias="from")
-    created_to: AwareDatetime | None = Field(None, alias="to")
+    created_from: QueryTime | None = Field(None, alias="from")
+    created_to: QueryTime | None = Field(None, alias="to")
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 

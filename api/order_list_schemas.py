@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from analytics.reports.common import MAX_PAGE
 from analytics.reports.filters import TransactionFilter
 from api import errors
 from api.schemas import OrderOut
+from api.time_params import within_store_range
 from domain.orders import OrderStatus
 
 # Filters only match (parameterized), so any printable text is a filter that finds nothing at
@@ -44,6 +46,11 @@ class OrderListParams(BaseModel):
             external_id=self.external_id,
             end_user_id=self.end_user_id,
         )
+
+    @field_validator("created_from", "created_to")
+    @classmethod
+    def _in_store_range(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else within_store_range(value)
 
 
 class OrderList(BaseModel):

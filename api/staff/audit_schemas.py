@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from analytics.audit_search import MAX_AUDIT_PAGE, AuditQuery
+from api.time_params import QueryTime
 from domain.audit import ActorKind
 from domain.audit_chain import AuditRecord
 
@@ -27,8 +28,8 @@ class AuditParams(BaseModel):
     action_prefix: ActionText | None = Field(None, description="Prefix, e.g. staff. or balance.")
     company_id: Value | None = None
     target: Value | None = None
-    at_from: AwareDatetime | None = Field(None, alias="from", description="Inclusive")
-    at_to: AwareDatetime | None = Field(None, alias="to", description="Exclusive")
+    at_from: QueryTime | None = Field(None, alias="from", description="Inclusive")
+    at_to: QueryTime | None = Field(None, alias="to", description="Exclusive")
     cursor: Cursor | None = None
     limit: int = Field(50, ge=1, le=MAX_AUDIT_PAGE)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api import errors
 from analytics.reports.filters import TransactionFilter
+from api import errors
+from api.time_params import QueryTime
 from domain.catalog import ProductType
 from domain.companies import COMPANY_ID
 from domain.orders import OrderStatus
@@ -34,8 +35,8 @@ class TransactionFilterParams(BaseModel):
     product_id: list[Name] = Field(default_factory=list, max_length=MAX_VALUES)
     provider: list[Name] = Field(default_factory=list, max_length=MAX_VALUES)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
-    created_from: AwareDatetime | None = Field(None, alias="from")
-    created_to: AwareDatetime | None = Field(None, alias="to")
+    created_from: QueryTime | None = Field(None, alias="from")
+    created_to: QueryTime | None = Field(None, alias="to")
     amount_min: int | None = Field(None, ge=0, le=10**15)
     amount_max: int | None = Field(None, ge=0, le=10**15)
     end_user_id: Text | None = None

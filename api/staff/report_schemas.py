@@ -6,14 +6,20 @@ import enum
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from analytics.reports.aggregates import AggregateRow
 from analytics.reports.common import MAX_PAGE
 from analytics.reports.request_log import LoggedRequest, RequestLogQuery
 from analytics.reports.statements import Balance, Movement, Statement
-from analytics.reports.transactions import CurrencyTotals, SortField, Totals, Transaction
+from analytics.reports.transactions import (
+    CurrencyTotals,
+    SortField,
+    Totals,
+    Transaction,
+)
 from api.staff.report_params import CompanyId, TransactionFilterParams
+from api.time_params import QueryTime
 
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
@@ -59,8 +65,8 @@ class RequestLogParams(BaseModel):
     status_min: int | None = Field(None, ge=100, le=599)
     status_max: int | None = Field(None, ge=100, le=599)
     correlation_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    at_from: AwareDatetime | None = Field(None, alias="from")
-    at_to: AwareDatetime | None = Field(None, alias="to")
+    at_from: QueryTime | None = Field(None, alias="from")
+    at_to: QueryTime | None = Field(None, alias="to")
     cursor: Cursor | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 

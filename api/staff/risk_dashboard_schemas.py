@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.staff.risk_dashboard_service import MAX_RANGE, DashboardData, PanelData, Value
+from api.time_params import QueryTime
 from domain.companies import COMPANY_ID
 
 CompanyId = Annotated[str, StringConstraints(strict=True, pattern=COMPANY_ID.pattern)]
@@ -19,8 +20,8 @@ Cell = str | int | float | None
 class RiskDashboardParams(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    time_from: AwareDatetime = Field(alias="from", description="Range start (inclusive), with a UTC offset")
-    time_to: AwareDatetime = Field(
+    time_from: QueryTime = Field(alias="from", description="Range start (inclusive), with a UTC offset")
+    time_to: QueryTime = Field(
         alias="to", description=f"Range end (exclusive); at most {MAX_RANGE.days} days after `from`"
     )
     company_id: CompanyId | None = Field(None, description="One company; every company when absent")
