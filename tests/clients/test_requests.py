@@ -129,12 +129,19 @@ def test_a_csv_batch_is_sent_as_text_csv() -> None:
     sent = api.requests[0]
     assert sent.content == csv.encode() and sent.headers["content-type"] == "text/csv; charset=utf-8"
     assert sent.headers["idempotency-key"].startswith("qc-")
+    assert "reference" not in sent.url.params
+
+
+def test_a_csv_batch_names_its_reference_in_the_url() -> None:
+    quadra, api = quadra_answering(ok(batch_json(), 202))
+    quadra.create_batch(csv="external_id,product_id\n", reference="payroll 11")
+    assert api.requests[0].url.params["reference"] == "payroll 11"
 
 
 @pytest.mark.parametrize(
     "arguments",
-    [{}, {"lines": [BODY], "csv": "a,b\n"}, {"csv": "a\n", "reference": "r"}],
-    ids=["neither", "both", "csv-with-reference"],
+    [{}, {"lines": [BODY], "csv": "a,b\n"}],
+    ids=["neither", "both"],
 )
 def test_a_batch_needs_lines_or_csv(arguments: dict[str, object]) -> None:
     quadra, api = quadra_answering(ok(batch_json(), 202))

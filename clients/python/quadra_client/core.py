@@ -274,19 +274,20 @@ class QuadraCore:
         if (lines is None) == (csv is None):
             raise ValueError("give either lines or csv")
         key = ("Idempotency-Key", idempotency_key or new_idempotency_key())
+        query: tuple[tuple[str, str], ...] = ()
         if lines is not None:
             document: dict[str, object] = {"lines": list(lines)}
             if reference is not None:
                 document["reference"] = reference
             content, media = _compact_json(document), "application/json"
         else:
-            if reference is not None:
-                raise ValueError("reference is sent with lines only (a CSV upload has no room for it)")
+            if reference is not None:  # a CSV file has no room for it: the URL carries it
+                query = (("reference", reference),)
             content = csv.encode() if isinstance(csv, str) else bytes(csv or b"")
             media = "text/csv; charset=utf-8"
         spec = RequestSpec(
             "POST", "/v1/batches", headers=(("Content-Type", media), key), content=content,
-            timeout=max(self._timeout, BATCH_UPLOAD_TIMEOUT),
+            params=query, timeout=max(self._timeout, BATCH_UPLOAD_TIMEOUT),
         )  # fmt: skip
         return self._read(spec, Batch.from_json)
 
