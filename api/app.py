@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import balances, catalog, fraud_reports, orders, webhook_endpoint
+from api import balances, batches, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.order_service import new_request_id
@@ -12,7 +12,10 @@ from api.problems import install_problem_handlers
 from api.staff.router import router as staff_router
 
 
-def create_app(services: ApiServices, request_log: RequestLogSink, max_body_bytes: int) -> FastAPI:
+def create_app(
+    services: ApiServices, request_log: RequestLogSink, max_body_bytes: int, max_batch_bytes: int | None = None
+) -> FastAPI:
+    """`max_batch_bytes`: the body limit of POST /v1/batches (None: the general one)."""
     app = FastAPI(
         title="Quadra partner API",
         version="1",
@@ -25,6 +28,7 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(orders.router)
+    app.include_router(batches.router)
     app.include_router(balances.router)
     app.include_router(catalog.router)
     app.include_router(webhook_endpoint.router)
@@ -39,6 +43,7 @@ def create_app(services: ApiServices, request_log: RequestLogSink, max_body_byte
         EdgeMiddleware,
         sink=request_log,
         max_body_bytes=max_body_bytes,
+        route_limits={("POST", "/v1/batches"): max_batch_bytes or max_body_bytes},
         new_request_id=new_request_id,
         audit=services.audit,
     )
