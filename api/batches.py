@@ -18,7 +18,7 @@ from domain.batches import CSV_COLUMNS, MAX_LINES
 from domain.companies import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["batches"])
-_BATCH_ID = re.compile(r"^bat_[0-9a-f]{32}$")
+BATCH_ID = re.compile(r"^bat_[0-9a-f]{32}$")
 _REFERENCE = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[A-Za-z0-9._:@+\-]+$"}
 _BODY: dict[str, Any] = {
     "requestBody": {
@@ -52,8 +52,8 @@ def _batches(request: Request) -> BatchService:
     return batches
 
 
-def _checked(batch_id: str) -> str:
-    if not _BATCH_ID.match(batch_id):
+def checked(batch_id: str) -> str:
+    if not BATCH_ID.match(batch_id):
         raise errors.not_found("No such batch for this key")  # never echo: it may be anything
     return batch_id
 
@@ -95,7 +95,7 @@ async def list_batches(
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
 async def get_batch(request: Request, batch_id: str, key: Annotated[ApiKey, Depends(authenticate)]) -> BatchOut:
-    return BatchOut.from_view(await _batches(request).get(key.company_id, _checked(batch_id)))
+    return BatchOut.from_view(await _batches(request).get(key.company_id, checked(batch_id)))
 
 
 @router.get("/batches/{batch_id}/lines", response_model=BatchLineList)
@@ -106,7 +106,7 @@ async def batch_lines(
     params: Annotated[BatchLineParams, Query()],
 ) -> BatchLineList:
     status = params.status.value if params.status is not None else None
-    page = await _batches(request).lines(key.company_id, _checked(batch_id), status, params.cursor, params.limit)
+    page = await _batches(request).lines(key.company_id, checked(batch_id), status, params.cursor, params.limit)
     return BatchLineList(data=[BatchLineOut.from_line(x) for x in page.lines], next_cursor=page.next_cursor)
 
 
@@ -117,12 +117,17 @@ async def batch_lines(
                      "description": "line,external_id,status,order_id,reason — one row per line"}},
 )  # fmt: skip
 async def batch_results(request: Request, batch_id: str, key: Annotated[ApiKey, Depends(authenticate)]) -> Response:
-    header, chunks = await _batches(request).results_csv(key.company_id, _checked(batch_id))
+    header, chunks = await _batches(request).results_csv(key.company_id, checked(batch_id))
+    return results_response(header.id, chunks)
+
+
+
+def results_response(batch_id: str, chunks: AsyncIterator[str]) -> StreamingResponse:
+    """The results CSV, streamed a chunk of lines at a time."""
 
     async def body() -> AsyncIterator[bytes]:
         async for chunk in chunks:
             yield chunk.encode()
 
-    disposition = f'attachment; filename="{header.id}-results.csv"'
+    disposition = f'attachment; filename="{batch_id}-results.csv"'
     return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
-
