@@ -73,10 +73,13 @@ async def test_headers_latest_version_own_company_and_keyset_pages(clickhouse: C
 
 async def test_tallies_count_each_order_once_at_its_latest_state(clickhouse: ClickHouse) -> None:
     batches = await _stored(clickhouse)
-    tallies = {(t.status, t.currency): (t.count, t.amount, t.fee) for t in await batches.tallies("cmp_a", "bat_1")}
+    found = await batches.tallies([("cmp_a", "bat_1"), ("cmp_a", "bat_2"), ("cmp_a", "bat_9")])
+    tallies = {(t.status, t.currency): (t.count, t.amount, t.fee) for t in found["bat_1"]}
     assert tallies == {("completed", "EUR"): (1, 1000, 35), ("dispatched", "EUR"): (1, 1000, 35),
                        ("failed", "EUR"): (1, 2000, 35)}  # fmt: skip
-    assert await batches.tallies("cmp_b", "bat_1") == []
+    assert [(t.status, t.count) for t in found["bat_2"]] == [("approved", 1)] and found["bat_9"] == []
+    assert await batches.tallies([("cmp_b", "bat_1")]) == {"bat_1": []}  # another company's orders
+    assert await batches.tallies([]) == {}
 
 
 async def test_lines_in_line_order_by_status_and_range(clickhouse: ClickHouse) -> None:
@@ -94,7 +97,7 @@ async def test_lines_in_line_order_by_status_and_range(clickhouse: ClickHouse) -
 async def test_hostile_ids_are_plain_values(clickhouse: ClickHouse) -> None:
     batches = await _stored(clickhouse)
     for value in HOSTILE:
-        assert await batches.header(value, value) is None and await batches.tallies(value, value) == []
+        assert await batches.header(value, value) is None and await batches.tallies([(value, value)]) == {value: []}
         assert await batches.order_lines(value, value, 1, 10, value, 10) == []
         assert await batches.rejected_lines(value, value, 1, 10, 10) == []
     assert len(await batches.headers(None, None, 10)) == 3  # nothing dropped

@@ -57,7 +57,10 @@ class InMemoryBatches:
             key=lambda o: o.batch.line if o.batch else 0,
         )  # fmt: skip
 
-    async def tallies(self, company_id: str, batch_id: str) -> list[OrderTally]:
+    async def tallies(self, batches: list[tuple[str, str]]) -> dict[str, list[OrderTally]]:
+        return {batch_id: self._tallies(company_id, batch_id) for company_id, batch_id in batches}
+
+    def _tallies(self, company_id: str, batch_id: str) -> list[OrderTally]:
         tallies: dict[tuple[str, str], OrderTally] = {}
         for o in self._orders(company_id, batch_id):
             k = (o.status.value, o.amount.currency)
