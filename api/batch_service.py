@@ -196,9 +196,10 @@ class BatchService:
                     "this line's key was used for another body (the same Idempotency-Key sent with another batch)",
                 ),), at) for line in conflicts
             ])  # fmt: skip
+        # Counted afresh (not from the stored header): a retry meets its earlier conflicts again.
         submitted = replace(
-            header, submitted_at=datetime.now(UTC), accepted_lines=header.accepted_lines - len(conflicts),
-            rejected_lines=header.rejected_lines + len(conflicts),
+            header, submitted_at=datetime.now(UTC), accepted_lines=len(requests) - len(conflicts),
+            rejected_lines=len(rejected) + len(conflicts),
         )  # fmt: skip
         await self._store.save_header(submitted)
         return submitted

@@ -22,7 +22,11 @@ from tests.e2e.quadra_process import QuadraProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
-LINES = 10_000
+# Acceptance 3 is 10,000 lines. The whole order pipeline runs in the one `quadra up` process:
+# on the shared 2-core development machine it admitted ~35 lines/s and paid ~12 orders/s, so
+# this test takes about 15 minutes there (docs/mass-payouts.md, "Throughput"). A multiple of
+# 50 set here runs a smaller batch, for a quick look; the acceptance figure is 10,000.
+LINES = int(os.environ.get("QUADRA_BATCH_E2E_LINES", "10000"))
 BAD_EVERY = 50  # every 50th line is bad: exactly 2 %
 HEADER = "external_id,product_id,amount,currency,card_number,phone,email,end_user_id"
 
@@ -98,12 +102,13 @@ def _orders_since(client: httpx.Client, since: datetime) -> list[dict]:  # type:
             return orders
 
 
+@pytest.mark.timeout(3600)
 def test_a_10000_line_csv_with_2_percent_bad_lines(partner_stack: QuadraProcess) -> None:
     run = f"bt{uuid.uuid4().hex[:8]}"
     text, bad = batch_csv(run)
-    assert len(bad) == LINES * 2 // 100
+    assert LINES % BAD_EVERY == 0 and len(bad) == LINES * 2 // 100
     headers = {"Authorization": f"Bearer {partner_stack.key}"}
-    with httpx.Client(base_url=partner_stack.url, headers=headers, timeout=300) as client:
+    with httpx.Client(base_url=partner_stack.url, headers=headers, timeout=1800) as client:
         catalog = {p["id"]: p for p in client.get("/v1/catalog").json()["data"]}
         assert {"card-transfer-eur", "topup-de"} <= set(catalog)
         before = _available_eur(client)
@@ -117,9 +122,9 @@ def test_a_10000_line_csv_with_2_percent_bad_lines(partner_stack: QuadraProcess)
         batch = r.json()
         assert (batch["total_lines"], batch["accepted_lines"], batch["rejected_lines"]) == (LINES, LINES - len(bad), len(bad))
 
-        batch = _wait_completed(client, batch["id"], timeout=float(os.environ.get("QUADRA_BATCH_E2E_TIMEOUT", "240")))
+        batch = _wait_completed(client, batch["id"], timeout=3000)
         settled = time.monotonic() - started
-        print(f"\n10,000-line batch: admitted in {admitted:.1f} s, completed in {settled:.1f} s")
+        print(f"\n{LINES}-line batch: admitted in {admitted:.1f} s, completed in {settled:.1f} s")
         assert batch["status"] == "completed", batch
         assert batch["counts"]["completed"] == LINES - len(bad), batch["counts"]
         [eur] = batch["totals"]
