@@ -9,7 +9,7 @@ same terms as an order's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -36,7 +36,8 @@ _MAX_POINTER = 200
 
 @dataclass(frozen=True, slots=True)
 class BatchUpload:
-    """What the route hands over: the media type, the raw body, `?reference=` (CSV only)."""
+    """What the route hands over: the media type, the raw body, `?reference=` (a JSON body may
+    name it instead)."""
 
     content_type: str
     body: bytes
@@ -80,11 +81,13 @@ def read_batch(upload: BatchUpload) -> ReadBatch:
     fmt = media_format(upload.content_type)
     if fmt is BatchFormat.CSV:
         return _read_csv(upload)
-    if upload.reference is not None:
+    batch = _read_json(upload.body)
+    query = _reference(upload.reference, "reference")
+    if query is not None and batch.reference not in (None, query):
         raise errors.validation_failed(
-            [errors.FieldError("reference", "invalid", "a JSON batch names its reference in the body")]
+            [errors.FieldError("reference", "invalid", "the body names another reference")]
         )
-    return _read_json(upload.body)
+    return replace(batch, reference=batch.reference or query)
 
 
 def _reference(value: Any, pointer: str) -> str | None:

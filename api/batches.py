@@ -70,7 +70,9 @@ async def create_batch(
     response: Response,
     key: Annotated[ApiKey, Depends(authenticate)],
     idem_key: Annotated[str, Depends(idempotency_key)],
-    reference: Annotated[str | None, Query(max_length=128, description="CSV only: the batch's reference.")] = None,
+    reference: Annotated[
+        str | None, Query(max_length=128, description="The batch's reference (a JSON body may name it instead).")
+    ] = None,
 ) -> BatchOut:
     """Pay many end users at once: every good line becomes an order (idempotency key
     `batch:<batch id>:<line>`), bad lines are rejected with their errors, and the answer comes
