@@ -345,6 +345,7 @@ async def _start_api(
     batches = BatchService(
         orders, intake, KafkaBatchStore(producer, names(BATCHES), names(BATCH_LINES)),
         ClickHouseBatches(clickhouse), vault.keyed_hash, settings.intake_reply_timeout_s,
+        in_flight=settings.batch_in_flight,
     )  # fmt: skip
     balances = await start_balance_api(
         settings, names, bootstrap, registry.bus, started.audit, started.stops
