@@ -25,7 +25,7 @@ from typing import Any
 
 from domain.cards import contains_card_number
 from domain.errors import DomainError
-from domain.money import CURRENCY_EXPONENTS, Money, decimal_string
+from domain.money import CURRENCY_EXPONENTS, Money
 
 MAX_LINES = 10_000
 MAX_CELL_CHARS = 256  # the longest field an order takes is an e-mail address (254)
@@ -339,8 +339,3 @@ def results_csv_chunk(lines: Iterable[BatchLine], header: bool) -> str:
         writer.writerow(RESULT_COLUMNS)
     writer.writerows(result_row(line) for line in lines)
     return out.getvalue()
-
-
-def amount_text(amount: Money) -> str:
-    """For people: 1050 EUR → '10.50'."""
-    return decimal_string(amount.value, amount.currency)
