@@ -148,3 +148,17 @@ async def test_a_line_whose_key_intake_refuses_as_a_conflict_becomes_a_rejected_
     lines = (await api.client.get(f"/v1/batches/{batch_id}/lines")).json()["data"]
     assert lines[0]["status"] == "rejected_line" and lines[0]["errors"][0]["code"] == "idempotency-key-reused"
     assert lines[1]["status"] == "approved"
+
+
+async def test_another_node_before_the_sink_stored_the_header_pays_nothing_twice(api: ApiHarness) -> None:
+    """The header is read from ClickHouse: within the sink's lag another node does not see it,
+    submits the lines again, and intake answers them with the orders it already made."""
+    other_node = BatchService(api.batch_service._orders, api.intake, api.batches, api.batches, api.vault.keyed_hash,
+                              reply_timeout_s=1.0, visible_timeout_s=0.05)  # fmt: skip
+    key = api_key_record("qk_test_" + "A" * 43, "cmp_a", "A")
+    upload = BatchUpload("text/csv", (HEADER + "".join(_csv_row(n) for n in range(1, 6))).encode())
+    first = await api.batch_service.create(key, "k-1", upload, "req-1", datetime.now(UTC))
+    api.batches.visible = False
+    again = await other_node.create(key, "k-1", upload, "req-2", datetime.now(UTC))
+    assert again.batch.header.id == first.batch.header.id and len(api.intake.orders) == 5
+    assert len(api.intake.submitted) == 10  # every line twice, each paid once
