@@ -30,7 +30,7 @@ _MESSAGE_TYPE = (
     f"end_user Tuple(id String, ip {_N}, device_id {_N}, email {_N}), created_at String, "
     f"history Array(Tuple(status String, reason String, at String)), external_id {_N}, "
     f"metadata String, sandbox String, fee String, delivery {_N}, product_type String, "
-    f"provider {_N}))"
+    f"provider {_N}, batch_id {_N}, batch_line {_N}))"
 )
 
 
@@ -54,6 +54,7 @@ _NOT_AN_INT64 = r"[0-9][.eE]|[0-9]{19}"  # a float, or more digits than an Int64
 _INT = r"^(0|-?[1-9][0-9]{0,17})$"  # as orjson writes a Python int (no -0, no 1.0, no 1e3)
 _NATURAL = r"^(0|[1-9][0-9]{0,17})$"
 _SEQUENCE = r"^(0|[1-9][0-9]{0,8})$"  # fits the UInt32 column
+_LINE = r"^[1-9][0-9]{0,8}$"  # a batch line: from 1, fits the UInt32 column
 _J = json_text  # a Nullable(String) as JSON
 
 
@@ -67,6 +68,11 @@ _WITH = (
     f"JSONExtract(line, {quoted(_MESSAGE_TYPE)}) AS m",
     f"{_o('history')} AS h",
     f"{_o('metadata')} AS meta",
+    # A batch order's line (messages.py writes both fields last, and only on batch orders).
+    f"{_o('batch_id')} AS batch_id",
+    f"{_o('batch_line')} AS batch_line",
+    "if(isNull(batch_id), '', concat(',\"batch_id\":', toJSONString(assumeNotNull(batch_id)), "
+    "',\"batch_line\":', assumeNotNull(batch_line))) AS batch",
     # order_to_dict's fields in its order, as orjson writes them, up to the card ciphertext …
     "concat(" + _fields(
         ('{"id":', _t("id")), (',"company_id":', _t("company_id")),
@@ -95,7 +101,7 @@ _WITH = (
         (',"delivery":', _J(_o("delivery"))),
         (',"product_type":', _t("product_type")),
         (',"provider":', f"if(ifNull({_o('provider')}, '') = '', 'null', toJSONString({_o('provider')}))"),
-    ) + ", '}') AS tail",
+    ) + ", batch, '}') AS tail",
 )
 
 _CHECK = " AND ".join((
@@ -120,6 +126,9 @@ _CHECK = " AND ".join((
     "arrayAll(x -> " + one_of("tupleElement(x, 'status')", (s.value for s in OrderStatus)) + ", h)",
     "arrayAll(x -> " + iso_time_ok("tupleElement(x, 'at')") + ", h)",
     iso_time_ok(_o("created_at")),
+    # no batch, or a batch id and a line number from 1 (BatchLineRef), fitting the UInt32 column
+    "((isNull(batch_id) AND isNull(batch_line)) OR (batch_id != '' AND "
+    f"match(ifNull(batch_line, ''), {quoted(_LINE)})))",
 ))
 
 ORDER_EVENT_FROM_JSON = JsonRows(
@@ -147,7 +156,7 @@ ORDER_EVENT_FROM_JSON = JsonRows(
             f"ifNull({_o('recipient', 'card_last4')}, '')", f"ifNull({_o('recipient', 'card_token')}, '')",
             _o("end_user", "id"), f"ifNull({_o('external_id')}, '')", f"{_o('sandbox')} = 'true'",
             iso_time(_o("created_at"), 3), iso_time(f"tupleElement({_LAST}, 'at')", 3),
-            "length(h)",
+            "length(h)", "ifNull(batch_id, '')", "toUInt32(ifNull(batch_line, '0'))",
             "concat(head, 'null', tail)",  # the snapshot: the card ciphertext is never stored
         )),
     ),  # fmt: skip

@@ -16,7 +16,7 @@ ORDER_COLUMNS = (
     "order_id", "company_id", "idempotency_key", "product_id", "product_type", "provider",
     "amount_value", "fee_value", "currency", "status", "status_reason", "recipient_kind",
     "card_bin", "card_last4", "card_token", "end_user_id", "external_id", "sandbox",
-    "created_at", "updated_at", "version", "snapshot",
+    "created_at", "updated_at", "version", "batch_id", "batch_line", "snapshot",
 )  # fmt: skip
 
 ORDER_EVENT_COLUMNS = (
@@ -45,6 +45,7 @@ def order_row(order: Order) -> tuple[Any, ...]:
         order.status.value, order.history[-1].reason, r.kind.value, r.card_bin or "",
         r.card_last4 or "", r.card_token or "", order.end_user.id, order.external_id or "",
         int(order.sandbox), order.created_at, order.updated_at, order.version,
+        order.batch.batch_id if order.batch else "", order.batch.line if order.batch else 0,
         stored_snapshot(order),
     )  # fmt: skip
 

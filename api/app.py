@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import balances, catalog, fraud_reports, orders, webhook_endpoint
+from api import balances, batches, catalog, fraud_reports, orders, webhook_endpoint
 from api.deps import ApiServices
 from api.middleware import EdgeMiddleware, RequestLogSink
 from api.openapi import install_openapi
@@ -19,9 +19,11 @@ def create_app(
     request_log: RequestLogSink,
     max_body_bytes: int,
     rate_limits: EdgeRateLimits | None = None,
+    max_batch_bytes: int | None = None,
 ) -> FastAPI:
     """`rate_limits`: the per-key and failed-authentication buckets (None: the defaults a
-    partner gets, 100 requests/s with bursts of 200 per key)."""
+    partner gets, 100 requests/s with bursts of 200 per key). `max_batch_bytes`: the body limit
+    of POST /v1/batches (None: the general one)."""
     app = FastAPI(
         title="Quadra partner API",
         version="1",
@@ -35,6 +37,7 @@ def create_app(
     app.state.rate_limits = rate_limits or EdgeRateLimits()
     install_problem_handlers(app)
     app.include_router(orders.router)
+    app.include_router(batches.router)
     app.include_router(balances.router)
     app.include_router(catalog.router)
     app.include_router(webhook_endpoint.router)
@@ -49,6 +52,7 @@ def create_app(
         EdgeMiddleware,
         sink=request_log,
         max_body_bytes=max_body_bytes,
+        route_limits={("POST", "/v1/batches"): max_batch_bytes or max_body_bytes},
         new_request_id=new_request_id,
         audit=services.audit,
     )

@@ -14,6 +14,7 @@ from fastapi import Request
 
 from api import errors
 from api.balance_service import BalanceService
+from api.batch_service import BatchService
 from api.catalog_service import PartnerCatalog
 from api.fraud_report_service import PartnerFraudReports
 from api.order_service import OrderService
@@ -54,6 +55,7 @@ class ApiServices:
     catalog: PartnerCatalog  # the products each company may order (also used by orders)
     webhooks: WebhookEndpoints
     fraud_reports: PartnerFraudReports | None = None  # GET /v1/fraud-reports; None: not served here
+    batches: BatchService | None = None  # mass payouts, /v1/batches; None: not served here
 
 
 def services(request: Request) -> ApiServices:

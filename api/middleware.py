@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -26,6 +26,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _CORRELATION = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# What sanitize_body reads of a body: a 4 MiB batch is never held twice nor logged whole.
+LOGGED_PREFIX = MAX_LOGGED_BODY * 2
 
 
 class RequestLogSink(Protocol):
@@ -84,7 +86,8 @@ class _Exchange:
         self.correlation_id = correlation_id
         self.at = datetime.now(UTC)
         self.started = time.monotonic()
-        self.request_body = bytearray()
+        self.request_body = bytearray()  # its first LOGGED_PREFIX bytes: all the log reads
+        self.request_size = 0
         self.response_body = bytearray()
         self.status = 500  # until a response starts: a crash is logged as what the client saw
         self.logged = False
@@ -112,7 +115,7 @@ class _Exchange:
             correlation_id=self.correlation_id,
             idempotency_key=sanitize_text(_header(scope, b"idempotency-key"), 255),
             request_headers=sanitize_headers(scope.get("headers", [])),
-            request_body=sanitize_body(bytes(self.request_body)),
+            request_body=sanitize_body(bytes(self.request_body), total=self.request_size),
             response_body=sanitize_body(bytes(self.response_body)),
             error_type=error_type,
         )
@@ -130,11 +133,15 @@ class EdgeMiddleware:
         max_body_bytes: int,
         new_request_id: Callable[[datetime], str],
         audit: AuditTrail,
+        route_limits: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
+        """`route_limits`: (method, path) → body limit, for routes that take more (or less)
+        than `max_body_bytes` (POST /v1/batches)."""
         self._app = app
         self._sink = sink
         self._audit = audit
         self._max = max_body_bytes
+        self._route_limits = dict(route_limits or {})
         self._new_request_id = new_request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -148,14 +155,18 @@ class EdgeMiddleware:
         state["request_id"] = request_id
         state["received_at"] = ex.at
 
+        limit = self._route_limits.get((scope["method"], scope["path"]), self._max)
+
         async def limited_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
-                if len(ex.request_body) + len(chunk) > self._max:
+                if ex.request_size + len(chunk) > limit:
                     # Raised inside the app, so its problem handler answers 413.
-                    raise errors.payload_too_large(self._max)
-                ex.request_body.extend(chunk)
+                    raise errors.payload_too_large(limit)
+                ex.request_size += len(chunk)
+                if len(ex.request_body) < LOGGED_PREFIX:
+                    ex.request_body.extend(chunk[: LOGGED_PREFIX - len(ex.request_body)])
             return message
 
         async def logging_send(message: Message) -> None:
@@ -179,8 +190,8 @@ class EdgeMiddleware:
 
         declared = _header(scope, b"content-length")
         try:
-            if declared.isdigit() and int(declared) > self._max:
-                problem = errors.payload_too_large(self._max)
+            if declared.isdigit() and int(declared) > limit:
+                problem = errors.payload_too_large(limit)
                 await send_problem(logging_send, problem, scope["path"], request_id)
             else:
                 await self._app(scope, limited_receive, logging_send)

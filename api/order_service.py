@@ -21,6 +21,7 @@ from domain.intake import Admission
 from domain.money import Money
 from domain.orders import (
     RESTING_STATUSES,
+    BatchLineRef,
     EndUser,
     Order,
     OrderRequest,
@@ -151,6 +152,15 @@ class OrderService:
             return None
         opened = orjson.loads(self._vault.reveal(order.delivery))
         return opened if isinstance(opened, dict) else None
+
+    def prepare(
+        self, key: ApiKey, idempotency_key: str, body: OrderCreate, request_id: str, now: datetime,
+        batch: BatchLineRef | None = None,
+    ) -> OrderRequest:  # fmt: skip
+        """The request `create` would submit for `body`: checked against the company's catalog
+        (OutsideCatalog, 422, naming the field), its card tokenized. A mass payout prepares each
+        of its lines so, with the line it came from."""
+        return replace(self._to_request(key, idempotency_key, body, request_id, now), batch=batch)
 
     def _to_request(
         self, key: ApiKey, idempotency_key: str, body: OrderCreate, request_id: str, now: datetime

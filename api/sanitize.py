@@ -99,12 +99,15 @@ def sanitize_text(text: str, cap: int = MAX_LOGGED_BODY) -> str:
     return cleaned
 
 
-def sanitize_body(raw: bytes, cap: int = MAX_LOGGED_BODY) -> str:
+def sanitize_body(raw: bytes, cap: int = MAX_LOGGED_BODY, total: int | None = None) -> str:
+    """`raw`: the body, or a prefix of it at least `cap * 2` long when `total` (its full size)
+    is given: only that prefix is ever read."""
     # Sanitize a bounded prefix only: logging must not cost O(body) on huge payloads.
     head = raw[: cap * 2].decode("utf-8", errors="replace")
     text = sanitize_text(head, cap)
-    if len(raw) > cap * 2 and not text.endswith("]"):
-        text += f"…[{len(raw) - cap * 2} more bytes]"
+    size = len(raw) if total is None else total
+    if size > cap * 2 and not text.endswith("]"):
+        text += f"…[{size - cap * 2} more bytes]"
     return text
 
 

@@ -211,6 +211,8 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     history: list[StatusChangeOut]
+    batch_id: str | None = Field(default=None, description="The mass payout (POST /v1/batches) this order pays a line of.")
+    batch_line: int | None = Field(default=None, description="Its line in that batch (1 = the first).")
     delivery: dict[str, str | int | bool | None] | None = Field(
         default=None,
         description=(
@@ -245,5 +247,7 @@ class OrderOut(BaseModel):
                 StatusChangeOut(status=h.status.value, reason=h.reason, at=h.at)
                 for h in order.history
             ],
+            batch_id=order.batch.batch_id if order.batch else None,
+            batch_line=order.batch.line if order.batch else None,
             delivery=delivery,
         )

@@ -18,6 +18,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("nav.companies", "/admin/companies", P.COMPANIES_READ),
     Section("nav.transactions", "/admin/transactions", P.REPORTS_READ),
+    Section("nav.batches", "/admin/batches", P.REPORTS_READ),  # as viewing transactions
     Section("nav.request_log", "/admin/request-log", P.REPORTS_READ),
     Section("nav.dashboards", "/admin/dashboards/risk", P.REPORTS_READ),
     Section("nav.reviews", "/admin/risk/reviews", P.RISK_REVIEW),

@@ -82,6 +82,7 @@ def received_order(request: OrderRequest) -> Order:
         sandbox=request.sandbox,
         fee=request.fee,
         product_type=request.product_type,
+        batch=request.batch,
     )
 
 

@@ -62,6 +62,19 @@ class EndUser:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchLineRef:
+    """Which line of which mass payout an order pays: progress and per-line results are read
+    over the orders that carry it (domain/batches.py)."""
+
+    batch_id: str
+    line: int  # 1 = the batch's first line
+
+    def __post_init__(self) -> None:
+        if not self.batch_id or isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
+            raise ValueError("a batch line is a batch id and a line number from 1")
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRequest:
     """One `POST /v1/orders` as it travels the log, already validated and tokenized."""
 
@@ -79,6 +92,7 @@ class OrderRequest:
     sandbox: bool = True
     fee: int = 0  # minor units of amount.currency, from the company's catalog terms
     product_type: str = ""  # the catalog product's type, kept so reports need no catalog lookup
+    batch: BatchLineRef | None = None  # set when the order is a line of a mass payout
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +122,7 @@ class Order:
     delivery: str | None = None
     product_type: str = ""  # from the catalog at intake: reports filter and group by it
     provider: str | None = None  # the provider that executed the payout, set by dispatch
+    batch: BatchLineRef | None = None  # the mass payout (POST /v1/batches) line it came from
 
     @property
     def status(self) -> OrderStatus:

@@ -22,6 +22,8 @@ from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
 from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
 from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
+from analytics.batch_rows import BATCH_COLUMNS, REJECTED_LINE_COLUMNS, batch_row, rejected_line_row
+from analytics.batches_repo import ClickHouseBatches
 from analytics.orders_repo import ClickHouseOrderReader
 from analytics.rollups.definitions import LEDGER, ORDERS
 from analytics.rollups.marks import MarkDays, json_days
@@ -33,6 +35,7 @@ from dashboards.app import install_admin
 from dashboards.company_audit import AuditViewerFeed
 from api.deps import ApiServices
 from api.catalog_service import PartnerCatalog
+from api.batch_service import BatchService
 from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
@@ -57,6 +60,8 @@ from streams import messages
 from streams.admin import ensure_topics
 from streams.audit_messages import decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
+from streams.batch_messages import decode_batch_header, decode_rejected_line
+from streams.batch_store import KafkaBatchStore
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
 from streams.ledger_messages import decode_entry
@@ -64,7 +69,7 @@ from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.request_log import KafkaRequestLog
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG, CATALOG_PRODUCTS, LEDGER_ENTRIES
+from streams.topics import AUDIT_EVENTS, AUDIT_LOG, BATCH_LINES, BATCHES, CATALOG_PRODUCTS, LEDGER_ENTRIES
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -142,6 +147,17 @@ def sink_routes(names: TopicNames) -> list[SinkRoute]:
         ),
         webhook_sink_route(names),
         *fraud_sink_routes(names),
+        *batch_sink_routes(names),
+    ]
+
+
+def batch_sink_routes(names: TopicNames) -> list[SinkRoute]:
+    return [
+        SinkRoute(names(BATCHES), decode_batch_header, (TableTarget("batches", BATCH_COLUMNS, batch_row),)),
+        SinkRoute(
+            names(BATCH_LINES), decode_rejected_line,
+            (TableTarget("batch_rejected_lines", REJECTED_LINE_COLUMNS, rejected_line_row),),
+        ),  # fmt: skip
     ]
 
 
@@ -318,14 +334,20 @@ async def _start_api(
         started.demo_key = await publish_demo_company(registry.registry, settings.data_dir)
         await publish_demo_catalog(registry.registry, registry.companies)
     catalog = PartnerCatalog(products, registry.companies)
+    intake = KafkaIntake(producer, feed, names(ORDERS_REQUESTED))
     orders = OrderService(
-        KafkaIntake(producer, feed, names(ORDERS_REQUESTED)),
+        intake,
         ClickHouseOrderReader(clickhouse),
         vault,
         settings.intake_reply_timeout_s,
         settings.max_prefer_wait_s,
         catalog,
     )
+    batches = BatchService(
+        orders, intake, KafkaBatchStore(producer, names(BATCHES), names(BATCH_LINES)),
+        ClickHouseBatches(clickhouse), vault.keyed_hash, settings.intake_reply_timeout_s,
+        in_flight=settings.batch_in_flight,
+    )  # fmt: skip
     balances = await start_balance_api(
         settings, names, bootstrap, registry.bus, started.audit, started.stops
     )
@@ -337,13 +359,14 @@ async def _start_api(
     staff = with_reports(staff, clickhouse)
     staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)
     staff = with_order_pages(staff, settings, clickhouse)
+    staff = replace(staff, batches=batches)
     services = ApiServices(
         orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,
-        catalog, webhooks, partner_fraud_reports(clickhouse),
+        catalog, webhooks, partner_fraud_reports(clickhouse), batches,
     )
     limits = EdgeRateLimits(RateLimit(settings.rate_limit_per_s, settings.rate_limit_burst),
                             RateLimit(settings.rate_limit_failed_auth_per_s, settings.rate_limit_failed_auth_burst))
-    app = create_app(services, request_log, settings.max_body_bytes, limits)
+    app = create_app(services, request_log, settings.max_body_bytes, limits, settings.max_batch_bytes)
     feed = AuditViewerFeed(staff.audit_log) if staff.audit_log is not None else None
     install_admin(app, await vendor_files(), company_audit=feed)
     server = _EmbeddedServer(

@@ -64,6 +64,11 @@ FRAUD_LISTS = TopicSpec("fraud.lists", compacted=True, single_partition=True)
 FRAUD_RULES = TopicSpec("fraud.rules", compacted=True, single_partition=True)
 FRAUD_CASES = TopicSpec("fraud.cases", configs=_FOREVER)  # case events: opened, assigned, notes…
 
+# Mass payouts: each batch's header and its rejected lines, kept for good (the orders its good
+# lines became carry the batch id: api/batch_service.py says where a batch lives).
+BATCHES = TopicSpec("batches", compacted=True)
+BATCH_LINES = TopicSpec("batches.lines", compacted=True)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     ORDERS_REQUESTED,
     ORDERS_DECIDED,
@@ -97,6 +102,8 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     FRAUD_LISTS,
     FRAUD_RULES,
     FRAUD_CASES,
+    BATCHES,
+    BATCH_LINES,
 )
 
 

@@ -9,6 +9,7 @@ from api.staff import list_routes, rule_routes
 from api.staff import (
     account_routes,
     audit_routes,
+    batch_routes,
     balance_routes,
     catalog_routes,
     company_routes,
@@ -40,3 +41,4 @@ router.include_router(fraud_routes.router)
 router.include_router(order_routes.router)
 router.include_router(model_routes.router)
 router.include_router(risk_dashboard_routes.router)
+router.include_router(batch_routes.router)

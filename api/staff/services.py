@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.batch_service import BatchService
 from api.staff.account_service import OwnAccount
 from api.staff.audit_service import AuditViewer
 from api.staff.auth_service import StaffAuthService
@@ -36,3 +37,4 @@ class StaffServices:
     orders: OrderTimelines | None = None  # order detail with its timeline, request viewer
     model: ModelDesk | None = None  # the fraud model page; None: not served here
     risk_dashboard: RiskDashboard | None = None  # the risk dashboard's panels; None: not served here
+    batches: BatchService | None = None  # mass payouts (the partner API's use cases, any company)

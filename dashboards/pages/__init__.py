@@ -9,6 +9,7 @@ def routers() -> list[APIRouter]:
     from dashboards.pages import (
         account,
         audit,
+        batches,
         companies,
         company_balance,
         company_catalog,
@@ -32,7 +33,7 @@ def routers() -> list[APIRouter]:
         for m in (
             session, home, account, users, audit,
             companies, company_keys, company_catalog, company_balance,
-            transactions, request_log, orders,
+            transactions, batches, request_log, orders,
             risk_dashboard, risk_reviews, risk_lists, risk_rulesets, risk_rules, risk_model,
         )
     ]  # fmt: skip

@@ -18,7 +18,7 @@ from analytics.migrate import migrate
 from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
 from domain.events import events_for
 from domain.money import Money
-from domain.orders import EndUser, Order, OrderStatus, Recipient, RecipientKind, StatusChange
+from domain.orders import BatchLineRef, EndUser, Order, OrderStatus, Recipient, RecipientKind, StatusChange
 from streams import messages
 from tests.analytics.json_rows_helpers import second_database, store_both_ways
 
@@ -67,6 +67,8 @@ def _tricky() -> list[bytes]:
                metadata={"k\"ey": "v\\al\nue", "big": 2**53, "neg": -1, "empty": ""},
                amount=Money(10**17, "EUR"), created_at=datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC)),
         _order(4, history=_at(("received", "", datetime(2026, 1, 31, 0, 0, 0, 1, tzinfo=UTC)))),
+        _order(5, batch=BatchLineRef("bat_0123456789abcdef0123456789abcdef", 1)),  # a batch's line
+        _order(6, batch=BatchLineRef('bat "ü"\\/', 999_999_999), history=life),
     )]  # fmt: skip
 
 
@@ -110,6 +112,7 @@ def _set(**fields: Any) -> Any:
 
 
 _GOOD = _event(_order(5))
+_IN_BATCH = _event(_order(5, batch=BatchLineRef("bat_1", 7)))
 # The decoder stores these with another snapshot than the message's order text.
 NORMALIZED = {
     "spaces (json.dumps)": json.dumps(orjson.loads(_GOOD)).encode(),
@@ -127,6 +130,7 @@ NORMALIZED = {
     "milliseconds": _edit(_GOOD, _set(created_at="2026-11-26T12:00:00.123+00:00")),
     "-00:00": _edit(_GOOD, _set(created_at="2026-11-26T12:00:00-00:00")),
     "upper-case hex escape": _GOOD.replace(b'"accepted"', b'"acc\\u001Fepted"'),
+    "batch fields before the others": _edit(_IN_BATCH, lambda o: o.update({"id": o.pop("id")})),
 }
 # The decoder refuses these (the sink skips them with a warning).
 DECODER_REFUSES = {
@@ -143,6 +147,13 @@ DECODER_REFUSES = {
     "lone surrogate": _GOOD.replace(b'"accepted"', b'"acc\\ud800epted"'),
     "no order": orjson.dumps({"v": 1, "event_id": "e", "sequence": 1}),
     "no event id": _GOOD.replace(b'"event_id"', b'"event"'),
+    "a batch id without a line": _edit(_IN_BATCH, lambda o: o.pop("batch_line")),
+    "a batch line without an id": _edit(_IN_BATCH, lambda o: o.pop("batch_id")),
+    "batch line 0": _edit(_IN_BATCH, _set(batch_line=0)),
+    "batch line as text": _edit(_IN_BATCH, _set(batch_line="7")),
+    "a float batch line": _edit(_IN_BATCH, _set(batch_line=7.0)),
+    "an empty batch id": _edit(_IN_BATCH, _set(batch_id="")),
+    "a numeric batch id": _edit(_IN_BATCH, _set(batch_id=5)),
 }
 # Stored alike by both, but outside what the SQL reproduces (ClickHouse escapes these where
 # orjson does not, a float's text may differ, a number where the row wants text): refused too.
@@ -152,6 +163,7 @@ UNSUPPORTED = {
     "a float in metadata": _edit(_GOOD, _set(metadata={"x": 1.5})),
     "an int beyond Int64 in metadata": _edit(_GOOD, _set(metadata={"x": 10**19})),
     "sandbox as a number": _edit(_GOOD, _set(sandbox=1)),
+    "a batch line beyond UInt32": _edit(_IN_BATCH, _set(batch_line=10**10)),
 }
 REFUSED = {**NORMALIZED, **DECODER_REFUSES, **UNSUPPORTED}
 

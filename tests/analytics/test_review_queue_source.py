@@ -59,11 +59,15 @@ def _assigned(o: Order, analyst: str, minute: int) -> CaseEvent:
                      o.company_id, o.id, "", analyst)  # fmt: skip
 
 
-async def _store(ch: ClickHouse, orders: list[list[Order]], rnd: random.Random) -> None:
-    rows = [order_row(v) for versions in orders for v in versions]
+# The orders columns before migration 0012 (batches): what rows stored before 0011 had.
+_BEFORE_BATCHES = tuple(c for c in ORDER_COLUMNS if c not in ("batch_id", "batch_line"))
+
+
+async def _store(ch: ClickHouse, orders: list[list[Order]], rnd: random.Random, columns: tuple[str, ...] = ORDER_COLUMNS) -> None:
+    rows = [tuple(v for c, v in zip(ORDER_COLUMNS, order_row(o)) if c in columns) for versions in orders for o in versions]
     rnd.shuffle(rows)  # versions arrive in any order, in several parts
     for part in (rows[: len(rows) // 3], rows[len(rows) // 3 :], rows[::4]):  # the last: replayed
-        await ch.insert("orders", part, ORDER_COLUMNS)
+        await ch.insert("orders", part, columns)
     firsts = [versions[0] for versions in orders]
     await ch.insert("decisions", [decision_row(decision(o)) for o in firsts], DECISION_COLUMNS)
     events = [opened(o) for o in firsts if o.status is OrderStatus.IN_REVIEW]
@@ -116,7 +120,7 @@ async def test_queue_equals_the_latest_state_of_orders_backfilled_and_live(click
     # Never held, but its metadata says in_review: not a held order.
     chatty = replace(held_order(200, "cmp_a", OrderStatus.APPROVED), metadata={"status": "in_review"})
     migrate_before(clickhouse, 11, tmp_path / "before")
-    await _store(clickhouse, [*orders[:60], [chatty]], rnd)  # before 0011: backfilled
+    await _store(clickhouse, [*orders[:60], [chatty]], rnd, _BEFORE_BATCHES)  # before 0011: backfilled
     migrate(clickhouse)
     await _store(clickhouse, orders[60:], rnd)  # after: through the materialized view
     reads = ClickHouseFraudReads(clickhouse)

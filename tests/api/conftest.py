@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.batch_service import BatchService
 from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
 from api.order_service import OrderService
@@ -25,10 +26,12 @@ from tests.api.fakes import (
     RecordingLog,
     StaticKeys,
 )
+from tests.api.batch_fakes import InMemoryBatches
 from tests.api.catalog_fakes import InMemoryProducts, partner_registry
 from tests.api.staff.fakes import InMemoryRegistry, InMemoryStaff, RecordingKeyUses, staff_services
 
 MAX_BODY = 16 * 1024
+MAX_BATCH_BODY = 2 * 1024 * 1024
 
 
 @dataclass
@@ -41,6 +44,8 @@ class ApiHarness:
     audit: RecordingAuditTrail
     registry: InMemoryRegistry  # the companies of the keys (cmp_a, cmp_b), every sandbox product on
     products: InMemoryProducts
+    batches: InMemoryBatches  # the batch store and its reads, over the intake's orders
+    batch_service: BatchService
     app: FastAPI | None = None  # e.g. to give it other rate limits (app.state.rate_limits)
 
 
@@ -56,14 +61,17 @@ async def api() -> AsyncIterator[ApiHarness]:
     ledger = InMemoryLedger()
     balances = BalanceService(ledger, ledger, audit)
     webhooks = WebhookEndpoints(registry, registry, vault, audit)
+    batches = InMemoryBatches(intake)
+    batch_service = BatchService(service, intake, batches, batches, vault.keyed_hash, reply_timeout_s=1.0, in_flight=4)
     services = ApiServices(
-        service, StaticKeys(), audit, registry, RecordingKeyUses(), staff, balances, catalog, webhooks
+        service, StaticKeys(), audit, registry, RecordingKeyUses(), staff, balances, catalog, webhooks,
+        batches=batch_service,
     )
-    app = create_app(services, log, MAX_BODY)
+    app = create_app(services, log, MAX_BODY, max_batch_bytes=MAX_BATCH_BODY)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://test",
         headers={"Authorization": f"Bearer {TEST_KEY}"},
     ) as client:
-        yield ApiHarness(client, intake, reader, log, vault, audit, registry, products, app)
+        yield ApiHarness(client, intake, reader, log, vault, audit, registry, products, batches, batch_service, app)

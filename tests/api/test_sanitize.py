@@ -61,3 +61,13 @@ def test_secrets_in_a_form_post_are_redacted() -> None:
     cleaned = sanitize_text(form)
     assert "hunter2" not in cleaned and "abc123" not in cleaned and "zz" not in cleaned
     assert "email=ana%40x.test" in cleaned and "next=%2Fadmin" in cleaned
+
+
+def test_a_csv_body_given_as_its_prefix_is_masked_capped_and_sized() -> None:
+    rows = "".join(f"u-{n},10.50,EUR,card-transfer-eur,4111 1111 1111 1111\r\n" for n in range(200_000))
+    body = ("end_user_id,amount,currency,product_id,card_number\r\n" + rows).encode()
+    prefix = body[: MAX_LOGGED_BODY * 2]  # all the middleware keeps of a 4 MiB batch
+    logged = sanitize_body(prefix, total=len(body))
+    assert "4111 1111 1111 1111" not in logged and "411111******1111" in logged
+    assert len(logged) < MAX_LOGGED_BODY + 100 and logged.endswith("more chars]")
+    assert sanitize_body(b"a,b\r\n1,2\r\n", total=9) == "a,b\r\n1,2\r\n"

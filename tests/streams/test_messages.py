@@ -8,7 +8,7 @@ from detectors.policy import approve_all
 from domain.companies import api_key_record
 from domain.events import events_for
 from domain.intake import Admission, admit
-from domain.orders import Recipient, RecipientKind
+from domain.orders import BatchLineRef, Recipient, RecipientKind
 from streams import messages
 from tests.builders import order_request
 
@@ -61,3 +61,21 @@ def test_product_type_and_provider_travel_and_old_records_default() -> None:
     assert (decoded.product_type, decoded.provider) == ("", None)
     with pytest.raises(messages.MessageError):
         messages.order_from_dict({**old, "provider": 7})
+
+
+def test_a_batch_line_travels_from_request_to_order_and_other_orders_are_written_as_before() -> None:
+    plain = order_request()
+    assert b"batch" not in messages.encode_order_request(plain)  # byte for byte as before batches
+    request = replace(plain, batch=BatchLineRef("bat_1", 42))
+    assert messages.decode_order_request(messages.encode_order_request(request)) == request
+    order = admit(request, None, approve_all).order
+    assert order is not None and order.batch == BatchLineRef("bat_1", 42)
+    assert messages.order_from_dict(messages.order_to_dict(order)) == order
+    [event] = events_for(order)[-1:]
+    assert messages.decode_order_event(messages.encode_order_event(event)).order.batch == order.batch
+    written = messages.order_to_dict(order)
+    assert list(written)[-2:] == ["batch_id", "batch_line"]  # last: the sink's SQL twin relies on it
+    for bad in ({"batch_line": None}, {"batch_id": None}, {"batch_line": 0}, {"batch_line": "42"},
+                {"batch_line": True}, {"batch_id": 7}, {"batch_id": ""}):  # fmt: skip
+        with pytest.raises(messages.MessageError):
+            messages.order_from_dict({**written, **bad})

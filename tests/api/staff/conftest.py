@@ -7,7 +7,7 @@ from tests.api.ledger_fakes import InMemoryLedger
 
 import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.batch_service import BatchService
 from dashboards.app import install_admin
 from api.catalog_service import PartnerCatalog
 from api.deps import ApiServices
@@ -23,12 +24,14 @@ from api.order_service import OrderService
 from api.webhook_endpoint_service import WebhookEndpoints
 from api.staff.report_service import ReportService
 from api.staff.tokens import SessionTokens
+from domain.batches import BatchFormat, BatchHeader
 from domain.cards import CardVault
 from domain.companies import CompanyProfile
 from domain.catalog import CompanyProduct
 from domain.registry import CreateCompany, SetCompanyCatalog
 from quadra.catalog_seed import SANDBOX_CATALOG
 from domain.staff import Role, StaffUser
+from tests.api.batch_fakes import InMemoryBatches
 from tests.api.fakes import InMemoryIntake, InMemoryReader, RecordingAuditTrail, RecordingLog
 from tests.api.staff.fakes import (
     SECRET,
@@ -41,6 +44,7 @@ from tests.api.staff.fakes import (
 
 MAX_BODY = 16 * 1024
 COMPANY = "cmp_seeded"
+SEEDED_BATCH = "bat_" + "5" * 32
 PROFILE = CompanyProfile("Acme Rewards", "Acme Rewards GmbH", "DE", "ops@acme.test", "ops@acme.test")
 
 
@@ -85,15 +89,19 @@ def build_app(
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     products = products if products is not None else InMemoryProducts.sandbox()
     catalog = PartnerCatalog(products, registry)
-    orders = OrderService(
-        InMemoryIntake(), InMemoryReader(), vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog
+    intake = InMemoryIntake()
+    orders = OrderService(intake, InMemoryReader(), vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog)
+    batch_store = InMemoryBatches(intake)  # one batch, no orders yet (tests/dashboards/test_batches.py makes more)
+    batch_store.stored[SEEDED_BATCH] = BatchHeader(
+        SEEDED_BATCH, COMPANY, "seed", "hash", BatchFormat.CSV, None, True, "req", datetime.now(UTC), 2, 2, 0
     )
-    staff_side = staff_services(staff, registry, audit, secure_cookies, products, reports)
+    batches = BatchService(orders, intake, batch_store, batch_store, vault.keyed_hash, reply_timeout_s=1.0)
+    staff_side = replace(staff_services(staff, registry, audit, secure_cookies, products, reports), batches=batches)
     ledger = ledger or InMemoryLedger()
     balances = BalanceService(ledger, ledger, audit)
     webhooks = WebhookEndpoints(registry, registry, vault, audit)
     services = ApiServices(
-        orders, registry, audit, registry, key_uses, staff_side, balances, catalog, webhooks
+        orders, registry, audit, registry, key_uses, staff_side, balances, catalog, webhooks, batches=batches
     )
     app = create_app(services, log or RecordingLog(), MAX_BODY)
     install_admin(app)

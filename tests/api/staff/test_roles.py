@@ -14,7 +14,7 @@ import pytest
 from domain.registry import CreateApiKey
 from domain.companies import KeyMode, hash_api_key
 from domain.staff import Role
-from tests.api.staff.conftest import COMPANY, StaffHarness
+from tests.api.staff.conftest import COMPANY, SEEDED_BATCH, StaffHarness
 from tests.api.staff.fakes import PASSWORD
 from tests.api.staff.webhook_fakes import SEEDED_MESSAGE
 from api.staff.list_service import entry_id
@@ -115,6 +115,10 @@ ENDPOINTS: list[tuple[str, str, Any, frozenset[Role]]] = [
     ("GET", "/staff/v1/orders/{story_order}", None, EVERYONE),
     ("GET", "/staff/v1/request-log/{request}", None, EVERYONE),
     ("GET", "/staff/v1/fraud/model", None, EVERYONE),
+    ("GET", "/staff/v1/batches", None, EVERYONE),  # as transactions: reports.read
+    ("GET", "/staff/v1/batches/{batch}", None, EVERYONE),
+    ("GET", "/staff/v1/batches/{batch}/lines", None, EVERYONE),
+    ("GET", "/staff/v1/batches/{batch}/results.csv", None, EVERYONE),
 ]  # fmt: skip
 FRAUD_ORDER = "ord_" + "0" * 31 + "1"  # held for review in tests.api.staff.fraud_fakes
 
@@ -148,7 +152,7 @@ async def test_each_role_gets_exactly_its_row(
     url = path.format(company=COMPANY, prefix=SEEDED_KEY[:12], other_user=other.id, product="topup-de",
                       message=SEEDED_MESSAGE, export=export, case=f"case_{FRAUD_ORDER}", order=FRAUD_ORDER,
                       rule_id="velocity_user_1h", entry=SEEDED_ENTRY_ID, story_order=STORY_ORDER,
-                      request=STORY_REQUEST)
+                      request=STORY_REQUEST, batch=SEEDED_BATCH)
 
     headers = {**h.bearer(role), "Idempotency-Key": f"roles-{role.value}"}  # top-ups need one
     response = await h.client.request(method, url, json=body, headers=headers)
@@ -170,7 +174,8 @@ async def test_the_matrix_covers_every_staff_route(staff_api: StaffHarness) -> N
     covered = {(m, p.split("?")[0].replace("{company}", "{company_id}").replace("{other_user}", "{user_id}")
                 .replace("/EUR", "/{currency}").replace("{product}", "{product_id}").replace("{message}", "{message_id}")
                 .replace("{export}", "{export_id}").replace("{case}", "{case_id}").replace("{order}", "{order_id}")
-                .replace("{story_order}", "{order_id}").replace("{request}", "{request_id}"))
+                .replace("{story_order}", "{order_id}").replace("{request}", "{request_id}")
+                .replace("{batch}", "{batch_id}"))
                for m, p, _, _ in ENDPOINTS}  # fmt: skip
     # Login is the one route without a session.
     assert routes - covered == {("POST", "/staff/v1/login")}

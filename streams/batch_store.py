@@ -1,0 +1,30 @@
+"""Where the API writes a batch's header and rejected lines: their compacted topics (acks=all,
+idempotent producer), from which the sink stores them in ClickHouse."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from domain.batches import BatchHeader, RejectedLine
+from streams.batch_messages import encode_batch_header, encode_rejected_line, rejected_line_key
+
+
+class KafkaBatchStore:
+    def __init__(self, producer: AIOKafkaProducer, headers_topic: str, lines_topic: str) -> None:
+        self._producer = producer
+        self._headers = headers_topic
+        self._lines = lines_topic
+
+    async def save_header(self, header: BatchHeader) -> None:
+        await self._producer.send_and_wait(self._headers, encode_batch_header(header), key=header.id.encode())
+
+    async def save_rejected(self, lines: Sequence[RejectedLine]) -> None:
+        """All durable on return: sent back to back, then every acknowledgement awaited."""
+        sent = [
+            await self._producer.send(self._lines, encode_rejected_line(r), key=rejected_line_key(r))
+            for r in lines
+        ]
+        await asyncio.gather(*sent)
