@@ -28,7 +28,7 @@ from analytics.clickhouse import ClickHouse
 from analytics.dashboards.reads import ClickHousePanels, PanelQuery
 from analytics.dashboards.risk import RISK_DASHBOARD
 from analytics.migrate import migrate
-from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, RULE_HITS
+from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, RULE_HITS, SUSPECTS
 from analytics.rollups.marks import mark_dirty
 from analytics.rollups.refresh import build_missing
 from analytics.rule_stats import rule_stats
@@ -104,9 +104,10 @@ async def measure(
 
 
 async def _prepare_rollups(ch: ClickHouse, end: datetime, dirty_latest: bool) -> None:
-    """The decision rollups of every day without one (the generator marks nothing); with
-    `dirty_latest` the last day marked again, as traffic keeps it between refreshes: read live."""
-    for rollup in DECISION_ROLLUPS:
+    """The dashboard's rollups of every day without one (the generator marks nothing); with
+    `dirty_latest` the last day marked again, as traffic keeps it between refreshes: read live
+    (the decisions' marks are also the suspects rollup's)."""
+    for rollup in (*DECISION_ROLLUPS, SUSPECTS):
         done = await build_missing(ch, rollup)
         if done.days:
             print(f"rollup {rollup.name}: {done.days} days built in {done.seconds:.1f} s", flush=True)

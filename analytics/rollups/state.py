@@ -3,6 +3,7 @@ source's first and last day, and the clock both of them use."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,26 +27,42 @@ async def day_states(
 ) -> dict[date, DayState]:
     """Every day in [first, end) (None: unbounded) that was computed or marked. max() over all
     rows: exact before and after the ReplacingMergeTree merges drop older rows."""
-    conditions = ["rollup_name = {rollup:String}"]
-    params: dict[str, Any] = {"rollup": rollup.name}
+    return (await rollup_states(ch, (rollup,), first, end))[rollup.name]
+
+
+async def rollup_states(
+    ch: ClickHouse, rollups: Sequence[Rollup], first: date | None = None, end: date | None = None
+) -> dict[str, dict[date, DayState]]:
+    """day_states of several rollups in one query (a dashboard reads three): rollup name → day →
+    state. A day's marks are those of every name in the rollup's `marks`."""
+    bounds: list[str] = []
+    params: dict[str, Any] = {}
     if first is not None:
-        conditions.append("day >= {first:Date}")
+        bounds.append("day >= {first:Date}")
         params["first"] = first
     if end is not None:
-        conditions.append("day < {end:Date}")
+        bounds.append("day < {end:Date}")
         params["end"] = end
-    where = " AND ".join(conditions)
+    within = "".join(f" AND {b}" for b in bounds)
     none = f"CAST(NULL AS Nullable({_STAMP}))"
+    selects = []
+    for i, rollup in enumerate(rollups):
+        params[f"name{i}"], params[f"marks{i}"] = rollup.name, list(rollup.marks)
+        selects.append(
+            f"SELECT {{name{i}:String}} AS name, day, toNullable(computed_from) AS computed, {none} AS marked "
+            f"FROM {ch.table('rollup_days')} WHERE rollup_name = {{name{i}:String}}{within} "
+            f"UNION ALL SELECT {{name{i}:String}}, day, {none}, toNullable(marked_at) "
+            f"FROM {ch.table('rollup_dirty')} WHERE rollup_name IN {{marks{i}:Array(String)}}{within}"
+        )
     rows = await ch.query(
-        f"SELECT day, max(computed), max(marked) FROM ("
-        f"SELECT day, toNullable(computed_from) AS computed, {none} AS marked "
-        f"FROM {ch.table('rollup_days')} WHERE {where} "
-        f"UNION ALL SELECT day, {none}, toNullable(marked_at) "
-        f"FROM {ch.table('rollup_dirty')} WHERE {where}"
-        f") GROUP BY day ORDER BY day",
+        f"SELECT name, day, max(computed), max(marked) FROM ({' UNION ALL '.join(selects)}) "
+        "GROUP BY name, day ORDER BY name, day",
         params,
     )
-    return {d: DayState(d, _stamp(c), _stamp(m)) for d, c, m in rows}
+    states: dict[str, dict[date, DayState]] = {r.name: {} for r in rollups}
+    for name, d, c, m in rows:
+        states[name][d] = DayState(d, _stamp(c), _stamp(m))
+    return states
 
 
 def _stamp(value: Any) -> datetime | None:
@@ -73,5 +90,12 @@ async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, e
 
 async def hour_split(ch: ClickHouse, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
     """[start, end) as an hourly rollup's whole clean hours plus live ranges (hours.split_hours)."""
-    states = await day_states(ch, rollup, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
-    return split_hours(start, end, states.values())
+    return (await hour_splits(ch, (rollup,), start, end))[rollup.name]
+
+
+async def hour_splits(
+    ch: ClickHouse, rollups: Sequence[Rollup], start: datetime, end: datetime
+) -> dict[str, HourSplit]:
+    """hour_split of several rollups over the same range, from one query."""
+    states = await rollup_states(ch, rollups, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
+    return {r.name: split_hours(start, end, states[r.name].values()) for r in rollups}
