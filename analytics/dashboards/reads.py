@@ -11,7 +11,7 @@ from typing import Any
 
 from analytics.clickhouse import ClickHouse
 from analytics.dashboards.panels import Panel, PanelQuery
-from analytics.dashboards.rollup_panels import ROLLUP_PANELS, RollupPanel
+from analytics.dashboards.rollup_panels import ROLLUP_PANELS, PanelRead
 from analytics.dashboards.sql import api_dialect
 from analytics.dashboards.suspect_panels import SUSPECT_PANELS
 from analytics.reports.common import utc
@@ -20,7 +20,7 @@ from analytics.rollups.state import hour_splits
 # A dashboard refresh must never hold the one ClickHouse connection for long: a runaway panel
 # (a range far larger than benched) fails instead of queueing every other read behind it.
 PANEL_SETTINGS = {"max_execution_time": 10}
-FROM_ROLLUPS: Mapping[str, RollupPanel] = MappingProxyType({**ROLLUP_PANELS, **SUSPECT_PANELS})
+FROM_ROLLUPS: Mapping[str, PanelRead] = MappingProxyType({**ROLLUP_PANELS, **SUSPECT_PANELS})
 __all__ = ["PANEL_SETTINGS", "ClickHousePanels", "PanelQuery"]
 
 
@@ -57,7 +57,6 @@ class ClickHousePanels:
             if read is None:
                 rows = await self._ch.query(self.sql(panel), params, settings=PANEL_SETTINGS)
             else:
-                sql, parts_params = read.sql(self._ch, q, splits)
-                rows = await self._ch.query(sql, params | parts_params, settings=read.settings)
+                rows = await read.rows(self._ch, q, splits, params)
             found.append([tuple(utc(v) for v in row) for row in rows])
         return found

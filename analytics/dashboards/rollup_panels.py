@@ -10,10 +10,10 @@ hour_splits), so a render asks for the days' states once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from analytics.clickhouse import ClickHouse
 from analytics.dashboards.decision_parts import SETTINGS, Parts, all_live, parts_of, stored, union
@@ -113,11 +113,31 @@ def fraud_rate_by_company(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
     )
 
 
+class PanelRead(Protocol):
+    """A panel read from rollups (reads.ClickHousePanels): `rows` answers its panel's SQL."""
+
+    @property
+    def rollups(self) -> tuple[Rollup, ...]:
+        """Whose hour splits `rows` needs (`splits` holds them, by rollup name)."""
+        ...
+
+    async def rows(
+        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        """`params`: the panel SQL's own (from, to, bucket_s, company_id)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RollupPanel:
     rollups: tuple[Rollup, ...]  # whose hour splits `sql` reads
     sql: Callable[[ClickHouse, PanelQuery, Splits], Sql]
-    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType(SETTINGS))  # to run `sql` with
+
+    async def rows(
+        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        sql, parts_params = self.sql(ch, q, splits)
+        return await ch.query(sql, {**params, **parts_params}, settings=SETTINGS)
 
 
 # The panels over decisions; the others read their own small tables as their SQL says.

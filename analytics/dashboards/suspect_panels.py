@@ -1,73 +1,120 @@
 """The top-suspects panels from the hourly suspects rollup (migration 0012) plus, for what it
 does not cover (edge hours, dirty days, days not computed yet), the same groups computed live
-from `flagged_orders FINAL` with each order's score from `flagged_decisions FINAL`: each query
+from `flagged_orders FINAL` with each order's score from `flagged_decisions FINAL`: each read
 returns what its panel's SQL in risk.py returns once ClickHouse merged the flagged tables' copies
 (the same columns, values and order). A range's groups are the rollup's groups plus the live
-groups, summed (counts) and maxed (scores): sums and maxima of disjoint parts.
+groups, summed (counts) and maxed (scores): sums and maxima of disjoint parts. The live part
+joins the orders of the live ranges to the decisions of the same ranges, as a day's computation
+joins its orders to that day's decisions and the panel its range's orders to the range's
+decisions: the same pairs, since a decision's `at` is its order's created_at.
 
-The live part joins the orders of the live ranges to the decisions of the same ranges, as a
-day's computation joins its orders to that day's decisions and the panel its range's orders to
-the range's decisions: the same pairs, since a decision's `at` is its order's created_at.
-tests/analytics/dashboards/test_suspect_panels.py compares the two on random histories."""
+Most of a list's cost is grouping every flagged order of the range (30 days of every company:
+~200,000 orders of ~175,000 end users) by strings. So a list is read in two steps, in one query:
+
+1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
+   rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
+   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`).
+2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
+   panel ranks them.
+
+When no two groups of step 2 share a hash, its first TOP rows are the panel's answer: a group
+left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
+highest candidate count, and the candidates are at least TOP groups, each with its hash's count
+as its own, so at least TOP groups count strictly more than it. When two do share one (a
+collision), the list is read again by its columns alone, as the panel groups them.
+tests/analytics/dashboards/test_suspect_panels.py compares both with the panels' SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.dashboards.decision_parts import SETTINGS, parts_of, stored, union
+from analytics.dashboards.decision_parts import SETTINGS, Parts, parts_of, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import TOP, TOP_END_USERS, TOP_RECIPIENTS
-from analytics.dashboards.rollup_panels import RollupPanel, Splits
-from analytics.rollups.definitions import FLAGGED_SCORES, SUSPECTS
-from analytics.rollups.hours import HourSplit
+from analytics.dashboards.rollup_panels import Splits
+from analytics.rollups.definitions import END_USER_HASH, FLAGGED_SCORES, RECIPIENT_HASH, SUSPECTS, Rollup
 from analytics.rollups.ranges import range_condition
 
 _MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
-Sql = tuple[str, dict[str, Any]]
-
-
-def _parts(ch: ClickHouse, split: HourSplit, company_id: str | None, keys: str) -> Sql:
-    """The rollup's rows and the live groups by `keys`, as (keys…, dn, rn, m), one UNION ALL."""
-    p = parts_of(split, company_id, SUSPECTS.time_column)
-    rows = stored(ch.table(SUSPECTS.target), f"{keys}, declined AS dn, in_review AS rn, max_score AS m", p)
-    live = None
-    if p.live is not None:
-        # The live ranges on the decisions' time column: the same parameters as the orders'.
-        at, _ = range_condition(FLAGGED_SCORES.time_column, split.live, "live")
-        live = (
-            f"SELECT {keys}, countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn, "
-            f"max(d.score) AS m FROM {ch.table(SUSPECTS.source)} FINAL "
-            f"{FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), at)} {p.live} GROUP BY {keys}"
-        )
-    return union(*rows, live), p.params
-
-
-def top_end_users(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
-    inner, params = _parts(ch, splits[SUSPECTS.name], q.company_id, "end_user_id, company_id")
-    return (
-        f"SELECT end_user_id, company_id, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score "
-        f"FROM ({inner}) GROUP BY end_user_id, company_id "
-        f"ORDER BY declined + in_review DESC, max_score DESC, end_user_id, company_id LIMIT {TOP}",
-        params,
-    )
-
-
-def top_recipients(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
-    inner, params = _parts(ch, splits[SUSPECTS.name], q.company_id, "recipient, recipient_kind, card")
-    return (
-        f"SELECT recipient, recipient_kind, card, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score "
-        f"FROM ({inner}) WHERE recipient != '' GROUP BY recipient, recipient_kind, card "
-        f"ORDER BY declined + in_review DESC, max_score DESC, recipient, recipient_kind, card LIMIT {TOP}",
-        params,
-    )
-
-
+_COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
 # A score joined to nothing is NULL, as the panels' SQL has it.
 _SETTINGS = MappingProxyType({**SETTINGS, "join_use_nulls": 1})
-SUSPECT_PANELS: Mapping[str, RollupPanel] = MappingProxyType({
-    TOP_END_USERS.id: RollupPanel((SUSPECTS,), top_end_users, _SETTINGS),
-    TOP_RECIPIENTS.id: RollupPanel((SUSPECTS,), top_recipients, _SETTINGS),
+
+
+@dataclass(frozen=True, slots=True)
+class TopList:
+    """A top-suspects panel: its group's columns (the panel's first columns, its last tie-break
+    in this order), the group's hash as the rollup stores it and over `flagged_orders`' columns
+    (the same function of the same values), and which groups it leaves out."""
+
+    keys: tuple[str, ...]
+    stored_hash: str
+    live_hash: str
+    where: str = ""
+
+
+END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HASH)
+RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
+
+
+def _union(ch: ClickHouse, p: Parts, at: str, stored_select: str, live_select: str, live_group: str,
+           join: bool, also: str = "") -> str:  # fmt: skip
+    """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
+    scores joined when `join`; `also`: a further condition on both (on the list's columns)."""
+    extra = f" AND {also}" if also else ""
+    rows = [f"SELECT {stored_select} FROM {ch.table(SUSPECTS.target)} WHERE {w}{extra}" for w in p.rollup]
+    live = None
+    if p.live is not None:
+        scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), at) if join else ""
+        where = f" WHERE {also}" if also else ""
+        live = f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} GROUP BY {live_group}"
+    return union(*rows, live)
+
+
+def top_sql(ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList, *, by_hash: bool = True) -> tuple[str, dict[str, Any]]:
+    """The list's query: `by_hash`, its two steps (the rows with their hash last), else its
+    groups by their columns alone (what a collision falls back to)."""
+    split = splits[SUSPECTS.name]
+    p = parts_of(split, q.company_id, SUSPECTS.time_column)
+    # The live ranges on the decisions' time column: the same parameters as the orders'.
+    at = range_condition(FLAGGED_SCORES.time_column, split.live, "live")[0] if split.live else "0"
+    keys = ", ".join(top.keys)
+    order = f"ORDER BY declined + in_review DESC, max_score DESC, {keys}"
+    outer = f"SELECT {keys}, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score"
+    if not by_hash:
+        inner = _union(ch, p, at, f"{keys}, declined AS dn, in_review AS rn, max_score AS m",
+                       f"{keys}, {_COUNTS}, max(d.score) AS m", keys, True, top.where)  # fmt: skip
+        return f"{outer} FROM ({inner}) GROUP BY {keys} {order} LIMIT {TOP}", p.params
+    counts = _union(ch, p, at, f"{top.stored_hash} AS h, declined + in_review AS n",
+                    f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
+    candidates = f"SELECT h FROM (SELECT h, sum(n) AS c FROM ({counts}) GROUP BY h ORDER BY c DESC LIMIT {TOP} WITH TIES)"
+    restrict = " AND ".join(filter(None, (top.where, f"h IN ({candidates})")))
+    inner = _union(ch, p, at, f"{keys}, {top.stored_hash} AS h, declined AS dn, in_review AS rn, max_score AS m",
+                   f"{keys}, {top.live_hash} AS h, {_COUNTS}, max(d.score) AS m", f"{keys}, h", True, restrict)  # fmt: skip
+    return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", p.params
+
+
+@dataclass(frozen=True, slots=True)
+class TopPanel:
+    """A top-suspects panel read from the rollup (reads.ClickHousePanels)."""
+
+    top: TopList
+    rollups: tuple[Rollup, ...] = (SUSPECTS,)
+
+    async def rows(self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
+        sql, parts_params = top_sql(ch, q, splits, self.top)
+        found = await ch.query(sql, {**params, **parts_params}, settings=_SETTINGS)
+        if len({r[-1] for r in found}) == len(found):
+            return [r[:-1] for r in found[:TOP]]
+        sql, parts_params = top_sql(ch, q, splits, self.top, by_hash=False)  # a collision
+        return await ch.query(sql, {**params, **parts_params}, settings=_SETTINGS)
+
+
+SUSPECT_PANELS: Mapping[str, TopPanel] = MappingProxyType({
+    TOP_END_USERS.id: TopPanel(END_USERS),
+    TOP_RECIPIENTS.id: TopPanel(RECIPIENTS),
 })  # fmt: skip

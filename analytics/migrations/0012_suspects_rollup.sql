@@ -6,7 +6,9 @@
 -- without one); until then the panels read every day live, as before.
 
 -- Flagged orders per company, hour, end user and recipient: their counts by outcome and the
--- highest score of their decisions (NULL: none stored). About one row per flagged order.
+-- highest score of their decisions (NULL: none stored). About one row per flagged order. The
+-- hashes of the two top lists' groups (end user and company; recipient, kind and card) let a
+-- list find its candidates without reading or grouping the strings.
 CREATE TABLE IF NOT EXISTS {db}.suspects_hourly
 (
     day            Date,
@@ -17,6 +19,8 @@ CREATE TABLE IF NOT EXISTS {db}.suspects_hourly
     recipient_kind LowCardinality(String),
     recipient      String,
     card           String,
+    end_user_hash  UInt64,
+    recipient_hash UInt64,
     declined       UInt64,
     in_review      UInt64,
     max_score      Nullable(Float64)

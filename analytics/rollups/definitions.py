@@ -140,18 +140,26 @@ FLAGGED_SCORES = Join(
 # FINAL merge and score join of every flagged order of the range. Its sources are copies that
 # materialized views write within the inserts into `orders` and `decisions`, whose sinks mark
 # the days of the `orders` and `decisions` rollups: those marks are this rollup's.
+# The top lists' groups hashed (analytics/dashboards/suspect_panels.py says why that stays exact).
+END_USER_HASH = "cityHash64(company_id, end_user_id)"
+RECIPIENT_HASH = "cityHash64(recipient, recipient_kind, card)"
+
 SUSPECTS = Rollup(
     name="suspects",
     source="flagged_orders",
     time_column="created_at",
     target="suspects_hourly",
-    keys=("company_id", "hour", "end_user_id", "recipient_kind", "recipient", "card"),
+    keys=("company_id", "hour", "end_user_id", "recipient_kind", "recipient", "card", "end_user_hash",
+          "recipient_hash"),  # fmt: skip
     measures=(
         ("declined", "countIf(outcome = 'declined')"),
         ("in_review", "countIf(outcome = 'in_review')"),
         ("max_score", "max(d.score)"),  # NULL: no decision stored for any of them
     ),
-    computed=MappingProxyType({"hour": "toStartOfHour(toDateTime(created_at, 'UTC'))"}),
+    computed=MappingProxyType({
+        "hour": "toStartOfHour(toDateTime(created_at, 'UTC'))", "end_user_hash": END_USER_HASH,
+        "recipient_hash": RECIPIENT_HASH,
+    }),  # fmt: skip
     join=FLAGGED_SCORES,
     marked_by=(ORDERS.name, DECISIONS.name),
 )

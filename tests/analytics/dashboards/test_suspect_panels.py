@@ -14,11 +14,12 @@ from analytics.dashboards.reads import ClickHousePanels
 from analytics.dashboards.risk import TOP_END_USERS, TOP_RECIPIENTS
 from analytics.migrate import migrate
 from analytics.rows import ORDER_COLUMNS
-from analytics.rollups.definitions import DECISIONS, ORDERS, SUSPECTS
+from analytics.rollups.definitions import DECISIONS, END_USER_HASH, ORDERS, RECIPIENT_HASH, SUSPECTS
 from analytics.rollups.marks import mark_dirty
 from analytics.rollups.refresh import build_missing, refresh_dirty
-from analytics.rollups.state import day_states, hour_split
+from analytics.rollups.state import day_states, hour_split, hour_splits
 from analytics.dashboards.panels import PanelQuery
+from analytics.dashboards.suspect_panels import END_USERS, RECIPIENTS, TopList, TopPanel
 from api.staff.risk_dashboard_service import Bucket
 from tests.analytics.dashboards.suspect_history import random_orders, replays, store
 from tests.analytics.dashboards.test_rollup_panels import random_queries
@@ -111,3 +112,51 @@ async def test_an_empty_database_and_hostile_companies_answer_like_the_panel_sql
     for company in (None, "x' OR 1=1 --", "cmp_a'; DROP TABLE flagged_orders; --", "{company_id:String}"):
         q = PanelQuery(DAY0, DAY0 + 3 * D + H, Bucket.DAY.seconds, company)
         assert await rollups.rows_of(PANELS, q) == await raw.rows_of(PANELS, q) == [[], []]
+
+
+class _Counting:
+    """The ClickHouse client, counting queries."""
+
+    def __init__(self, ch: ClickHouse) -> None:
+        self.ch, self.queries = ch, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.ch, name)
+
+    async def query(self, *args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        self.queries += 1
+        return await self.ch.query(*args, **kwargs)  # type: ignore[arg-type]
+
+
+# The lists with hashes that collide (each a function of the group's columns, as it must be),
+# and how many queries a list then takes.
+HASHES = {
+    "the panels' own hashes": ((END_USERS, RECIPIENTS), 1),
+    "every group collides": ((TopList(END_USERS.keys, "toUInt64(0)", "toUInt64(0)"),
+                              TopList(RECIPIENTS.keys, "toUInt64(0)", "toUInt64(0)", RECIPIENTS.where)), 2),
+    "the busiest groups collide": ((
+        TopList(END_USERS.keys, *[f"if(end_user_id IN ('eu_0', 'eu_1'), 1, {END_USER_HASH})"] * 2),
+        TopList(RECIPIENTS.keys, *[f"if(recipient LIKE 'tok_%', 1, {RECIPIENT_HASH})"] * 2, RECIPIENTS.where),
+    ), 2),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", HASHES)
+async def test_groups_sharing_a_hash_fall_back_to_grouping_by_their_columns(ch: ClickHouse, case: str) -> None:
+    rnd = random.Random(13)
+    history = random_orders(rnd, 500, 4)
+    await store(ch, history)
+    await build_missing(ch, SUSPECTS)
+    await store(ch, replays(rnd, history, 0.1))  # dirty days: live parts
+    for table in ("flagged_orders", "flagged_decisions"):
+        await ch.command(f"OPTIMIZE TABLE {ch.table(table)} FINAL")
+    raw, counting = ClickHousePanels(ch, live=True), _Counting(ch)
+    for q in random_queries(rnd, 6):
+        splits = await hour_splits(ch, (SUSPECTS,), q.time_from, q.time_to)
+        params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or ""}
+        lists, queries = HASHES[case]
+        for panel, top in zip((TOP_END_USERS, TOP_RECIPIENTS), lists, strict=True):
+            before = counting.queries
+            got = await TopPanel(top).rows(counting, q, splits, params)  # type: ignore[arg-type]
+            assert list(got) == await raw.rows(panel, q)
+            assert counting.queries - before == queries or len(got) < 2  # 2: read again by the columns
