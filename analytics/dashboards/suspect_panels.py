@@ -9,7 +9,7 @@ joins its orders to that day's decisions and the panel its range's orders to the
 decisions: the same pairs, since a decision's `at` is its order's created_at.
 
 Most of a list's cost is grouping every flagged order of the range (30 days of every company:
-~200,000 orders of ~175,000 end users) by strings. So a list is read in two steps, in one query:
+~200,000 orders of ~175,000 end users) by strings. So a list is read in two steps:
 
 1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
    rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
@@ -21,7 +21,8 @@ When no two groups of step 2 share a hash, its first TOP rows are the panel's an
 left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
 highest candidate count, and the candidates are at least TOP groups, each with its hash's count
 as its own, so at least TOP groups count strictly more than it. When two do share one (a
-collision), the list is read again by its columns alone, as the panel groups them.
+collision), or when step 1 finds more than MAX_CANDIDATES hashes (most groups tie: a short
+range), the list is read by its columns alone, as the panel groups them.
 tests/analytics/dashboards/test_suspect_panels.py compares both with the panels' SQL."""
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from analytics.rollups.definitions import END_USER_HASH, FLAGGED_SCORES, RECIPIE
 from analytics.rollups.ranges import range_condition
 
 _MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
+MAX_CANDIDATES = 2_000  # hashes passed to step 2 as a parameter
+_CANDIDATES = "{candidates:Array(UInt64)}"
 _COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
 # A score joined to nothing is NULL, as the panels' SQL has it.
 _SETTINGS = MappingProxyType({**SETTINGS, "join_use_nulls": 1})
@@ -62,11 +65,13 @@ RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", 
 
 
 def _union(ch: ClickHouse, p: Parts, at: str, stored_select: str, live_select: str, live_group: str,
-           join: bool, also: str = "") -> str:  # fmt: skip
+           join: bool, also: str = "", stored_first: str = "") -> str:  # fmt: skip
     """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
-    scores joined when `join`; `also`: a further condition on both (on the list's columns)."""
+    scores joined when `join`; `also`: a further condition on both (on the list's columns);
+    `stored_first`: a condition on the rollup's rows to read before their other columns."""
     extra = f" AND {also}" if also else ""
-    rows = [f"SELECT {stored_select} FROM {ch.table(SUSPECTS.target)} WHERE {w}{extra}" for w in p.rollup]
+    pre = f"PREWHERE {stored_first} " if stored_first else ""
+    rows = [f"SELECT {stored_select} FROM {ch.table(SUSPECTS.target)} {pre}WHERE {w}{extra}" for w in p.rollup]
     live = None
     if p.live is not None:
         scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), at) if join else ""
@@ -75,26 +80,39 @@ def _union(ch: ClickHouse, p: Parts, at: str, stored_select: str, live_select: s
     return union(*rows, live)
 
 
-def top_sql(ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList, *, by_hash: bool = True) -> tuple[str, dict[str, Any]]:
-    """The list's query: `by_hash`, its two steps (the rows with their hash last), else its
-    groups by their columns alone (what a collision falls back to)."""
+def _base(ch: ClickHouse, q: PanelQuery, splits: Splits) -> tuple[Parts, str]:
     split = splits[SUSPECTS.name]
     p = parts_of(split, q.company_id, SUSPECTS.time_column)
     # The live ranges on the decisions' time column: the same parameters as the orders'.
     at = range_condition(FLAGGED_SCORES.time_column, split.live, "live")[0] if split.live else "0"
+    return p, at
+
+
+def candidates_sql(ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
+    """Step 1: the group hashes whose count is at least the TOP-th highest."""
+    p, at = _base(ch, q, splits)
+    counts = _union(ch, p, at, f"{top.stored_hash} AS h, declined + in_review AS n",
+                    f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
+    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", p.params
+
+
+def top_sql(
+    ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList, candidates: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The list by its groups' columns; with `candidates`, step 2: only the groups whose hash
+    is in the parameter `candidates` (Array(UInt64)), all of them, with their hash last."""
+    p, at = _base(ch, q, splits)
     keys = ", ".join(top.keys)
     order = f"ORDER BY declined + in_review DESC, max_score DESC, {keys}"
     outer = f"SELECT {keys}, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score"
-    if not by_hash:
+    if not candidates:
         inner = _union(ch, p, at, f"{keys}, declined AS dn, in_review AS rn, max_score AS m",
                        f"{keys}, {_COUNTS}, max(d.score) AS m", keys, True, top.where)  # fmt: skip
         return f"{outer} FROM ({inner}) GROUP BY {keys} {order} LIMIT {TOP}", p.params
-    counts = _union(ch, p, at, f"{top.stored_hash} AS h, declined + in_review AS n",
-                    f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
-    candidates = f"SELECT h FROM (SELECT h, sum(n) AS c FROM ({counts}) GROUP BY h ORDER BY c DESC LIMIT {TOP} WITH TIES)"
-    restrict = " AND ".join(filter(None, (top.where, f"h IN ({candidates})")))
+    restrict = " AND ".join(filter(None, (top.where, f"h IN {_CANDIDATES}")))
     inner = _union(ch, p, at, f"{keys}, {top.stored_hash} AS h, declined AS dn, in_review AS rn, max_score AS m",
-                   f"{keys}, {top.live_hash} AS h, {_COUNTS}, max(d.score) AS m", f"{keys}, h", True, restrict)  # fmt: skip
+                   f"{keys}, {top.live_hash} AS h, {_COUNTS}, max(d.score) AS m", f"{keys}, h", True, restrict,
+                   f"{top.stored_hash} IN {_CANDIDATES}")  # the hashes only, then the candidates' rows  # fmt: skip
     return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", p.params
 
 
@@ -104,14 +122,21 @@ class TopPanel:
 
     top: TopList
     rollups: tuple[Rollup, ...] = (SUSPECTS,)
+    max_candidates: int = MAX_CANDIDATES
 
-    async def rows(self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]) -> Sequence[tuple[Any, ...]]:
-        sql, parts_params = top_sql(ch, q, splits, self.top)
-        found = await ch.query(sql, {**params, **parts_params}, settings=_SETTINGS)
-        if len({r[-1] for r in found}) == len(found):
-            return [r[:-1] for r in found[:TOP]]
-        sql, parts_params = top_sql(ch, q, splits, self.top, by_hash=False)  # a collision
-        return await ch.query(sql, {**params, **parts_params}, settings=_SETTINGS)
+    async def rows(
+        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        sql, parts_params = candidates_sql(ch, q, splits, self.top)
+        params = {**params, **parts_params}
+        hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+        if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
+            sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+            found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+            if len({r[-1] for r in found}) == len(found):
+                return [r[:-1] for r in found[:TOP]]
+        sql, _ = top_sql(ch, q, splits, self.top)  # a collision
+        return await ch.query(sql, params, settings=_SETTINGS)
 
 
 SUSPECT_PANELS: Mapping[str, TopPanel] = MappingProxyType({

@@ -19,7 +19,7 @@ from analytics.rollups.marks import mark_dirty
 from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import day_states, hour_split, hour_splits
 from analytics.dashboards.panels import PanelQuery
-from analytics.dashboards.suspect_panels import END_USERS, RECIPIENTS, TopList, TopPanel
+from analytics.dashboards.suspect_panels import END_USERS, MAX_CANDIDATES, RECIPIENTS, TopList, TopPanel
 from api.staff.risk_dashboard_service import Bucket
 from tests.analytics.dashboards.suspect_history import random_orders, replays, store
 from tests.analytics.dashboards.test_rollup_panels import random_queries
@@ -128,21 +128,25 @@ class _Counting:
         return await self.ch.query(*args, **kwargs)  # type: ignore[arg-type]
 
 
-# The lists with hashes that collide (each a function of the group's columns, as it must be),
-# and how many queries a list then takes.
-HASHES = {
-    "the panels' own hashes": ((END_USERS, RECIPIENTS), 1),
+# The lists (some with hashes that collide, each a function of the group's columns as it must
+# be), how many candidate hashes they pass on, and how many queries a list then takes.
+CASES = {
+    "the panels' own hashes": ((END_USERS, RECIPIENTS), MAX_CANDIDATES, 2),
     "every group collides": ((TopList(END_USERS.keys, "toUInt64(0)", "toUInt64(0)"),
-                              TopList(RECIPIENTS.keys, "toUInt64(0)", "toUInt64(0)", RECIPIENTS.where)), 2),
+                              TopList(RECIPIENTS.keys, "toUInt64(0)", "toUInt64(0)", RECIPIENTS.where)),
+                             MAX_CANDIDATES, 3),
     "the busiest groups collide": ((
         TopList(END_USERS.keys, *[f"if(end_user_id IN ('eu_0', 'eu_1'), 1, {END_USER_HASH})"] * 2),
         TopList(RECIPIENTS.keys, *[f"if(recipient LIKE 'tok_%', 1, {RECIPIENT_HASH})"] * 2, RECIPIENTS.where),
-    ), 2),
+    ), MAX_CANDIDATES, 3),
+    "more candidates than passed on": ((END_USERS, RECIPIENTS), 1, 2),
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("case", HASHES)
-async def test_groups_sharing_a_hash_fall_back_to_grouping_by_their_columns(ch: ClickHouse, case: str) -> None:
+@pytest.mark.parametrize("case", CASES)
+async def test_colliding_hashes_or_too_many_candidates_fall_back_to_the_groups_by_columns(
+    ch: ClickHouse, case: str
+) -> None:
     rnd = random.Random(13)
     history = random_orders(rnd, 500, 4)
     await store(ch, history)
@@ -151,12 +155,12 @@ async def test_groups_sharing_a_hash_fall_back_to_grouping_by_their_columns(ch: 
     for table in ("flagged_orders", "flagged_decisions"):
         await ch.command(f"OPTIMIZE TABLE {ch.table(table)} FINAL")
     raw, counting = ClickHousePanels(ch, live=True), _Counting(ch)
+    lists, max_candidates, queries = CASES[case]
     for q in random_queries(rnd, 6):
         splits = await hour_splits(ch, (SUSPECTS,), q.time_from, q.time_to)
         params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or ""}
-        lists, queries = HASHES[case]
         for panel, top in zip((TOP_END_USERS, TOP_RECIPIENTS), lists, strict=True):
             before = counting.queries
-            got = await TopPanel(top).rows(counting, q, splits, params)  # type: ignore[arg-type]
+            got = await TopPanel(top, max_candidates=max_candidates).rows(counting, q, splits, params)  # type: ignore[arg-type]
             assert list(got) == await raw.rows(panel, q)
-            assert counting.queries - before == queries or len(got) < 2  # 2: read again by the columns
+            assert counting.queries - before == queries or len(got) < 2  # candidates, groups, [by columns]
