@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.filters import FINAL_SETTINGS
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.hours import HourSplit
@@ -81,7 +81,7 @@ def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
 
 
 async def decision_parts(
-    ch: ClickHouse, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
+    ch: Reads, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
     *, live: bool = False,
 ) -> Parts:  # fmt: skip
     """`live`: everything from `decisions FINAL` (what the rollup must equal; the bench's baseline)."""

@@ -14,9 +14,10 @@ and declined orders, with their end user and recipient; small, so read with FINA
 `orders`, where the few flagged orders of a range cost a scan of every company's part of it, and
 their scores from `flagged_decisions` (migration 0010: those orders' decisions) likewise.
 
-The staff API answers the panels over decisions from hourly rollups instead (rollup_panels.py):
-the same result as this SQL over the decisions read with FINAL, in a fraction of the time. This
-SQL stays their definition and Grafana's query.
+The staff API answers the panels over decisions from hourly rollups instead (rollup_panels.py),
+and the top-suspects panels from an hourly rollup of the flagged orders (suspect_panels.py): the
+same result as this SQL over the tables read with FINAL, in a fraction of the time. This SQL
+stays their definition and Grafana's query.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.dashboards.decision_parts import SETTINGS, Parts, all_live, parts_of, stored, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import (
@@ -36,7 +36,7 @@ Sql = tuple[str, dict[str, Any]]
 Splits = Mapping[str, HourSplit]
 
 
-def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
+def _parts_sql(ch: Reads, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
                live_select: str, live_group: str, array_join: str = "") -> str:  # fmt: skip
     """One UNION ALL of the rollup's rows and the live rows, grouped alike."""
     live = (
@@ -46,7 +46,7 @@ def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, 
     return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group), live)
 
 
-def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
+def decisions_by_outcome(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     # Hour rows serve hour and day buckets (both align to the epoch); minutes are read live.
     hourly = q.bucket_seconds % 3600 == 0
     p = parts_of(splits[DECISIONS.name] if hourly else all_live(q.time_from, q.time_to), q.company_id)
@@ -59,7 +59,7 @@ def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
     return f"SELECT time, {_OUTCOMES} FROM ({inner}) GROUP BY time ORDER BY time", p.params
 
 
-def score_distribution(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
+def score_distribution(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     p = parts_of(splits[DECISIONS.name], q.company_id)
     live_bucket = f"least(toUInt8(floor(score * {SCORE_BUCKETS})), {SCORE_BUCKETS - 1})"
     p = Parts(
@@ -77,7 +77,7 @@ def score_distribution(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
     )
 
 
-def alerts_by_rule(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
+def alerts_by_rule(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     p = parts_of(splits[RULE_HITS.name], q.company_id)
     inner = _parts_sql(
         ch, p, RULE_HITS.target, "splitByChar('@', rule)[1] AS name, fired AS kind, sum(hits) AS n", "name, kind",
@@ -91,7 +91,7 @@ def alerts_by_rule(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
     )
 
 
-def fraud_rate_by_company(ch: ClickHouse, q: PanelQuery, splits: Splits) -> Sql:
+def fraud_rate_by_company(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     p = parts_of(splits[DECISIONS.name], q.company_id)
     inner = _parts_sql(
         ch, p, DECISIONS.target, "company_id, outcome, sum(decisions) AS n", "company_id, outcome",
@@ -122,7 +122,7 @@ class PanelRead(Protocol):
         ...
 
     async def rows(
-        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
         """`params`: the panel SQL's own (from, to, bucket_s, company_id)."""
         ...
@@ -131,10 +131,10 @@ class PanelRead(Protocol):
 @dataclass(frozen=True, slots=True)
 class RollupPanel:
     rollups: tuple[Rollup, ...]  # whose hour splits `sql` reads
-    sql: Callable[[ClickHouse, PanelQuery, Splits], Sql]
+    sql: Callable[[Reads, PanelQuery, Splits], Sql]
 
     async def rows(
-        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
         sql, parts_params = self.sql(ch, q, splits)
         return await ch.query(sql, {**params, **parts_params}, settings=SETTINGS)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.dashboards.decision_parts import SETTINGS, Parts, parts_of, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import TOP, TOP_END_USERS, TOP_RECIPIENTS
@@ -64,7 +64,7 @@ END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HAS
 RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
 
 
-def _union(ch: ClickHouse, p: Parts, at: str, stored_select: str, live_select: str, live_group: str,
+def _union(ch: Reads, p: Parts, at: str, stored_select: str, live_select: str, live_group: str,
            join: bool, also: str = "", stored_first: str = "") -> str:  # fmt: skip
     """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
     scores joined when `join`; `also`: a further condition on both (on the list's columns);
@@ -80,7 +80,7 @@ def _union(ch: ClickHouse, p: Parts, at: str, stored_select: str, live_select: s
     return union(*rows, live)
 
 
-def _base(ch: ClickHouse, q: PanelQuery, splits: Splits) -> tuple[Parts, str]:
+def _base(ch: Reads, q: PanelQuery, splits: Splits) -> tuple[Parts, str]:
     split = splits[SUSPECTS.name]
     p = parts_of(split, q.company_id, SUSPECTS.time_column)
     # The live ranges on the decisions' time column: the same parameters as the orders'.
@@ -88,7 +88,7 @@ def _base(ch: ClickHouse, q: PanelQuery, splits: Splits) -> tuple[Parts, str]:
     return p, at
 
 
-def candidates_sql(ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
+def candidates_sql(ch: Reads, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
     """Step 1: the group hashes whose count is at least the TOP-th highest."""
     p, at = _base(ch, q, splits)
     counts = _union(ch, p, at, f"{top.stored_hash} AS h, declined + in_review AS n",
@@ -97,7 +97,7 @@ def candidates_sql(ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList) 
 
 
 def top_sql(
-    ch: ClickHouse, q: PanelQuery, splits: Splits, top: TopList, candidates: bool = False
+    ch: Reads, q: PanelQuery, splits: Splits, top: TopList, candidates: bool = False
 ) -> tuple[str, dict[str, Any]]:
     """The list by its groups' columns; with `candidates`, step 2: only the groups whose hash
     is in the parameter `candidates` (Array(UInt64)), all of them, with their hash last."""
@@ -125,7 +125,7 @@ class TopPanel:
     max_candidates: int = MAX_CANDIDATES
 
     async def rows(
-        self, ch: ClickHouse, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
         sql, parts_params = candidates_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}

@@ -7,21 +7,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.common import utc
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.hours import HourSplit, split_hours
 from analytics.rollups.plan import ONE_DAY, DayState, Split, as_utc, split_period
 
 
-async def server_now(ch: ClickHouse) -> datetime:
+async def server_now(ch: Reads) -> datetime:
     """ClickHouse's clock: marks and computations are compared on it, never on ours."""
     rows = await ch.query("SELECT now64(6, 'UTC')")
     return utc(rows[0][0])
 
 
 async def day_states(
-    ch: ClickHouse, rollup: Rollup, first: date | None = None, end: date | None = None
+    ch: Reads, rollup: Rollup, first: date | None = None, end: date | None = None
 ) -> dict[date, DayState]:
     """Every day in [first, end) (None: unbounded) that was computed or marked. max() over all
     rows: exact before and after the ReplacingMergeTree merges drop older rows."""
@@ -29,7 +29,7 @@ async def day_states(
 
 
 async def rollup_states(
-    ch: ClickHouse, rollups: Sequence[Rollup], first: date | None = None, end: date | None = None
+    ch: Reads, rollups: Sequence[Rollup], first: date | None = None, end: date | None = None
 ) -> dict[str, dict[date, DayState]]:
     """day_states of several rollups from one query (a dashboard reads three): rollup name → day
     → state. A day's marks are those of every name in the rollup's `marks`. Each table is read
@@ -65,7 +65,7 @@ async def rollup_states(
     return states
 
 
-async def source_days(ch: ClickHouse, rollup: Rollup) -> tuple[date | None, date | None]:
+async def source_days(ch: Reads, rollup: Rollup) -> tuple[date | None, date | None]:
     """The first and last day with rows in the rollup's source (partition min/max make this
     cheap), or (None, None) when it is empty."""
     column = rollup.time_column
@@ -76,7 +76,7 @@ async def source_days(ch: ClickHouse, rollup: Rollup) -> tuple[date | None, date
     return (first, last) if count else (None, None)
 
 
-async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, end: datetime | None) -> Split:
+async def period_split(ch: Reads, rollup: Rollup, start: datetime | None, end: datetime | None) -> Split:
     """[start, end) as the rollup's clean whole days plus live ranges (plan.split_period)."""
     first = None if start is None else as_utc(start).date()
     last = None if end is None else as_utc(end).date() + ONE_DAY
@@ -84,13 +84,13 @@ async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, e
     return split_period(start, end, states.values())
 
 
-async def hour_split(ch: ClickHouse, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
+async def hour_split(ch: Reads, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
     """[start, end) as an hourly rollup's whole clean hours plus live ranges (hours.split_hours)."""
     return (await hour_splits(ch, (rollup,), start, end))[rollup.name]
 
 
 async def hour_splits(
-    ch: ClickHouse, rollups: Sequence[Rollup], start: datetime, end: datetime
+    ch: Reads, rollups: Sequence[Rollup], start: datetime, end: datetime
 ) -> dict[str, HourSplit]:
     """hour_split of several rollups over the same range, from one query."""
     states = await rollup_states(ch, rollups, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
