@@ -38,8 +38,10 @@ class Parts:
     table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
 
 
-def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at") -> Parts:
-    """`live_column`: the live table's time column (its key's first column)."""
+def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at", live_company: bool = True) -> Parts:
+    """`live_column`: the live table's time column (its key's first column); `live_company`:
+    the company condition in `live` too (False: the caller filters the live rows by company
+    after FINAL, for a table whose key does not hold company_id)."""
     company = [COMPANY] if company_id is not None else []
     params: dict[str, Any] = {"company_id": company_id or ""}
     rollup: list[str] = []
@@ -62,7 +64,7 @@ def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at") 
             params |= stored_params | {"hours_from": first, "hours_to": last}
     if split.live:
         ranges, range_params = range_condition(live_column, split.live, "live")
-        live = "PREWHERE " + " AND ".join([ranges, *company])  # key columns: same in every copy
+        live = "PREWHERE " + " AND ".join([ranges, *(company if live_company else [])])  # key columns
         params |= range_params
     if not rollup and live is None:
         live = "PREWHERE 0"  # an empty range: the live part's columns, no rows

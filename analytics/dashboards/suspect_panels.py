@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from analytics.clickhouse import Reads
-from analytics.dashboards.decision_parts import SETTINGS, Parts, parts_of, union
+from analytics.dashboards.decision_parts import COMPANY, SETTINGS, Parts, parts_of, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import TOP, TOP_END_USERS, TOP_RECIPIENTS
 from analytics.dashboards.rollup_panels import Splits
@@ -64,36 +64,49 @@ END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HAS
 RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
 
 
-def _union(ch: Reads, p: Parts, at: str, stored_select: str, live_select: str, live_group: str,
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Where a list's rows come from: `parts` (the rollup's WHERE clauses, the live ranges as
+    `PREWHERE` on the orders' time, the first of flagged_orders' key), `at`: the live ranges on
+    the decisions' time (the same parameters), `company`: the live rows' company condition,
+    applied after FINAL (the company is not in flagged_orders' key)."""
+
+    parts: Parts
+    at: str
+    company: str
+
+
+def _parts(q: PanelQuery, splits: Splits) -> _Parts:
+    split = splits[SUSPECTS.name]
+    p = parts_of(split, q.company_id, SUSPECTS.time_column, live_company=False)
+    at = range_condition(FLAGGED_SCORES.time_column, split.live, "live")[0] if split.live else "0"
+    return _Parts(p, at, COMPANY if q.company_id is not None else "")
+
+
+def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_group: str,
            join: bool, also: str = "", stored_first: str = "") -> str:  # fmt: skip
     """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
     scores joined when `join`; `also`: a further condition on both (on the list's columns);
     `stored_first`: a condition on the rollup's rows to read before their other columns."""
+    p = src.parts
     extra = f" AND {also}" if also else ""
     pre = f"PREWHERE {stored_first} " if stored_first else ""
     rows = [f"SELECT {stored_select} FROM {ch.table(SUSPECTS.target)} {pre}WHERE {w}{extra}" for w in p.rollup]
     live = None
     if p.live is not None:
-        scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), at) if join else ""
-        where = f" WHERE {also}" if also else ""
+        scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), src.at) if join else ""
+        conditions = " AND ".join(c for c in (src.company, also) if c)
+        where = f" WHERE {conditions}" if conditions else ""
         live = f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} GROUP BY {live_group}"
     return union(*rows, live)
 
 
-def _base(ch: Reads, q: PanelQuery, splits: Splits) -> tuple[Parts, str]:
-    split = splits[SUSPECTS.name]
-    p = parts_of(split, q.company_id, SUSPECTS.time_column)
-    # The live ranges on the decisions' time column: the same parameters as the orders'.
-    at = range_condition(FLAGGED_SCORES.time_column, split.live, "live")[0] if split.live else "0"
-    return p, at
-
-
 def candidates_sql(ch: Reads, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
     """Step 1: the group hashes whose count is at least the TOP-th highest."""
-    p, at = _base(ch, q, splits)
-    counts = _union(ch, p, at, f"{top.stored_hash} AS h, declined + in_review AS n",
+    src = _parts(q, splits)
+    counts = _union(ch, src, f"{top.stored_hash} AS h, declined + in_review AS n",
                     f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
-    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", p.params
+    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", src.parts.params
 
 
 def top_sql(
@@ -101,19 +114,19 @@ def top_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The list by its groups' columns; with `candidates`, step 2: only the groups whose hash
     is in the parameter `candidates` (Array(UInt64)), all of them, with their hash last."""
-    p, at = _base(ch, q, splits)
+    src = _parts(q, splits)
     keys = ", ".join(top.keys)
     order = f"ORDER BY declined + in_review DESC, max_score DESC, {keys}"
     outer = f"SELECT {keys}, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score"
     if not candidates:
-        inner = _union(ch, p, at, f"{keys}, declined AS dn, in_review AS rn, max_score AS m",
+        inner = _union(ch, src, f"{keys}, declined AS dn, in_review AS rn, max_score AS m",
                        f"{keys}, {_COUNTS}, max(d.score) AS m", keys, True, top.where)  # fmt: skip
-        return f"{outer} FROM ({inner}) GROUP BY {keys} {order} LIMIT {TOP}", p.params
+        return f"{outer} FROM ({inner}) GROUP BY {keys} {order} LIMIT {TOP}", src.parts.params
     restrict = " AND ".join(filter(None, (top.where, f"h IN {_CANDIDATES}")))
-    inner = _union(ch, p, at, f"{keys}, {top.stored_hash} AS h, declined AS dn, in_review AS rn, max_score AS m",
+    inner = _union(ch, src, f"{keys}, {top.stored_hash} AS h, declined AS dn, in_review AS rn, max_score AS m",
                    f"{keys}, {top.live_hash} AS h, {_COUNTS}, max(d.score) AS m", f"{keys}, h", True, restrict,
                    f"{top.stored_hash} IN {_CANDIDATES}")  # the hashes only, then the candidates' rows  # fmt: skip
-    return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", p.params
+    return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,10 @@ RESERVED_DELTA = "multiIf(target = 'reserved', amount, source = 'reserved', -amo
 
 @dataclass(frozen=True, slots=True)
 class Join:
-    """`LEFT JOIN (SELECT {select} FROM {table} FINAL PREWHERE <days> AND {where} GROUP BY {group})
+    """`LEFT JOIN (SELECT {select} FROM {table} FINAL PREWHERE <days> WHERE {where} GROUP BY {group})
     AS {alias} ON {on}`: <days> is the computed days (or a read's live ranges) as a condition on
-    `time_column`, so a day's computation reads the joined table's same day only."""
+    `time_column` (the first of the table's key, so filtering before FINAL merges is exact), so
+    a day's computation reads the joined table's same day only; `where` applies after FINAL."""
 
     table: str
     time_column: str
@@ -34,7 +35,7 @@ class Join:
     def sql(self, table: str, days: str) -> str:
         """`table`: the database-qualified `self.table`; `days`: the condition on time_column."""
         return (
-            f"LEFT JOIN (SELECT {self.select} FROM {table} FINAL PREWHERE {days} AND {self.where} "
+            f"LEFT JOIN (SELECT {self.select} FROM {table} FINAL PREWHERE {days} WHERE {self.where} "
             f"GROUP BY {self.group}) AS {self.alias} ON {self.on}"
         )
 
