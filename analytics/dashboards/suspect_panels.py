@@ -97,7 +97,10 @@ def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_gr
         scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), src.at) if join else ""
         conditions = " AND ".join(c for c in (src.company, also) if c)
         where = f" WHERE {conditions}" if conditions else ""
-        live = f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} GROUP BY {live_group}"
+        live = (
+            f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} "
+            f"GROUP BY {live_group}"
+        )
     return union(*rows, live)
 
 

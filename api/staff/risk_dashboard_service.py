@@ -123,5 +123,7 @@ class RiskDashboard:
         fill = bucket_starts(time_from, time_to, bucket)
         panels = self._dashboard.panels
         found = await self._reads.rows_of(panels, q)
-        shaped = tuple(shape(p, rows, fill if p.kind.over_time else None) for p, rows in zip(panels, found, strict=True))
+        shaped = tuple(
+            shape(p, rows, fill if p.kind.over_time else None) for p, rows in zip(panels, found, strict=True)
+        )
         return DashboardData(self._dashboard, time_from, time_to, company_id, bucket, shaped)

@@ -23,7 +23,8 @@ async def _two_sleeps(lanes: ReadLanes) -> float:
 async def test_queries_awaited_together_run_at_once_on_lanes_and_in_turn_on_one(
     clickhouse: ClickHouse, clickhouse_dsn: str
 ) -> None:
-    two, one = ReadLanes.connect(clickhouse_dsn, clickhouse.database, 2), ReadLanes.connect(clickhouse_dsn, clickhouse.database, 1)
+    two = ReadLanes.connect(clickhouse_dsn, clickhouse.database, 2)
+    one = ReadLanes.connect(clickhouse_dsn, clickhouse.database, 1)
     try:
         assert await _two_sleeps(two) < 0.9
         assert await _two_sleeps(one) >= 1.0

@@ -161,6 +161,7 @@ async def test_colliding_hashes_or_too_many_candidates_fall_back_to_the_groups_b
         params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or ""}
         for panel, top in zip((TOP_END_USERS, TOP_RECIPIENTS), lists, strict=True):
             before = counting.queries
-            got = await TopPanel(top, max_candidates=max_candidates).rows(counting, q, splits, params)  # type: ignore[arg-type]
+            read = TopPanel(top, max_candidates=max_candidates)
+            got = await read.rows(counting, q, splits, params)  # type: ignore[arg-type]
             assert list(got) == await raw.rows(panel, q)
             assert counting.queries - before == queries or len(got) < 2  # candidates, groups, [by columns]
