@@ -9,7 +9,8 @@ joins its orders to that day's decisions and the panel its range's orders to the
 decisions: the same pairs, since a decision's `at` is its order's created_at.
 
 Most of a list's cost is grouping every flagged order of the range (30 days of every company:
-~200,000 orders of ~175,000 end users) by strings. So a list is read in two steps:
+~200,000 orders of ~175,000 end users) by strings. So a long range of every company is read in
+two steps (a shorter one or one company's is one query, by columns, as the fallback below):
 
 1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
    rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -42,6 +44,10 @@ from analytics.rollups.ranges import range_condition
 
 _MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
 MAX_CANDIDATES = 2_000  # hashes passed to step 2 as a parameter
+# Ranges of every company longer than this take the two steps, the others one query by columns:
+# up to ~50,000 flagged orders (a week of every company, a month of the largest company)
+# the steps' second query and their hashing cost more than they save (bench/risk_dashboard.py).
+TWO_STEPS_AFTER = timedelta(days=7)
 _CANDIDATES = "{candidates:Array(UInt64)}"
 _COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
 # A score joined to nothing is NULL, as the panels' SQL has it.
@@ -139,12 +145,24 @@ class TopPanel:
     top: TopList
     rollups: tuple[Rollup, ...] = (SUSPECTS,)
     max_candidates: int = MAX_CANDIDATES
+    two_steps_after: timedelta = TWO_STEPS_AFTER
+
+    def two_steps(self, q: PanelQuery) -> bool:
+        return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
 
     async def rows(
         self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
-        sql, parts_params = candidates_sql(ch, q, splits, self.top)
+        sql, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}
+        if not self.two_steps(q):
+            return await ch.query(sql, params, settings=_SETTINGS)
+        return await self._two_steps(ch, q, splits, params)
+
+    async def _two_steps(
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: dict[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        sql, _ = candidates_sql(ch, q, splits, self.top)
         hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
         if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
             sql, _ = top_sql(ch, q, splits, self.top, candidates=True)

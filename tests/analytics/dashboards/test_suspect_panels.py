@@ -6,6 +6,8 @@ days never computed, computed, dirty again through either source, refreshed."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -19,7 +21,9 @@ from analytics.rollups.marks import mark_dirty
 from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import day_states, hour_split, hour_splits
 from analytics.dashboards.panels import PanelQuery
-from analytics.dashboards.suspect_panels import END_USERS, MAX_CANDIDATES, RECIPIENTS, TopList, TopPanel
+from analytics.dashboards.suspect_panels import (
+    END_USERS, MAX_CANDIDATES, RECIPIENTS, TWO_STEPS_AFTER, TopList, TopPanel,
+)  # fmt: skip
 from api.staff.risk_dashboard_service import Bucket
 from tests.analytics.dashboards.suspect_history import random_orders, replays, store
 from tests.analytics.dashboards.test_rollup_panels import random_queries
@@ -156,12 +160,21 @@ async def test_colliding_hashes_or_too_many_candidates_fall_back_to_the_groups_b
         await ch.command(f"OPTIMIZE TABLE {ch.table(table)} FINAL")
     raw, counting = ClickHousePanels(ch, live=True), _Counting(ch)
     lists, max_candidates, queries = CASES[case]
-    for q in random_queries(rnd, 6):
+    stepped = 0
+    for i, q in enumerate(random_queries(rnd, 8)):
+        q = replace(q, company_id=None) if i % 2 else q  # two steps: every company's ranges only
+        # Both ways: two steps from a day on here, one query below (from a week on, as configured).
+        two_steps_after = timedelta(days=1) if rnd.random() < 0.7 else TWO_STEPS_AFTER
         splits = await hour_splits(ch, (SUSPECTS,), q.time_from, q.time_to)
         params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or ""}
         for panel, top in zip((TOP_END_USERS, TOP_RECIPIENTS), lists, strict=True):
             before = counting.queries
-            read = TopPanel(top, max_candidates=max_candidates)
+            read = TopPanel(top, max_candidates=max_candidates, two_steps_after=two_steps_after)
             got = await read.rows(counting, q, splits, params)  # type: ignore[arg-type]
             assert list(got) == await raw.rows(panel, q)
-            assert counting.queries - before == queries or len(got) < 2  # candidates, groups, [by columns]
+            if read.two_steps(q):  # candidates, their groups, [by columns]
+                assert counting.queries - before == queries or len(got) < 2
+                stepped += 1
+            else:
+                assert counting.queries - before == 1
+    assert stepped > 3
