@@ -153,24 +153,18 @@ class TopPanel:
     async def rows(
         self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
     ) -> Sequence[tuple[Any, ...]]:
-        sql, parts_params = top_sql(ch, q, splits, self.top)
-        params = {**params, **parts_params}
-        if not self.two_steps(q):
-            return await ch.query(sql, params, settings=_SETTINGS)
-        return await self._two_steps(ch, q, splits, params)
-
-    async def _two_steps(
-        self, ch: Reads, q: PanelQuery, splits: Splits, params: dict[str, Any]
-    ) -> Sequence[tuple[Any, ...]]:
-        sql, _ = candidates_sql(ch, q, splits, self.top)
-        hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
-        if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
-            sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
-            found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
-            if len({r[-1] for r in found}) == len(found):
-                return [r[:-1] for r in found[:TOP]]
-        sql, _ = top_sql(ch, q, splits, self.top)  # a collision
-        return await ch.query(sql, params, settings=_SETTINGS)
+        by_columns, parts_params = top_sql(ch, q, splits, self.top)
+        params = {**params, **parts_params}  # the same parts in every query of the list
+        if self.two_steps(q):
+            sql, _ = candidates_sql(ch, q, splits, self.top)
+            hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+            if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
+                sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+                found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+                if len({r[-1] for r in found}) == len(found):
+                    return [r[:-1] for r in found[:TOP]]
+                # else two of its groups share a hash: by columns
+        return await ch.query(by_columns, params, settings=_SETTINGS)
 
 
 SUSPECT_PANELS: Mapping[str, TopPanel] = MappingProxyType({
