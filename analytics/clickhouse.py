@@ -12,7 +12,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 import clickhouse_connect
 import orjson
@@ -34,6 +34,19 @@ JSON_INSERT_SETTINGS: dict[str, Any] = {
     "input_format_parallel_parsing": 0,
     "optimize_on_insert": 0,
 }
+
+
+class Reads(Protocol):
+    """What reading ClickHouse takes: a `ClickHouse`, or `ReadLanes` (analytics/read_lanes.py)."""
+
+    @property
+    def database(self) -> str: ...
+
+    def table(self, name: str) -> str: ...
+
+    async def query(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[tuple]: ...
 
 
 class ClickHouse:

@@ -9,8 +9,10 @@ and generates them (bench/risk_dashboard_data.py), later runs reuse them. Prints
 panel and for the whole dashboard, per range (ending at the data's end) and scope (every company,
 the largest company), next to the same reads before the rollups (the panels' own SQL, rule
 statistics over `decisions FINAL`) timed in the same run, and the ratio of their p50s: the
-machine is shared, so the ratio is the figure that travels. The decision rollups are built first
-(every day without one), as `quadra up`'s refresher does at start."""
+machine is shared, so the ratio is the figure that travels. The dashboard's rollups are built
+first (every day without one), as `quadra up`'s refresher does at start. `== whole dashboard`
+reads the panels on the one connection, `== whole, on read lanes` on `--lanes` more, as
+`quadra up` does (analytics/read_lanes.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ from analytics.clickhouse import ClickHouse
 from analytics.dashboards.reads import ClickHousePanels, PanelQuery
 from analytics.dashboards.risk import RISK_DASHBOARD
 from analytics.migrate import migrate
-from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, RULE_HITS
+from analytics.read_lanes import ReadLanes
+from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS, RULE_HITS, SUSPECTS
 from analytics.rollups.marks import mark_dirty
 from analytics.rollups.refresh import build_missing
 from analytics.rule_stats import rule_stats
@@ -74,12 +77,15 @@ async def _pair(
 
 
 async def measure(
-    ch: ClickHouse, end: datetime, ranges: list[str], reps: int, warmup: int, baseline: bool = True
-) -> list[dict]:
+    ch: ClickHouse, end: datetime, ranges: list[str], reps: int, warmup: int, baseline: bool = True,
+    lanes: ReadLanes | None = None,
+) -> list[dict]:  # fmt: skip
     """Every panel, the whole dashboard and the rule statistics, from the rollups; with
-    `baseline` also as before them (the panels' own SQL, rule statistics over decisions FINAL)."""
+    `baseline` also as before them (the panels' own SQL, rule statistics over decisions FINAL);
+    with `lanes` also the whole dashboard read on them, as `quadra up` reads it."""
     reads, raw = ClickHousePanels(ch), ClickHousePanels(ch, live=True)
     dashboard, raw_dashboard = RiskDashboard(reads), RiskDashboard(raw)
+    on_lanes = RiskDashboard(ClickHousePanels(lanes)) if lanes is not None else None
     big = (await ch.query(f"SELECT company_id FROM {DATABASE}.decisions GROUP BY company_id "
                           "ORDER BY count() DESC LIMIT 1"))[0][0]  # fmt: skip
     results = []
@@ -96,6 +102,11 @@ async def measure(
                 name, scope, "== whole dashboard", lambda: dashboard.panels(start, end, company),
                 lambda: raw_dashboard.panels(start, end, company), reps, warmup, baseline,
             ))  # fmt: skip
+            if on_lanes is not None:
+                results.append(await _pair(
+                    name, scope, "== whole, on read lanes", lambda: on_lanes.panels(start, end, company),
+                    lambda: raw_dashboard.panels(start, end, company), reps, warmup, baseline,
+                ))  # fmt: skip
             results.append(await _pair(
                 name, scope, "== rule statistics", lambda: rule_stats(ch, start, end, company),
                 lambda: rule_stats(ch, start, end, company, live=True), reps, warmup, baseline,
@@ -104,9 +115,10 @@ async def measure(
 
 
 async def _prepare_rollups(ch: ClickHouse, end: datetime, dirty_latest: bool) -> None:
-    """The decision rollups of every day without one (the generator marks nothing); with
-    `dirty_latest` the last day marked again, as traffic keeps it between refreshes: read live."""
-    for rollup in DECISION_ROLLUPS:
+    """The dashboard's rollups of every day without one (the generator marks nothing); with
+    `dirty_latest` the last day marked again, as traffic keeps it between refreshes: read live
+    (the decisions' marks are also the suspects rollup's)."""
+    for rollup in (*DECISION_ROLLUPS, SUSPECTS):
         done = await build_missing(ch, rollup)
         if done.days:
             print(f"rollup {rollup.name}: {done.days} days built in {done.seconds:.1f} s", flush=True)
@@ -126,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk", type=int, default=2_000_000, help="orders per generating INSERT … SELECT")
     p.add_argument("--no-baseline", action="store_true", help="time the rollup reads only")
     p.add_argument("--dirty-latest", action="store_true", help="mark the last day dirty (as under traffic)")
+    p.add_argument("--lanes", type=int, default=2,
+                   help="read lanes for the extra whole-dashboard row, as quadra up has (1: no such row)")
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     if args.dir.resolve() == Path("/tmp/qrb-10m-orig"):
@@ -133,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = orjson.loads((args.dir / "shape.json").read_bytes())
     # 1 ms before the data's end, as bench.ui_pages asks: ranges with partial first and last hours.
     end = datetime.fromisoformat(meta["end"]) - timedelta(milliseconds=1)
-    ch = ClickHouse.connect(f"chdb:///{args.dir.resolve()}/db", DATABASE)
+    dsn = f"chdb:///{args.dir.resolve()}/db"
+    ch = ClickHouse.connect(dsn, DATABASE)
     migrate(ch)
     # The reports_bench defaults: the same order numbers give the same orders. Tables already
     # filled by an earlier run are kept.
@@ -144,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
           f"data ends {end:%Y-%m-%d %H:%M} UTC; {args.reps} reps after {args.warmup} warm-up")  # fmt: skip
     ranges = [r.strip() for r in args.ranges.split(",") if r.strip()]
     asyncio.run(_prepare_rollups(ch, end, args.dirty_latest))
-    results = asyncio.run(measure(ch, end, ranges, args.reps, args.warmup, not args.no_baseline))
+    lanes = ReadLanes.connect(dsn, DATABASE, args.lanes) if args.lanes > 1 else None
+    results = asyncio.run(measure(ch, end, ranges, args.reps, args.warmup, not args.no_baseline, lanes))
+    if lanes is not None:
+        lanes.close()
     if args.json:
         args.json.write_bytes(orjson.dumps({"machine": machine, "results": results}, option=orjson.OPT_INDENT_2))
     ch.close()

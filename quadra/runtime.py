@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from analytics import rows
 from analytics.clickhouse import ClickHouse
+from analytics.read_lanes import ReadLanes
 from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
 from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
@@ -356,7 +357,11 @@ async def _start_api(
     staff = await with_fraud_rules(staff, names, bootstrap, producer, clickhouse, vault, registry.companies,
                                    started.audit, started.stops)  # fmt: skip
     staff = with_exports(staff, settings, clickhouse, started.audit, started.stops)
-    staff = with_reports(staff, clickhouse)
+    lanes = await asyncio.to_thread(
+        ReadLanes.connect, settings.clickhouse_url, settings.clickhouse_database, settings.dashboard_read_lanes
+    )
+    started.stops.append(("dashboard read lanes", lanes.close))
+    staff = with_reports(staff, clickhouse, lanes)
     staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)
     staff = with_order_pages(staff, settings, clickhouse)
     staff = replace(staff, batches=batches)

@@ -12,7 +12,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from analytics.audit_search import ClickHouseAuditSearch
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ClickHouse, Reads
 from analytics.dashboards.reads import ClickHousePanels
 from analytics.reports.aggregates import ClickHouseAggregates
 from analytics.reports.request_log import ClickHouseRequestLog
@@ -122,8 +122,9 @@ async def start_registry_api(
     return RegistryApi(companies, key_uses, staff, registry, bus)
 
 
-def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
-    """The staff services plus the ClickHouse-backed reports, audit-log viewer and risk dashboard."""
+def with_reports(staff: StaffServices, clickhouse: ClickHouse, dashboard_reads: Reads | None = None) -> StaffServices:
+    """The staff services plus the ClickHouse-backed reports, audit-log viewer and risk dashboard
+    (read through `dashboard_reads`, e.g. ReadLanes, when given)."""
     return replace(
         staff,
         reports=ReportService(
@@ -131,5 +132,5 @@ def with_reports(staff: StaffServices, clickhouse: ClickHouse) -> StaffServices:
             ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
         ),
         audit_log=AuditViewer(ClickHouseAuditSearch(clickhouse)),
-        risk_dashboard=RiskDashboard(ClickHousePanels(clickhouse)),
+        risk_dashboard=RiskDashboard(ClickHousePanels(dashboard_reads or clickhouse)),
     )  # fmt: skip

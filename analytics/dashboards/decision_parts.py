@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.filters import FINAL_SETTINGS
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.hours import HourSplit
@@ -21,7 +21,8 @@ from analytics.rollups.state import hour_split
 _HOUR = "DateTime('UTC')"
 LIVE_HOURS_FROM_COPY = timedelta(hours=6)
 COMPANY = "company_id = {company_id:String}"
-# Exact over decisions: its partition key (toYYYYMM(at)) never differs between a row's copies.
+# Exact over decisions: its partition key (toYYYYMM(at)) never differs between a row's copies
+# (nor over the flagged tables, by their time columns).
 SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
 
 
@@ -37,7 +38,10 @@ class Parts:
     table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
 
 
-def parts_of(split: HourSplit, company_id: str | None) -> Parts:
+def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at", live_company: bool = True) -> Parts:
+    """`live_column`: the live table's time column (its key's first column); `live_company`:
+    the company condition in `live` too (False: the caller filters the live rows by company
+    after FINAL, for a table whose key does not hold company_id)."""
     company = [COMPANY] if company_id is not None else []
     params: dict[str, Any] = {"company_id": company_id or ""}
     rollup: list[str] = []
@@ -59,8 +63,8 @@ def parts_of(split: HourSplit, company_id: str | None) -> Parts:
             rollup.append(" AND ".join([stored, hours, *company]))
             params |= stored_params | {"hours_from": first, "hours_to": last}
     if split.live:
-        ranges, range_params = range_condition("at", split.live, "live")
-        live = "PREWHERE " + " AND ".join([ranges, *company])  # key columns: same in every copy
+        ranges, range_params = range_condition(live_column, split.live, "live")
+        live = "PREWHERE " + " AND ".join([ranges, *(company if live_company else [])])  # key columns
         params |= range_params
     if not rollup and live is None:
         live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
@@ -79,16 +83,18 @@ def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
 
 
 async def decision_parts(
-    ch: ClickHouse, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
+    ch: Reads, rollup: Rollup, time_from: datetime, time_to: datetime, company_id: str | None,
     *, live: bool = False,
 ) -> Parts:  # fmt: skip
     """`live`: everything from `decisions FINAL` (what the rollup must equal; the bench's baseline)."""
-    if live:
-        time_from, time_to = as_utc(time_from), as_utc(time_to)
-        split = HourSplit((), None, (TimeRange(time_from, time_to),) if time_from < time_to else ())
-    else:
-        split = await hour_split(ch, rollup, time_from, time_to)
+    split = all_live(time_from, time_to) if live else await hour_split(ch, rollup, time_from, time_to)
     return parts_of(split, company_id)
+
+
+def all_live(time_from: datetime, time_to: datetime) -> HourSplit:
+    """[from, to) read live only."""
+    time_from, time_to = as_utc(time_from), as_utc(time_to)
+    return HourSplit((), None, (TimeRange(time_from, time_to),) if time_from < time_to else ())
 
 
 def union(*selects: str | None) -> str:

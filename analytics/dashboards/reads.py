@@ -1,29 +1,39 @@
 """Dashboard panels read from ClickHouse: a panel's SQL rendered for bound parameters, run with
-the query's range, bucket and company, or for the panels over decisions the same answer from
-the hourly decision rollups (rollup_panels.py). Rows come back as the SQL returns them (x first)."""
+the query's range, bucket and company, or for the panels over decisions and flagged orders the
+same answer from the hourly rollups (rollup_panels.py, suspect_panels.py). Rows come back as the
+SQL returns them (x first)."""
 
 from __future__ import annotations
 
+import asyncio
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
-from analytics.dashboards.decision_parts import SETTINGS as ROLLUP_SETTINGS
+from analytics.clickhouse import Reads
 from analytics.dashboards.panels import Panel, PanelQuery
-from analytics.dashboards.rollup_panels import ROLLUP_PANELS
+from analytics.dashboards.rollup_panels import ROLLUP_PANELS, PanelRead
 from analytics.dashboards.sql import api_dialect
+from analytics.dashboards.suspect_panels import SUSPECT_PANELS
 from analytics.reports.common import utc
+from analytics.rollups.state import hour_splits
 
 # A dashboard refresh must never hold the one ClickHouse connection for long: a runaway panel
 # (a range far larger than benched) fails instead of queueing every other read behind it.
 PANEL_SETTINGS = {"max_execution_time": 10}
+FROM_ROLLUPS: Mapping[str, PanelRead] = MappingProxyType({**ROLLUP_PANELS, **SUSPECT_PANELS})
+SLOWEST = frozenset(SUSPECT_PANELS)  # two queries each, the longest (bench/risk_dashboard.py)
 __all__ = ["PANEL_SETTINGS", "ClickHousePanels", "PanelQuery"]
 
 
 class ClickHousePanels:
-    """`live`: every panel from its own SQL, as Grafana runs it, never a rollup (the bench's
-    baseline; it counts a decision stored twice twice until ClickHouse merges the copies)."""
+    """`clickhouse`: a `ClickHouse`, or `ReadLanes` (analytics/read_lanes.py) to run a render's
+    queries a few at a time. `live`: every panel from its own SQL, as Grafana runs it, never a
+    rollup (the bench's baseline; it counts a decision stored twice twice until ClickHouse
+    merges the copies)."""
 
-    def __init__(self, clickhouse: ClickHouse, live: bool = False) -> None:
+    def __init__(self, clickhouse: Reads, live: bool = False) -> None:
         self._ch = clickhouse
         self._live = live
         self._dialect = api_dialect(clickhouse.database)
@@ -35,13 +45,28 @@ class ClickHousePanels:
         return self._rendered[panel.id]
 
     async def rows(self, panel: Panel, q: PanelQuery) -> list[tuple[Any, ...]]:
+        return (await self.rows_of((panel,), q))[0]
+
+    async def rows_of(self, panels: Sequence[Panel], q: PanelQuery) -> list[list[tuple[Any, ...]]]:
+        """Each panel's rows over the same query, in order: the rollups' day states are read
+        once for all of them (one query), then the panels are read together (on a plain
+        ClickHouse their queries still queue, in this order)."""
         params = {
             "from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or "",
         }  # fmt: skip
-        from_rollups = None if self._live else ROLLUP_PANELS.get(panel.id)
-        if from_rollups is None:
-            rows = await self._ch.query(self.sql(panel), params, settings=PANEL_SETTINGS)
-        else:
-            sql, parts_params = await from_rollups(self._ch, q, False)
-            rows = await self._ch.query(sql, params | parts_params, settings=ROLLUP_SETTINGS)
-        return [tuple(utc(v) for v in row) for row in rows]
+        from_rollups = {} if self._live else {p.id: FROM_ROLLUPS[p.id] for p in panels if p.id in FROM_ROLLUPS}
+        rollups = {r.name: r for read in from_rollups.values() for r in read.rollups}
+        splits = await hour_splits(self._ch, tuple(rollups.values()), q.time_from, q.time_to) if rollups else {}
+
+        async def one(panel: Panel) -> list[tuple[Any, ...]]:
+            read = from_rollups.get(panel.id)
+            if read is None:
+                rows = await self._ch.query(self.sql(panel), params, settings=PANEL_SETTINGS)
+            else:
+                rows = await read.rows(self._ch, q, splits, params)
+            return [tuple(utc(v) for v in row) for row in rows]
+
+        # The slowest first: on lanes, they do not wait for the quick ones to start.
+        started = sorted(range(len(panels)), key=lambda i: panels[i].id not in SLOWEST)
+        found = await asyncio.gather(*(one(panels[i]) for i in started))
+        return [found[started.index(i)] for i in range(len(panels))]

@@ -14,9 +14,10 @@ and declined orders, with their end user and recipient; small, so read with FINA
 `orders`, where the few flagged orders of a range cost a scan of every company's part of it, and
 their scores from `flagged_decisions` (migration 0010: those orders' decisions) likewise.
 
-The staff API answers the panels over decisions from hourly rollups instead (rollup_panels.py):
-the same result as this SQL over the decisions read with FINAL, in a fraction of the time. This
-SQL stays their definition and Grafana's query.
+The staff API answers the panels over decisions from hourly rollups instead (rollup_panels.py),
+and the top-suspects panels from an hourly rollup of the flagged orders (suspect_panels.py): the
+same result as this SQL over the tables read with FINAL, in a fraction of the time. This SQL
+stays their definition and Grafana's query.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ SELECT f.end_user_id AS end_user_id, f.company_id AS company_id,
        if(max(d.score) < 0, NULL, round(max(d.score), 3)) AS max_score
 FROM ({_FLAGGED_IN_RANGE}) AS f{_SCORES}
 GROUP BY end_user_id, company_id
-ORDER BY declined + in_review DESC, max_score DESC, end_user_id
+ORDER BY declined + in_review DESC, max_score DESC, end_user_id, company_id
 LIMIT {TOP}
 SETTINGS join_use_nulls = 1""",
     description="End users with the most orders the fraud check declined or held.",
@@ -130,7 +131,7 @@ SELECT f.recipient AS recipient, f.recipient_kind AS recipient_kind, f.card AS c
 FROM ({_FLAGGED_IN_RANGE}) AS f{_SCORES}
 WHERE f.recipient != ''
 GROUP BY recipient, recipient_kind, card
-ORDER BY declined + in_review DESC, max_score DESC, recipient
+ORDER BY declined + in_review DESC, max_score DESC, recipient, recipient_kind, card
 LIMIT {TOP}
 SETTINGS join_use_nulls = 1""",
     description="Card tokens, phones and e-mail addresses receiving the most declined or held orders.",

@@ -2,21 +2,27 @@
 plus `decisions FINAL` for what they do not cover (decision_parts.py): each query here returns
 what its panel's SQL in risk.py returns over the decisions (the same columns, types and order),
 counting each decision once. The panel SQL itself stays the definition (and Grafana's query);
-tests/analytics/dashboards/test_rollup_panels.py compares the two on random histories."""
+tests/analytics/dashboards/test_rollup_panels.py compares the two on random histories.
+
+Each builds its SQL from the hour splits of the rollups it reads (`Splits`: rollup name → split),
+which the caller fetches once for every panel of a dashboard (analytics/rollups/state.py
+hour_splits), so a render asks for the days' states once."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
-from analytics.clickhouse import ClickHouse
-from analytics.dashboards.decision_parts import Parts, decision_parts, stored, union
+from analytics.clickhouse import Reads
+from analytics.dashboards.decision_parts import SETTINGS, Parts, all_live, parts_of, stored, union
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import (
     ALERTS_BY_RULE, DECISIONS_BY_OUTCOME, FRAUD_RATE_BY_COMPANY, SCORE_BUCKETS, SCORE_DISTRIBUTION, TOP,
 )  # fmt: skip
-from analytics.rollups.definitions import DECISIONS, NO_SCORE, RULE_HITS
+from analytics.rollups.definitions import DECISIONS, NO_SCORE, RULE_HITS, Rollup
+from analytics.rollups.hours import HourSplit
 
 _OUTCOMES = (
     "sumIf(n, outcome = 'approved') AS approved, sumIf(n, outcome = 'in_review') AS in_review, "
@@ -27,9 +33,10 @@ _HITS = (
 )
 _RANGE = "{from:DateTime64(3, 'UTC')}", "{to:DateTime64(3, 'UTC')}"
 Sql = tuple[str, dict[str, Any]]
+Splits = Mapping[str, HourSplit]
 
 
-def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
+def _parts_sql(ch: Reads, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
                live_select: str, live_group: str, array_join: str = "") -> str:  # fmt: skip
     """One UNION ALL of the rollup's rows and the live rows, grouped alike."""
     live = (
@@ -39,10 +46,10 @@ def _parts_sql(ch: ClickHouse, p: Parts, rollup_table: str, rollup_select: str, 
     return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group), live)
 
 
-async def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
+def decisions_by_outcome(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     # Hour rows serve hour and day buckets (both align to the epoch); minutes are read live.
     hourly = q.bucket_seconds % 3600 == 0
-    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live or not hourly)
+    p = parts_of(splits[DECISIONS.name] if hourly else all_live(q.time_from, q.time_to), q.company_id)
     bucket = "toStartOfInterval({column}, INTERVAL {{bucket_s:UInt32}} SECOND)"
     inner = _parts_sql(
         ch, p, DECISIONS.target,
@@ -52,8 +59,8 @@ async def decisions_by_outcome(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql
     return f"SELECT time, {_OUTCOMES} FROM ({inner}) GROUP BY time ORDER BY time", p.params
 
 
-async def score_distribution(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
-    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live)
+def score_distribution(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
+    p = parts_of(splits[DECISIONS.name], q.company_id)
     live_bucket = f"least(toUInt8(floor(score * {SCORE_BUCKETS})), {SCORE_BUCKETS - 1})"
     p = Parts(
         tuple(f"{where} AND score_bucket != {NO_SCORE}" for where in p.rollup),
@@ -70,8 +77,8 @@ async def score_distribution(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
     )
 
 
-async def alerts_by_rule(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
-    p = await decision_parts(ch, RULE_HITS, q.time_from, q.time_to, q.company_id, live=live)
+def alerts_by_rule(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
+    p = parts_of(splits[RULE_HITS.name], q.company_id)
     inner = _parts_sql(
         ch, p, RULE_HITS.target, "splitByChar('@', rule)[1] AS name, fired AS kind, sum(hits) AS n", "name, kind",
         "splitByChar('@', hit.2)[1] AS name, hit.1 AS kind, count() AS n", "name, kind",
@@ -84,8 +91,8 @@ async def alerts_by_rule(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
     )
 
 
-async def fraud_rate_by_company(ch: ClickHouse, q: PanelQuery, live: bool) -> Sql:
-    p = await decision_parts(ch, DECISIONS, q.time_from, q.time_to, q.company_id, live=live)
+def fraud_rate_by_company(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
+    p = parts_of(splits[DECISIONS.name], q.company_id)
     inner = _parts_sql(
         ch, p, DECISIONS.target, "company_id, outcome, sum(decisions) AS n", "company_id, outcome",
         "company_id, outcome, count() AS n", "company_id, outcome",
@@ -106,11 +113,37 @@ async def fraud_rate_by_company(ch: ClickHouse, q: PanelQuery, live: bool) -> Sq
     )
 
 
-PanelSql = Callable[[ClickHouse, PanelQuery, bool], Awaitable[Sql]]
+class PanelRead(Protocol):
+    """A panel read from rollups (reads.ClickHousePanels): `rows` answers its panel's SQL."""
+
+    @property
+    def rollups(self) -> tuple[Rollup, ...]:
+        """Whose hour splits `rows` needs (`splits` holds them, by rollup name)."""
+        ...
+
+    async def rows(
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        """`params`: the panel SQL's own (from, to, bucket_s, company_id)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RollupPanel:
+    rollups: tuple[Rollup, ...]  # whose hour splits `sql` reads
+    sql: Callable[[Reads, PanelQuery, Splits], Sql]
+
+    async def rows(
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        sql, parts_params = self.sql(ch, q, splits)
+        return await ch.query(sql, {**params, **parts_params}, settings=SETTINGS)
+
+
 # The panels over decisions; the others read their own small tables as their SQL says.
-ROLLUP_PANELS: Mapping[str, PanelSql] = MappingProxyType({
-    DECISIONS_BY_OUTCOME.id: decisions_by_outcome,
-    SCORE_DISTRIBUTION.id: score_distribution,
-    ALERTS_BY_RULE.id: alerts_by_rule,
-    FRAUD_RATE_BY_COMPANY.id: fraud_rate_by_company,
+ROLLUP_PANELS: Mapping[str, RollupPanel] = MappingProxyType({
+    DECISIONS_BY_OUTCOME.id: RollupPanel((DECISIONS,), decisions_by_outcome),
+    SCORE_DISTRIBUTION.id: RollupPanel((DECISIONS,), score_distribution),
+    ALERTS_BY_RULE.id: RollupPanel((RULE_HITS,), alerts_by_rule),
+    FRAUD_RATE_BY_COMPANY.id: RollupPanel((DECISIONS,), fraud_rate_by_company),
 })  # fmt: skip

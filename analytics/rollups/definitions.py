@@ -18,6 +18,29 @@ RESERVED_DELTA = "multiIf(target = 'reserved', amount, source = 'reserved', -amo
 
 
 @dataclass(frozen=True, slots=True)
+class Join:
+    """`LEFT JOIN (SELECT {select} FROM {table} FINAL PREWHERE <days> WHERE {where} GROUP BY {group})
+    AS {alias} ON {on}`: <days> is the computed days (or a read's live ranges) as a condition on
+    `time_column` (the first of the table's key, so filtering before FINAL merges is exact), so
+    a day's computation reads the joined table's same day only; `where` applies after FINAL."""
+
+    table: str
+    time_column: str
+    select: str
+    where: str
+    group: str
+    alias: str
+    on: str
+
+    def sql(self, table: str, days: str) -> str:
+        """`table`: the database-qualified `self.table`; `days`: the condition on time_column."""
+        return (
+            f"LEFT JOIN (SELECT {self.select} FROM {table} FINAL PREWHERE {days} WHERE {self.where} "
+            f"GROUP BY {self.group}) AS {self.alias} ON {self.on}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Rollup:
     name: str  # its rows in rollup_days and rollup_dirty
     source: str  # a ReplacingMergeTree, read with FINAL
@@ -28,6 +51,14 @@ class Rollup:
     # Keys computed from the source: target column -> expression (never a source column's name)
     computed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     array_join: str = ""  # `ARRAY JOIN …` after `FROM source FINAL`: one row per element
+    join: Join | None = None  # a LEFT JOIN after `FROM source FINAL`, over the same days
+    # Whose dirty marks make a day of this rollup dirty: its own name unless its sources are
+    # written by sinks that mark other rollups (the same source rows and time column).
+    marked_by: tuple[str, ...] = ()
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return self.marked_by or (self.name,)
 
     def key_expression(self, key: str) -> str:
         return f"{self.computed[key]} AS {key}" if key in self.computed else key
@@ -91,6 +122,49 @@ RULE_HITS = Rollup(
     ),
 )
 
+# The top-suspects panels' scores: the highest of each flagged order's decision (its latest
+# copy: FINAL), as the panels take it. A decision's `at` is its order's created_at (intake stamps
+# both with the receive time, analytics/dashboards/risk.py), so an order's day holds its decision.
+FLAGGED_SCORES = Join(
+    table="flagged_decisions",
+    time_column="at",
+    select="order_id AS scored_order, max(score) AS score",
+    where="outcome IN ('declined', 'in_review')",
+    group="scored_order",
+    alias="d",
+    on="d.scored_order = order_id",
+)
+
+# Flagged (held or declined) orders per company, hour, end user and recipient, with their
+# counts by outcome and highest score: the top-suspects panels sum these over a range. About one
+# row per flagged order (an end user rarely has two in an hour); what it saves is the panels'
+# FINAL merge and score join of every flagged order of the range. Its sources are copies that
+# materialized views write within the inserts into `orders` and `decisions`, whose sinks mark
+# the days of the `orders` and `decisions` rollups: those marks are this rollup's.
+# The top lists' groups hashed (analytics/dashboards/suspect_panels.py says why that stays exact).
+END_USER_HASH = "cityHash64(company_id, end_user_id)"
+RECIPIENT_HASH = "cityHash64(recipient, recipient_kind, card)"
+
+SUSPECTS = Rollup(
+    name="suspects",
+    source="flagged_orders",
+    time_column="created_at",
+    target="suspects_hourly",
+    keys=("company_id", "hour", "end_user_id", "recipient_kind", "recipient", "card", "end_user_hash",
+          "recipient_hash"),  # fmt: skip
+    measures=(
+        ("declined", "countIf(outcome = 'declined')"),
+        ("in_review", "countIf(outcome = 'in_review')"),
+        ("max_score", "max(d.score)"),  # NULL: no decision stored for any of them
+    ),
+    computed=MappingProxyType({
+        "hour": "toStartOfHour(toDateTime(created_at, 'UTC'))", "end_user_hash": END_USER_HASH,
+        "recipient_hash": RECIPIENT_HASH,
+    }),  # fmt: skip
+    join=FLAGGED_SCORES,
+    marked_by=(ORDERS.name, DECISIONS.name),
+)
+
 # The sink marks both decision rollups for every batch of decisions (marks.MarkDays).
 DECISION_ROLLUPS = (DECISIONS, RULE_HITS)
-ROLLUPS = (ORDERS, LEDGER, *DECISION_ROLLUPS)
+ROLLUPS = (ORDERS, LEDGER, *DECISION_ROLLUPS, SUSPECTS)

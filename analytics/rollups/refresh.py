@@ -45,6 +45,9 @@ from analytics.rollups.state import day_states, server_now, source_days
 
 log = logging.getLogger(__name__)
 
+# Exact: toYYYYMM of the time column partitions every source (FINAL merges within partitions);
+# a joined row missing is NULL, not a default that an aggregate would count.
+ROLLUP_SETTINGS = {**FINAL_SETTINGS, "join_use_nulls": 1}
 MAX_DAYS_PER_STATEMENT = 31  # one month's partition per INSERT … SELECT at most, roughly
 _STAMP = "DateTime64(6, 'UTC')"
 
@@ -64,12 +67,16 @@ async def recompute(ch: ClickHouse, rollup: Rollup, days: Sequence[date]) -> dat
     selected = ", ".join(rollup.key_expression(k) for k in rollup.keys)
     measures = ", ".join(expr for _, expr in rollup.measures)
     columns = ", ".join(("day", "computed_from", *rollup.keys, *(c for c, _ in rollup.measures)))
+    join = ""
+    if rollup.join is not None:  # the same ranges on its time column: the same parameters
+        joined, _ = range_condition(rollup.join.time_column, day_ranges(days), "d")
+        join = rollup.join.sql(ch.table(rollup.join.table), joined)
     await ch.command(
         f"INSERT INTO {ch.table(rollup.target)} ({columns}) "
         f"SELECT toDate({rollup.time_column}) AS day, {{t0:{_STAMP}}}, {selected}, {measures} "
-        f"FROM {ch.table(rollup.source)} FINAL {rollup.array_join} PREWHERE {where} GROUP BY day, {keys}",
+        f"FROM {ch.table(rollup.source)} FINAL {rollup.array_join} {join} PREWHERE {where} GROUP BY day, {keys}",
         {**params, "t0": t0},
-        FINAL_SETTINGS,  # exact: toYYYYMM of the time column partitions every source
+        ROLLUP_SETTINGS,
     )
     await ch.insert(
         "rollup_days", [(rollup.name, d, t0) for d in sorted(set(days))], ("rollup_name", "day", "computed_from")

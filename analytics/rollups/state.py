@@ -3,56 +3,69 @@ source's first and last day, and the clock both of them use."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.common import utc
 from analytics.rollups.definitions import Rollup
 from analytics.rollups.hours import HourSplit, split_hours
 from analytics.rollups.plan import ONE_DAY, DayState, Split, as_utc, split_period
 
-_STAMP = "DateTime64(6, 'UTC')"
 
-
-async def server_now(ch: ClickHouse) -> datetime:
+async def server_now(ch: Reads) -> datetime:
     """ClickHouse's clock: marks and computations are compared on it, never on ours."""
     rows = await ch.query("SELECT now64(6, 'UTC')")
     return utc(rows[0][0])
 
 
 async def day_states(
-    ch: ClickHouse, rollup: Rollup, first: date | None = None, end: date | None = None
+    ch: Reads, rollup: Rollup, first: date | None = None, end: date | None = None
 ) -> dict[date, DayState]:
     """Every day in [first, end) (None: unbounded) that was computed or marked. max() over all
     rows: exact before and after the ReplacingMergeTree merges drop older rows."""
-    conditions = ["rollup_name = {rollup:String}"]
-    params: dict[str, Any] = {"rollup": rollup.name}
+    return (await rollup_states(ch, (rollup,), first, end))[rollup.name]
+
+
+async def rollup_states(
+    ch: Reads, rollups: Sequence[Rollup], first: date | None = None, end: date | None = None
+) -> dict[str, dict[date, DayState]]:
+    """day_states of several rollups from one query (a dashboard reads three): rollup name → day
+    → state. A day's marks are those of every name in the rollup's `marks`. Each table is read
+    once for all of them (a read's fixed cost is most of the time of such a small one)."""
+    conditions = ""
+    params: dict[str, Any] = {
+        "names": sorted({r.name for r in rollups}), "marks": sorted({m for r in rollups for m in r.marks}),
+    }  # fmt: skip
     if first is not None:
-        conditions.append("day >= {first:Date}")
+        conditions += " AND day >= {first:Date}"
         params["first"] = first
     if end is not None:
-        conditions.append("day < {end:Date}")
+        conditions += " AND day < {end:Date}"
         params["end"] = end
-    where = " AND ".join(conditions)
-    none = f"CAST(NULL AS Nullable({_STAMP}))"
     rows = await ch.query(
-        f"SELECT day, max(computed), max(marked) FROM ("
-        f"SELECT day, toNullable(computed_from) AS computed, {none} AS marked "
-        f"FROM {ch.table('rollup_days')} WHERE {where} "
-        f"UNION ALL SELECT day, {none}, toNullable(marked_at) "
-        f"FROM {ch.table('rollup_dirty')} WHERE {where}"
-        f") GROUP BY day ORDER BY day",
+        f"SELECT 1 AS computed, rollup_name, day, max(computed_from) FROM {ch.table('rollup_days')} "
+        f"WHERE rollup_name IN {{names:Array(String)}}{conditions} GROUP BY rollup_name, day "
+        f"UNION ALL SELECT 0, rollup_name, day, max(marked_at) FROM {ch.table('rollup_dirty')} "
+        f"WHERE rollup_name IN {{marks:Array(String)}}{conditions} GROUP BY rollup_name, day",
         params,
     )
-    return {d: DayState(d, _stamp(c), _stamp(m)) for d, c, m in rows}
+    computed: dict[tuple[str, date], datetime] = {}
+    marked: dict[tuple[str, date], datetime] = {}
+    for is_computed, name, d, stamp in rows:
+        (computed if is_computed else marked)[(name, d)] = utc(stamp)
+    states: dict[str, dict[date, DayState]] = {}
+    for r in rollups:
+        days = {d for name, d in computed if name == r.name} | {d for name, d in marked if name in r.marks}
+        states[r.name] = {}
+        for d in sorted(days):
+            newest = max((marked[m, d] for m in r.marks if (m, d) in marked), default=None)
+            states[r.name][d] = DayState(d, computed.get((r.name, d)), newest)
+    return states
 
 
-def _stamp(value: Any) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-async def source_days(ch: ClickHouse, rollup: Rollup) -> tuple[date | None, date | None]:
+async def source_days(ch: Reads, rollup: Rollup) -> tuple[date | None, date | None]:
     """The first and last day with rows in the rollup's source (partition min/max make this
     cheap), or (None, None) when it is empty."""
     column = rollup.time_column
@@ -63,7 +76,7 @@ async def source_days(ch: ClickHouse, rollup: Rollup) -> tuple[date | None, date
     return (first, last) if count else (None, None)
 
 
-async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, end: datetime | None) -> Split:
+async def period_split(ch: Reads, rollup: Rollup, start: datetime | None, end: datetime | None) -> Split:
     """[start, end) as the rollup's clean whole days plus live ranges (plan.split_period)."""
     first = None if start is None else as_utc(start).date()
     last = None if end is None else as_utc(end).date() + ONE_DAY
@@ -71,7 +84,14 @@ async def period_split(ch: ClickHouse, rollup: Rollup, start: datetime | None, e
     return split_period(start, end, states.values())
 
 
-async def hour_split(ch: ClickHouse, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
+async def hour_split(ch: Reads, rollup: Rollup, start: datetime, end: datetime) -> HourSplit:
     """[start, end) as an hourly rollup's whole clean hours plus live ranges (hours.split_hours)."""
-    states = await day_states(ch, rollup, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
-    return split_hours(start, end, states.values())
+    return (await hour_splits(ch, (rollup,), start, end))[rollup.name]
+
+
+async def hour_splits(
+    ch: Reads, rollups: Sequence[Rollup], start: datetime, end: datetime
+) -> dict[str, HourSplit]:
+    """hour_split of several rollups over the same range, from one query."""
+    states = await rollup_states(ch, rollups, as_utc(start).date(), as_utc(end).date() + ONE_DAY)
+    return {r.name: split_hours(start, end, states[r.name].values()) for r in rollups}

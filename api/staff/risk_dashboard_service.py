@@ -40,7 +40,10 @@ class Bucket(enum.Enum):
 
 
 class PanelReads(Protocol):
-    async def rows(self, panel: Panel, q: PanelQuery) -> list[tuple[Any, ...]]: ...
+    async def rows_of(self, panels: Sequence[Panel], q: PanelQuery) -> list[list[tuple[Any, ...]]]:
+        """Each panel's rows over `q`, in the order given (one call per dashboard render, so
+        that an implementation can share work between the panels)."""
+        ...
 
 
 Value = int | float | str | datetime | None
@@ -118,8 +121,9 @@ class RiskDashboard:
         bucket = Bucket.for_range(time_to - time_from)
         q = PanelQuery(time_from, time_to, bucket.seconds, company_id)
         fill = bucket_starts(time_from, time_to, bucket)
-        found = []
-        for panel in self._dashboard.panels:  # one after another: the ClickHouse client is serial
-            rows = await self._reads.rows(panel, q)
-            found.append(shape(panel, rows, fill if panel.kind.over_time else None))
-        return DashboardData(self._dashboard, time_from, time_to, company_id, bucket, tuple(found))
+        panels = self._dashboard.panels
+        found = await self._reads.rows_of(panels, q)
+        shaped = tuple(
+            shape(p, rows, fill if p.kind.over_time else None) for p, rows in zip(panels, found, strict=True)
+        )
+        return DashboardData(self._dashboard, time_from, time_to, company_id, bucket, shaped)

@@ -10,6 +10,8 @@ import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.dashboards.panels import PanelKind
+from analytics.dashboards.reads import ClickHousePanels
+from analytics.read_lanes import ReadLanes
 from api.staff.risk_dashboard_service import DashboardData, RiskDashboard
 from tests.analytics.dashboards.conftest import DAY, DECISIONS, HOSTILE, M, T
 
@@ -74,3 +76,15 @@ async def test_hostile_company_values_match_nothing(dashboard: RiskDashboard, cl
                                                                                             "shadow": []}  # fmt: skip
     assert got["top_end_users"] == [] and got["top_recipients"] == []
     assert (await clickhouse.query(f"SELECT count() FROM {clickhouse.table('decisions')}"))[0][0] == len(DECISIONS)
+
+
+async def test_the_dashboard_on_read_lanes_answers_as_on_the_shared_connection(
+    stored: ClickHouse, clickhouse_dsn: str
+) -> None:
+    lanes = ReadLanes.connect(clickhouse_dsn, stored.database, 2)
+    try:
+        for company in (None, "cmp_a"):
+            on_lanes = await RiskDashboard(ClickHousePanels(lanes)).panels(T, T + DAY, company)
+            assert on_lanes == await RiskDashboard(ClickHousePanels(stored)).panels(T, T + DAY, company)
+    finally:
+        lanes.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,6 @@ class FakePanels:
     rows_by_panel: dict[str, list[tuple[Any, ...]]] = field(default_factory=canned_rows)
     queries: list[tuple[str, PanelQuery]] = field(default_factory=list)
 
-    async def rows(self, panel: Panel, q: PanelQuery) -> list[tuple[Any, ...]]:
-        self.queries.append((panel.id, q))
-        return list(self.rows_by_panel.get(panel.id, []))
+    async def rows_of(self, panels: Sequence[Panel], q: PanelQuery) -> list[list[tuple[Any, ...]]]:
+        self.queries.extend((panel.id, q) for panel in panels)
+        return [list(self.rows_by_panel.get(panel.id, [])) for panel in panels]

@@ -1,0 +1,173 @@
+"""The top-suspects panels from the hourly suspects rollup (migration 0013) plus, for what it
+does not cover (edge hours, dirty days, days not computed yet), the same groups computed live
+from `flagged_orders FINAL` with each order's score from `flagged_decisions FINAL`: each read
+returns what its panel's SQL in risk.py returns once ClickHouse merged the flagged tables' copies
+(the same columns, values and order). A range's groups are the rollup's groups plus the live
+groups, summed (counts) and maxed (scores): sums and maxima of disjoint parts. The live part
+joins the orders of the live ranges to the decisions of the same ranges, as a day's computation
+joins its orders to that day's decisions and the panel its range's orders to the range's
+decisions: the same pairs, since a decision's `at` is its order's created_at.
+
+Most of a list's cost is grouping every flagged order of the range (30 days of every company:
+~200,000 orders of ~175,000 end users) by strings. So a long range of every company is read in
+two steps (a shorter one or one company's is one query, by columns, as the fallback below):
+
+1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
+   rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
+   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`).
+2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
+   panel ranks them.
+
+When no two groups of step 2 share a hash, its first TOP rows are the panel's answer: a group
+left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
+highest candidate count, and the candidates are at least TOP groups, each with its hash's count
+as its own, so at least TOP groups count strictly more than it. When two do share one (a
+collision), or when step 1 finds more than MAX_CANDIDATES hashes (most groups tie: a short
+range), the list is read by its columns alone, as the panel groups them.
+tests/analytics/dashboards/test_suspect_panels.py compares both with the panels' SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+from analytics.clickhouse import Reads
+from analytics.dashboards.decision_parts import COMPANY, SETTINGS, Parts, parts_of, union
+from analytics.dashboards.panels import PanelQuery
+from analytics.dashboards.risk import TOP, TOP_END_USERS, TOP_RECIPIENTS
+from analytics.dashboards.rollup_panels import Splits
+from analytics.rollups.definitions import END_USER_HASH, FLAGGED_SCORES, RECIPIENT_HASH, SUSPECTS, Rollup
+from analytics.rollups.ranges import range_condition
+
+_MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
+MAX_CANDIDATES = 2_000  # hashes passed to step 2 as a parameter
+# Ranges of every company longer than this take the two steps, the others one query by columns:
+# up to ~50,000 flagged orders (a week of every company, a month of the largest company)
+# the steps' second query and their hashing cost more than they save (bench/risk_dashboard.py).
+TWO_STEPS_AFTER = timedelta(days=7)
+_CANDIDATES = "{candidates:Array(UInt64)}"
+_COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
+# A score joined to nothing is NULL, as the panels' SQL has it.
+_SETTINGS = MappingProxyType({**SETTINGS, "join_use_nulls": 1})
+
+
+@dataclass(frozen=True, slots=True)
+class TopList:
+    """A top-suspects panel: its group's columns (the panel's first columns, its last tie-break
+    in this order), the group's hash as the rollup stores it and over `flagged_orders`' columns
+    (the same function of the same values), and which groups it leaves out."""
+
+    keys: tuple[str, ...]
+    stored_hash: str
+    live_hash: str
+    where: str = ""
+
+
+END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HASH)
+RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Where a list's rows come from: `parts` (the rollup's WHERE clauses, the live ranges as
+    `PREWHERE` on the orders' time, the first of flagged_orders' key), `at`: the live ranges on
+    the decisions' time (the same parameters), `company`: the live rows' company condition,
+    applied after FINAL (the company is not in flagged_orders' key)."""
+
+    parts: Parts
+    at: str
+    company: str
+
+
+def _parts(q: PanelQuery, splits: Splits) -> _Parts:
+    split = splits[SUSPECTS.name]
+    p = parts_of(split, q.company_id, SUSPECTS.time_column, live_company=False)
+    at = range_condition(FLAGGED_SCORES.time_column, split.live, "live")[0] if split.live else "0"
+    return _Parts(p, at, COMPANY if q.company_id is not None else "")
+
+
+def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_group: str,
+           join: bool, also: str = "", stored_first: str = "") -> str:  # fmt: skip
+    """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
+    scores joined when `join`; `also`: a further condition on both (on the list's columns);
+    `stored_first`: a condition on the rollup's rows to read before their other columns."""
+    p = src.parts
+    extra = f" AND {also}" if also else ""
+    pre = f"PREWHERE {stored_first} " if stored_first else ""
+    rows = [f"SELECT {stored_select} FROM {ch.table(SUSPECTS.target)} {pre}WHERE {w}{extra}" for w in p.rollup]
+    live = None
+    if p.live is not None:
+        scores = FLAGGED_SCORES.sql(ch.table(FLAGGED_SCORES.table), src.at) if join else ""
+        conditions = " AND ".join(c for c in (src.company, also) if c)
+        where = f" WHERE {conditions}" if conditions else ""
+        live = (
+            f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} "
+            f"GROUP BY {live_group}"
+        )
+    return union(*rows, live)
+
+
+def candidates_sql(ch: Reads, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
+    """Step 1: the group hashes whose count is at least the TOP-th highest."""
+    src = _parts(q, splits)
+    counts = _union(ch, src, f"{top.stored_hash} AS h, declined + in_review AS n",
+                    f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
+    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", src.parts.params
+
+
+def top_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, top: TopList, candidates: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The list by its groups' columns; with `candidates`, step 2: only the groups whose hash
+    is in the parameter `candidates` (Array(UInt64)), all of them, with their hash last."""
+    src = _parts(q, splits)
+    keys = ", ".join(top.keys)
+    order = f"ORDER BY declined + in_review DESC, max_score DESC, {keys}"
+    outer = f"SELECT {keys}, sum(dn) AS declined, sum(rn) AS in_review, {_MAX} AS max_score"
+    if not candidates:
+        inner = _union(ch, src, f"{keys}, declined AS dn, in_review AS rn, max_score AS m",
+                       f"{keys}, {_COUNTS}, max(d.score) AS m", keys, True, top.where)  # fmt: skip
+        return f"{outer} FROM ({inner}) GROUP BY {keys} {order} LIMIT {TOP}", src.parts.params
+    restrict = " AND ".join(filter(None, (top.where, f"h IN {_CANDIDATES}")))
+    inner = _union(ch, src, f"{keys}, {top.stored_hash} AS h, declined AS dn, in_review AS rn, max_score AS m",
+                   f"{keys}, {top.live_hash} AS h, {_COUNTS}, max(d.score) AS m", f"{keys}, h", True, restrict,
+                   f"{top.stored_hash} IN {_CANDIDATES}")  # the hashes only, then the candidates' rows  # fmt: skip
+    return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
+
+
+@dataclass(frozen=True, slots=True)
+class TopPanel:
+    """A top-suspects panel read from the rollup (reads.ClickHousePanels)."""
+
+    top: TopList
+    rollups: tuple[Rollup, ...] = (SUSPECTS,)
+    max_candidates: int = MAX_CANDIDATES
+    two_steps_after: timedelta = TWO_STEPS_AFTER
+
+    def two_steps(self, q: PanelQuery) -> bool:
+        return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
+
+    async def rows(
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+    ) -> Sequence[tuple[Any, ...]]:
+        by_columns, parts_params = top_sql(ch, q, splits, self.top)
+        params = {**params, **parts_params}  # the same parts in every query of the list
+        if self.two_steps(q):
+            sql, _ = candidates_sql(ch, q, splits, self.top)
+            hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+            if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
+                sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+                found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+                if len({r[-1] for r in found}) == len(found):
+                    return [r[:-1] for r in found[:TOP]]
+                # else two of its groups share a hash: by columns
+        return await ch.query(by_columns, params, settings=_SETTINGS)
+
+
+SUSPECT_PANELS: Mapping[str, TopPanel] = MappingProxyType({
+    TOP_END_USERS.id: TopPanel(END_USERS),
+    TOP_RECIPIENTS.id: TopPanel(RECIPIENTS),
+})  # fmt: skip
