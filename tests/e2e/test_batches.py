@@ -105,7 +105,7 @@ def _orders_since(client: httpx.Client, since: datetime) -> list[dict]:  # type:
 
 
 @pytest.mark.timeout(3600)
-def test_a_10000_line_csv_with_2_percent_bad_lines(partner_stack: QuadraProcess) -> None:
+def test_a_csv_batch_with_2_percent_bad_lines(partner_stack: QuadraProcess) -> None:
     run = f"bt{uuid.uuid4().hex[:8]}"
     text, bad = batch_csv(run)
     assert LINES % BAD_EVERY == 0 and len(bad) == LINES * 2 // 100
