@@ -37,7 +37,7 @@ def _order(order_id: str, company: str, at: datetime, status: str, version: int,
         "status": status, "status_reason": "", "recipient_kind": kind, "card_bin": recipient.get("bin", ""),
         "card_last4": recipient.get("last4", ""), "card_token": recipient.get("token", ""), "end_user_id": end_user,
         "external_id": "", "sandbox": 0, "created_at": at, "updated_at": at + version * MS, "version": version,
-        "snapshot": snapshot,
+        "batch_id": "", "batch_line": 0, "snapshot": snapshot,
     }  # fmt: skip
     return tuple(values[c] for c in ORDER_COLUMNS)
 
