@@ -24,7 +24,7 @@ run: setup
 	$(UV) run --frozen quadra up
 
 test: setup
-	$(UV) run --frozen pytest -q -ra -n 2 --dist loadgroup
+	$(UV) run --frozen pytest -q -ra
 
 test-fast: setup
 	$(UV) run --frozen pytest -q -m "not kafka"

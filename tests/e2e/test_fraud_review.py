@@ -6,6 +6,7 @@ that card is declined by the list, and the partner's fraud reports show the repo
 from __future__ import annotations
 
 import asyncio
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,9 @@ async def test_a_mule_card_burst_is_held_declined_reported_and_then_blocked(
             assert login.status_code == 200, login.text
             staff = {"Authorization": f"Bearer {login.json()['token']}"}
             target = held[0]["id"]
+            # An analyst acts on what the queue shows, and the queue reads ClickHouse, which the
+            # sink fills a moment later (longer on a loaded machine): wait for it there.
+            await _until_queued(client, staff, target)
             decided = await client.post(f"/staff/v1/fraud/orders/{target}/review", headers=staff,
                                         json={"action": "decline", "note": "mule card", "block": True})  # fmt: skip
             assert decided.status_code == 200, decided.text
@@ -103,3 +107,14 @@ async def test_a_mule_card_burst_is_held_declined_reported_and_then_blocked(
             assert [r["order_id"] for r in reports] == [target]
     finally:
         assert await asyncio.to_thread(q.terminate) == 0, q.tail()
+
+
+async def _until_queued(client: httpx.AsyncClient, staff: dict[str, str], order_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queue = await client.get("/staff/v1/fraud/reviews", headers=staff, params={"limit": 100})
+        assert queue.status_code == 200, queue.text
+        if any(item["order_id"] == order_id for item in queue.json()["data"]):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{order_id} never reached the review queue")
