@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from html import escape
 
-from examples.motivation_store.rewards import RECIPIENT_LABEL, format_amount, price_label, recipient_field
+from examples.motivation_store.rewards import CENTS, RECIPIENT_LABEL, format_amount, price_label, recipient_field
 from quadra_client import CatalogProduct, Order
 
 STYLE = "body{font-family:sans-serif;max-width:46rem;margin:2rem auto}form{border:1px solid #ccc;padding:1rem;margin:1rem 0}"
@@ -26,7 +27,7 @@ def store(catalog: list[CatalogProduct], new_key: Callable[[], str]) -> str:
 
 def _offer(product: CatalogProduct, key: str) -> str:
     field = recipient_field(product)
-    amount = (f'<select name="amount">{"".join(f"<option>{d / 100:.2f}</option>" for d in product.denominations)}</select>'
+    amount = (f'<select name="amount">{"".join(f"<option>{Decimal(d) / CENTS:.2f}</option>" for d in product.denominations)}</select>'
               if product.denominations is not None else '<input name="amount" required placeholder="25.00">')  # fmt: skip
     return (
         f'<form method="post" action="/rewards"><h2>{escape(product.brand)}</h2>'
