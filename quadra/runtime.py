@@ -16,18 +16,11 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
-from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.read_lanes import ReadLanes
-from analytics.ledger_json_rows import LEDGER_ENTRY_FROM_JSON
-from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
-from analytics.order_json_rows import ORDER_EVENT_FROM_JSON
-from analytics.batch_rows import BATCH_COLUMNS, REJECTED_LINE_COLUMNS, batch_row, rejected_line_row
 from analytics.batches_repo import ClickHouseBatches
 from analytics.orders_repo import ClickHouseOrderReader
-from analytics.rollups.definitions import LEDGER, ORDERS
-from analytics.rollups.marks import MarkDays, json_days
 from analytics.rollups.refresher import RefresherConfig, RollupRefresher
 from api.app import create_app
 from api.rate_limit import EdgeRateLimits, RateLimit
@@ -42,11 +35,12 @@ from api.webhook_endpoint_service import WebhookEndpoints
 from domain.cards import CardVault
 from quadra.fraud_api_roles import partner_fraud_reports, with_fraud_desk
 from quadra.order_detail_roles import with_order_pages
-from quadra.fraud_roles import fraud_sink_routes, start_fraud_check, start_pattern_detector
+from quadra.fraud_roles import start_fraud_check, start_pattern_detector
+from quadra.sink_routes import sink_routes
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
 from quadra.rule_api_roles import with_fraud_rules
-from quadra.notify_roles import start_notify, webhook_sink_route, with_webhook_admin
+from quadra.notify_roles import start_notify, with_webhook_admin
 from quadra.catalog_roles import start_product_directory
 from quadra.seed import (
     publish_demo_catalog,
@@ -57,20 +51,16 @@ from quadra.seed import (
 from quadra.settings import PayoutsMode, Settings, parse_card_keys
 from sandbox import SandboxConfig, create_sandbox_app
 from quadra.staff_roles import registry_agents, start_registry_api, with_reports
-from streams import messages
 from streams.admin import ensure_topics
-from streams.audit_messages import decode_audit_record
 from streams.audit_trail import KafkaAuditTrail
-from streams.batch_messages import decode_batch_header, decode_rejected_line
 from streams.batch_store import KafkaBatchStore
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
-from streams.ledger_messages import decode_entry
 from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.request_log import KafkaRequestLog
-from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
+from streams.sink import Sink, SinkConfig
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
-from streams.topics import AUDIT_EVENTS, AUDIT_LOG, BATCH_LINES, BATCHES, CATALOG_PRODUCTS, LEDGER_ENTRIES
+from streams.topics import AUDIT_EVENTS, BATCH_LINES, BATCHES, CATALOG_PRODUCTS
 from streams.worker import WorkerConfig, build_worker_app
 
 log = logging.getLogger("quadra")
@@ -106,60 +96,6 @@ class Started:
     demo_key: str | None = None
     audit: KafkaAuditTrail | None = None  # for staff actions, when this process runs the API
     stops: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
-
-
-def sink_routes(names: TopicNames) -> list[SinkRoute]:
-    # orders and ledger_entries mark the days they touch: the daily rollups' dirty days.
-    return [
-        SinkRoute(
-            names(ORDERS_EVENTS),
-            messages.decode_order_event,
-            (
-                TableTarget("order_events", rows.ORDER_EVENT_COLUMNS, rows.order_event_row),
-                TableTarget(
-                    "orders", rows.ORDER_COLUMNS, lambda e: rows.order_row(e.order),
-                    MarkDays(ORDERS, rows.ORDER_COLUMNS),
-                ),  # fmt: skip
-            ),
-            # ClickHouse computes both rows, snapshot included, and the days of the orders
-            from_json=replace(ORDER_EVENT_FROM_JSON, days=(json_days(ORDERS, "orders"),)),
-        ),
-        SinkRoute(
-            names(REQUESTS_LOG),
-            messages.decode_request_log,
-            (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),),
-            json=True,  # encode_request_log writes the row's columns: ClickHouse reads it as is
-        ),
-        SinkRoute(
-            names(AUDIT_LOG),
-            decode_audit_record,
-            (TableTarget("audit_log", rows.AUDIT_LOG_COLUMNS, rows.audit_log_row),),
-        ),
-        SinkRoute(
-            names(LEDGER_ENTRIES),
-            decode_entry,
-            (
-                TableTarget(
-                    "ledger_entries", LEDGER_ENTRY_COLUMNS, ledger_entry_row,
-                    MarkDays(LEDGER, LEDGER_ENTRY_COLUMNS),
-                ),  # fmt: skip
-            ),
-            from_json=replace(LEDGER_ENTRY_FROM_JSON, days=(json_days(LEDGER, "ledger_entries"),)),
-        ),
-        webhook_sink_route(names),
-        *fraud_sink_routes(names),
-        *batch_sink_routes(names),
-    ]
-
-
-def batch_sink_routes(names: TopicNames) -> list[SinkRoute]:
-    return [
-        SinkRoute(names(BATCHES), decode_batch_header, (TableTarget("batches", BATCH_COLUMNS, batch_row),)),
-        SinkRoute(
-            names(BATCH_LINES), decode_rejected_line,
-            (TableTarget("batch_rejected_lines", REJECTED_LINE_COLUMNS, rejected_line_row),),
-        ),  # fmt: skip
-    ]
 
 
 class _EmbeddedServer(uvicorn.Server):
