@@ -5,9 +5,15 @@ Every ```sh and ```python block is preceded (blank lines allowed) by one marker 
     <!-- run -->                           run it; it must exit 0
     <!-- run expect='"status":"completed"' expect='201' -->
                                            …and print each expected text
-    <!-- run needs="batches" -->           skipped while the API does not serve POST /v1/batches
-    <!-- run needs="sandbox-magic" -->     skipped until the sandbox magic values are in the code
-    <!-- no-run: why it is not run -->     shown only (a reason is required)
+    <!-- run unset="QUADRA_API_KEY" -->    …with that variable unset (the block sets it itself)
+    <!-- run harness="webhook-receiver" -->
+                                           …between the named harness's `before()` and
+                                           `after(namespace)` (tests/e2e/guide_harness/): for a
+                                           block that is a server, not a script
+    <!-- no-run: why it is not run -->     shown only (a reason is required); the guides have none
+
+Every block runs in a directory laid out like a checkout after `make run`: `var/` holds the
+stack's data (so `var/demo-api-key` is the demo company's sandbox key).
 
 Blocks of other languages (```text, ```json, ```csv) are illustrations and need no marker.
 The English and Russian guides hold the same blocks with the same markers, in the same order.
@@ -22,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 GUIDES = {"en": REPO / "docs" / "integration-guide.md", "ru": REPO / "docs" / "integration-guide.ru.md"}
 EXECUTABLE = ("sh", "python")
-KNOWN_NEEDS = ("batches", "sandbox-magic")
+ATTRIBUTES = ("expect", "unset", "harness")
+HARNESSES = ("webhook-receiver",)
 
 _FENCE = re.compile(r"^```([A-Za-z0-9_+-]*)\s*$")
 _MARKER = re.compile(r"^<!--\s*(run|no-run)\b(.*?)-->\s*$")
@@ -38,15 +45,16 @@ class Block:
     marker: str | None  # "run", "no-run" or None (unmarked)
     reason: str = ""  # of a no-run
     expect: tuple[str, ...] = ()
-    needs: tuple[str, ...] = field(default_factory=tuple)
+    unset: tuple[str, ...] = field(default_factory=tuple)
+    harness: str = ""
 
     @property
     def where(self) -> str:
         return f"{self.guide}:{self.line}"
 
-    def signature(self) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...]]:
+    def signature(self) -> tuple[str, str, str, tuple[str, ...], tuple[str, ...], str]:
         """What must be the same in both languages (the reason of a no-run is prose)."""
-        return (self.language, self.code, self.marker or "", self.expect, self.needs)
+        return (self.language, self.code, self.marker or "", self.expect, self.unset, self.harness)
 
 
 def _marker_of(lines: list[str], fence_index: int) -> tuple[str | None, str]:
@@ -73,12 +81,15 @@ def blocks_of(path: Path) -> list[Block]:
         assert end is not None, f"{path.name}:{i + 1}: unclosed code block"
         marker, rest = _marker_of(lines, i)
         attributes = [(name, a or b) for name, a, b in _ATTRIBUTE.findall(rest)]
+        unknown = {name for name, _ in attributes} - set(ATTRIBUTES)
+        assert not unknown, f"{path.name}:{i + 1}: unknown marker attributes {sorted(unknown)}"
         found.append(
             Block(
                 guide=path.name, line=i + 1, language=opening.group(1), code="\n".join(lines[i + 1 : end]) + "\n",
                 marker=marker, reason=rest.removeprefix(":").strip() if marker == "no-run" else "",
                 expect=tuple(v for n, v in attributes if n == "expect"),
-                needs=tuple(v for n, v in attributes if n == "needs"),
+                unset=tuple(v for n, v in attributes if n == "unset"),
+                harness=next((v for n, v in attributes if n == "harness"), ""),
             )
         )  # fmt: skip
         i = end + 1
