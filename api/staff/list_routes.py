@@ -67,7 +67,12 @@ async def list_entries(
                        next_cursor=None if last is None else entry_id(last))  # fmt: skip
 
 
-@router.post("", status_code=201, response_model=ListEntryPutOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ListEntryPutOut,
+    responses={200: {"model": ListEntryPutOut, "description": "Replaced the entry with the same kind, company and value"}},
+)
 async def put_entry(
     request: Request, response: Response, user: Analyst, _json: Json, body: ListEntryIn
 ) -> ListEntryPutOut:
