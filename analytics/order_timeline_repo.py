@@ -17,6 +17,7 @@ would (and skips reading every column of the granules around them: 5-10x faster 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,18 +131,25 @@ class ClickHouseOrderTimeline:
         table = self._ch.table("request_log")
         params = {**self._params(order), "request_id": order.order_id.removeprefix("ord_"),
                   "request_from": order.created_at - _REQUEST_SLACK, "request_to": order.created_at + _REQUEST_SLACK}  # fmt: skip
-        rows = await self._ch.query(
-            f"SELECT {LOGGED_COLUMNS} FROM ("
-            f" SELECT {LOGGED_COLUMNS} FROM {table} FINAL"
-            f" PREWHERE company_id = {{company_id:String}} AND at >= {{request_from:{_AT}}}"
-            f" AND at < {{request_to:{_AT}}} AND request_id = {{request_id:String}} WHERE direction = 'inbound'"
-            " UNION ALL"
-            f" SELECT {LOGGED_COLUMNS} FROM {table} FINAL"
-            f" PREWHERE company_id = {{company_id:String}} AND at >= {{since:{_AT}}}"
-            " WHERE correlation_id = {order_id:String} AND direction = 'outbound'"
-            ") ORDER BY at, request_id LIMIT {limit:UInt32}",
-            params, FINAL_SETTINGS,
+        # Two reads awaited together (on read lanes, at once): one UNION ALL with the ORDER BY
+        # reads both FINAL parts in order, 2-3x slower than the two alone on 10 M rows.
+        partner, calls = await asyncio.gather(
+            self._ch.query(
+                f"SELECT {LOGGED_COLUMNS} FROM {table} FINAL"
+                f" PREWHERE company_id = {{company_id:String}} AND at >= {{request_from:{_AT}}}"
+                f" AND at < {{request_to:{_AT}}} AND request_id = {{request_id:String}} WHERE direction = 'inbound'"
+                " ORDER BY at, request_id LIMIT {limit:UInt32}",
+                params, FINAL_SETTINGS,
+            ),
+            self._ch.query(
+                f"SELECT {LOGGED_COLUMNS} FROM {table} FINAL"
+                f" PREWHERE company_id = {{company_id:String}} AND at >= {{since:{_AT}}}"
+                " WHERE correlation_id = {order_id:String} AND direction = 'outbound'"
+                " ORDER BY at, request_id LIMIT {limit:UInt32}",
+                params, FINAL_SETTINGS,
+            ),
         )
+        rows = sorted([*partner, *calls], key=lambda r: (utc(r[2]), r[0]))[:MAX_ROWS]
         return [logged_from_row(r) for r in rows]
 
     async def ledger_entries(self, order: StoredOrder) -> list[LedgerEntryView]:
