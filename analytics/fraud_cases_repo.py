@@ -5,10 +5,12 @@ timeline. Every value is a bound parameter."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.common import check_limit, utc
+from analytics.reports.filters import FINAL_SETTINGS
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
 from domain.errors import InvalidCursor
 from domain.fraud import CaseEvent, CaseEventKind
@@ -59,7 +61,7 @@ def _event(row: Sequence[Any]) -> CaseEvent:
 
 
 class ClickHouseCases:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: Reads) -> None:
         self._ch = clickhouse
 
     async def page(self, q: CaseQuery, after: CaseKey | None, limit: int) -> tuple[list[CaseView], CaseKey | None]:
@@ -95,11 +97,15 @@ class ClickHouseCases:
         )
         return _case(rows[0]) if rows else None
 
-    async def events(self, case_id: str) -> list[CaseEvent]:
-        """The case's timeline, oldest first."""
+    async def events(self, case_id: str, since: datetime | None = None) -> list[CaseEvent]:
+        """The case's timeline, oldest first; `since`: none of its events is older (an order's
+        case: its creation), which skips the older partitions. By key columns before FINAL
+        (every copy of an event has the same key): exact, and no other case's rows are merged."""
+        after = f" AND at >= {{since:{_AT}}}" if since is not None else ""
         rows = await self._ch.query(
             f"SELECT {_EVENT} FROM {self._ch.table('fraud_case_events')} FINAL "
-            "WHERE case_id = {case_id:String} ORDER BY at, event_id",
-            {"case_id": case_id},
+            f"PREWHERE case_id = {{case_id:String}}{after} ORDER BY at, event_id",
+            {"case_id": case_id, **({"since": since} if since is not None else {})},
+            FINAL_SETTINGS,
         )
         return [_event(r) for r in rows]

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
 from analytics.reports.filters import FINAL_SETTINGS
@@ -69,7 +69,7 @@ def _queued(row: Sequence[Any]) -> QueuedOrder:
 
 
 class ClickHouseFraudReads:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: Reads) -> None:
         self._ch = clickhouse
 
     def _assignees_sql(self) -> str:
@@ -142,6 +142,17 @@ class ClickHouseFraudReads:
     async def decision(self, order_id: str) -> DecisionView | None:
         found = await self.decisions([order_id])
         return found.get(order_id)
+
+    async def decision_of(self, company_id: str, order_id: str, created_at: datetime) -> DecisionView | None:
+        """A stored order's decision, by its key (as `decisions_of`): a granule, where the id's
+        bloom filter reads a granule group in every partition (~20 ms on 10 M decisions)."""
+        rows = await self._ch.query(
+            f"SELECT {_DECISION} FROM {self._ch.table('decisions')} FINAL "
+            f"PREWHERE company_id = {{company_id:String}} AND at = {{at:{_AT}}} AND order_id = {{order_id:String}}",
+            {"company_id": company_id, "at": created_at, "order_id": order_id},
+            FINAL_SETTINGS,
+        )
+        return _decision(rows[0]) if rows else None
 
     async def assignees(self, order_ids: Sequence[str]) -> dict[str, str]:
         if not order_ids:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.dashboards.decision_parts import SETTINGS, decision_parts, stored, union
 from analytics.rollups.definitions import DECISIONS, RULE_HITS
 from domain.fraud_views import RuleHits, RuleStats
@@ -21,7 +21,7 @@ _HITS = (
 
 
 async def rule_stats(
-    ch: ClickHouse, at_from: datetime, at_to: datetime, company_id: str | None, *, live: bool = False
+    ch: Reads, at_from: datetime, at_to: datetime, company_id: str | None, *, live: bool = False
 ) -> RuleStats:
     """`live`: the query before the rollups, over `decisions FINAL` alone (what they must equal)."""
     if live:
@@ -48,7 +48,7 @@ async def rule_stats(
     return RuleStats(int(found[0][0]), tuple(RuleHits(str(r), int(f), int(s)) for r, f, s in rows))
 
 
-async def _live(ch: ClickHouse, at_from: datetime, at_to: datetime, company_id: str | None) -> RuleStats:
+async def _live(ch: Reads, at_from: datetime, at_to: datetime, company_id: str | None) -> RuleStats:
     where = f"at >= {{at_from:{_AT}}} AND at < {{at_to:{_AT}}}"
     params: dict[str, Any] = {"at_from": at_from, "at_to": at_to}
     if company_id is not None:

@@ -299,7 +299,7 @@ async def _start_api(
     started.stops.append(("dashboard read lanes", lanes.close))
     staff = with_reports(staff, clickhouse, lanes)
     staff = with_fraud_desk(staff, settings, names, clickhouse, producer, registry.bus, started.audit)
-    staff = with_order_pages(staff, settings, clickhouse)
+    staff = with_order_pages(staff, settings, clickhouse, lanes)
     staff = replace(staff, batches=batches)
     services = ApiServices(
         orders, keys, started.audit, registry.companies, registry.key_uses, staff, balances,

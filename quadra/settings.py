@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     # like today, is read live by reports instead of being recomputed over and over).
     rollup_refresh_interval_s: float = Field(30.0, gt=0, le=3600)
     rollup_quiet_s: float = Field(60.0, ge=0, le=86_400)
-    # Connections the risk dashboard reads its panels on at once (analytics/read_lanes.py),
-    # besides the process's own; 1: one after another.
+    # Connections the risk dashboard reads its panels on at once (analytics/read_lanes.py), and
+    # the order detail its sources, besides the process's own; 1: one after another.
     dashboard_read_lanes: int = Field(2, ge=1, le=8)
 
     # Fraud: the model directory the intake scores with (written by `quadra train`; re-read

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import Reads
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_str, decode_cursor, encode_cursor
 from domain.errors import InvalidCursor
@@ -119,7 +119,7 @@ def _where(q: RequestLogQuery, after: RequestLogKey | None) -> tuple[str, dict[s
 
 
 class ClickHouseRequestLog:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: Reads) -> None:
         self._ch = clickhouse
 
     async def search(
@@ -184,9 +184,17 @@ class ClickHouseRequestLog:
             if made_ms >= _LATEST_MS:
                 return None  # made after the columns' range ends: no row has it
             made = datetime.fromtimestamp(made_ms / 1000, UTC)
-            clauses.append("at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')}")
-            params.update(at_from=made - _CALL_SLACK, at_to=made + _CLOCK_SLACK)
-        elif request_id.startswith("msg_"):
+            # The copy sorted by (at, request_id) finds it in a granule or two; `request_log`
+            # (company first) reads a granule per company. Key columns before FINAL: exact.
+            rows = await self._ch.query(
+                f"SELECT {LOGGED_COLUMNS} FROM {self._ch.table('request_log_by_time')} FINAL "
+                "PREWHERE at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')} "
+                "AND request_id = {request_id:String} LIMIT 1",
+                {**params, "at_from": made - _CALL_SLACK, "at_to": made + _CLOCK_SLACK},
+                _FINAL_SETTINGS,
+            )
+            return logged_from_row(rows[0]) if rows else None
+        if request_id.startswith("msg_"):
             clauses.append("correlation_id = {message_id:String}")
             params["message_id"] = request_id.split(":", 1)[0]
         rows = await self._ch.query(

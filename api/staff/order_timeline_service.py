@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from analytics.order_timeline_repo import StoredOrder
@@ -32,6 +32,9 @@ from domain.webhook_log import AttemptView, DeliveryView
 # Stored bodies are capped at MAX_LOGGED_BODY plus a marker; re-sanitizing must not cut again.
 _SHOWN_BODY = 4 * MAX_LOGGED_BODY
 MAX_WEBHOOK_MESSAGES = 100
+# Reads narrowed by the order's creation: nothing about it happened before, but clocks of the
+# nodes that stamp its rows may trail the intake's by a moment (as in the timeline repository).
+_CLOCK_SLACK = timedelta(minutes=1)
 
 
 class OrderTimelineReads(Protocol):
@@ -46,17 +49,22 @@ class OrderTimelineReads(Protocol):
 
 
 class DecisionReads(Protocol):
-    async def decision(self, order_id: str) -> DecisionView | None: ...
+    async def decision_of(self, company_id: str, order_id: str, created_at: datetime) -> DecisionView | None:
+        """The decision on a stored order (a decision's `at` is its order's created_at)."""
 
 
 class CaseEventReads(Protocol):
-    async def events(self, case_id: str) -> list[CaseEvent]: ...
+    async def events(self, case_id: str, since: datetime | None = None) -> list[CaseEvent]:
+        """`since`: none of the case's events is older."""
 
 
 class WebhookLaneReads(Protocol):
     async def for_lane(self, company_id: str, lane: str, since: datetime, limit: int) -> list[DeliveryView]: ...
 
-    async def attempts(self, company_id: str, message_id: str) -> list[AttemptView]: ...
+    async def attempts_of(
+        self, company_id: str, message_ids: Sequence[str], since: datetime | None = None
+    ) -> dict[str, list[AttemptView]]:
+        """Each message's attempts, oldest first; `since`: none of the messages occurred before."""
 
 
 class RequestLookup(Protocol):
@@ -129,7 +137,8 @@ class OrderTimelines:
             raise NotFound("No such order")
         events, exchanges, ledger, decision, case_events, deliveries = await asyncio.gather(
             self._reads.status_events(order), self._reads.exchanges(order), self._reads.ledger_entries(order),
-            self._decisions.decision(order.order_id), self._cases.events(f"case_{order.order_id}"),
+            self._decisions.decision_of(order.company_id, order.order_id, order.created_at),
+            self._cases.events(f"case_{order.order_id}", order.created_at - _CLOCK_SLACK),
             self._webhooks.for_lane(order.company_id, order.order_id, order.created_at, MAX_WEBHOOK_MESSAGES),
         )  # fmt: skip
         deliveries = [_delivery(d) for d in deliveries]
@@ -156,10 +165,12 @@ class OrderTimelines:
         return sanitized_request(found)
 
     async def _attempts(self, company_id: str, deliveries: Sequence[DeliveryView]) -> list[WebhookAttemptItem]:
-        per_message = await asyncio.gather(*(self._webhooks.attempts(company_id, d.message.id) for d in deliveries))
-        return [
-            WebhookAttemptItem(d, _attempt(a)) for d, found in zip(deliveries, per_message, strict=True) for a in found
-        ]
+        if not deliveries:
+            return []
+        # An attempt is stamped with its message's occurred_at: none is older than the oldest message.
+        since = min(d.message.occurred_at for d in deliveries)
+        found = await self._webhooks.attempts_of(company_id, [d.message.id for d in deliveries], since)
+        return [WebhookAttemptItem(d, _attempt(a)) for d in deliveries for a in found.get(d.message.id, [])]
 
 
 def _exchange_kind(r: LoggedRequest) -> TimelineKind:

@@ -4,6 +4,7 @@ use case, sanitized, with nothing of another order; and the request viewer's loo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import orjson
@@ -16,7 +17,8 @@ from analytics.fraud_rows import CASE_EVENT_COLUMNS, DECISION_COLUMNS, case_even
 from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
 from analytics.migrate import migrate
 from analytics.order_timeline_repo import ClickHouseOrderTimeline
-from analytics.reports.request_log import ClickHouseRequestLog
+from analytics.read_lanes import ReadLanes
+from analytics.reports.request_log import LOGGED_COLUMNS, ClickHouseRequestLog, logged_from_row
 from analytics.rows import ORDER_COLUMNS, ORDER_EVENT_COLUMNS, REQUEST_LOG_COLUMNS, order_event_row, order_row, request_log_row
 from analytics.webhook_rows import (
     WEBHOOK_ATTEMPT_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, webhook_attempt_row, webhook_delivery_row, webhook_request_row,
@@ -90,7 +92,7 @@ async def test_repository_reads_each_source_of_one_order(clickhouse: ClickHouse,
     assert [d.attempts for d in lane] == [1, 2]
 
 
-@pytest.mark.parametrize("order_id", ["ord_" + "0" * 32, *HOSTILE])
+@pytest.mark.parametrize("order_id", ["ord_" + "0" * 32, "ord_" + "f" * 32, *HOSTILE])
 async def test_unknown_and_hostile_order_ids_find_nothing(clickhouse: ClickHouse, story: OrderStory,
                                                           order_id: str) -> None:  # fmt: skip
     assert await ClickHouseOrderTimeline(clickhouse).order(order_id) is None
@@ -151,3 +153,70 @@ async def test_request_viewer_finds_nothing_for_unknown_or_hostile_ids(clickhous
     with pytest.raises(NotFound):
         await _timelines(clickhouse).request(request_id)
     assert await ClickHouseRequestLog(clickhouse).get(request_id) is None
+
+
+async def test_an_order_created_far_from_its_ids_time_is_still_found(clickhouse: ClickHouse,
+                                                                     story: OrderStory) -> None:  # fmt: skip
+    """The id's time only narrows the first read: an order stored outside that window (none is
+    written so) is found by its id alone, newest version first."""
+    made = int((T0 - timedelta(days=40)).timestamp() * 1000)
+    order_id = f"ord_{made:012x}" + "cd" * 10
+    versions = [replace(e.order, id=order_id) for e in story.events]
+    await clickhouse.insert("orders", [order_row(o) for o in reversed(versions)], ORDER_COLUMNS)
+    found = await ClickHouseOrderTimeline(clickhouse).order(order_id)
+    assert found is not None and found.order_id == order_id and found.created_at == T0
+    assert found.transaction.version == 6 and found.transaction.status == "completed"
+
+
+async def test_the_key_reads_equal_the_reads_by_id(clickhouse: ClickHouse, story: OrderStory) -> None:
+    """Differential: the order detail's reads by key (decision, case events and attempts since
+    the order's creation, every attempt in one read) return what the reads by id alone return,
+    replayed copies included; and nothing for another company or a later start."""
+    fraud, cases, log = ClickHouseFraudReads(clickhouse), ClickHouseCases(clickhouse), ClickHouseWebhookLog(clickhouse)
+    order = await ClickHouseOrderTimeline(clickhouse).order(ORDER_ID)
+    assert order is not None
+    by_key = await fraud.decision_of(order.company_id, ORDER_ID, order.created_at)
+    assert by_key is not None and by_key == await fraud.decision(ORDER_ID)
+    assert await fraud.decision_of("cmp_other", ORDER_ID, order.created_at) is None
+    case = f"case_{ORDER_ID}"
+    assert await cases.events(case, order.created_at - timedelta(minutes=1)) == await cases.events(case)
+    assert len(await cases.events(case)) == 3
+    lane = await log.for_lane(order.company_id, ORDER_ID, order.created_at)
+    ids = [d.message.id for d in lane]
+    since = min(d.message.occurred_at for d in lane)
+    together = await log.attempts_of(order.company_id, ids, since)
+    assert together == {m: await log.attempts(order.company_id, m) for m in ids}
+    assert sum(map(len, together.values())) == 5
+    assert await log.attempts_of("cmp_other", ids, since) == {}
+    assert await log.attempts_of(order.company_id, ids, since + timedelta(days=400)) == {}
+    assert await log.attempts_of(order.company_id, []) == {}
+
+
+async def test_the_request_viewer_reads_the_same_row_as_the_company_sorted_log(clickhouse: ClickHouse,
+                                                                              story: OrderStory) -> None:  # fmt: skip
+    """A 32-hex id is read from request_log_by_time; the row is request_log's (FINAL), replayed
+    copies included."""
+    record = story.requests[1]
+    await clickhouse.insert("request_log", [request_log_row(record)], REQUEST_LOG_COLUMNS)  # a replayed copy
+    log = ClickHouseRequestLog(clickhouse)
+    for request_id in (REQUEST_ID, record.request_id):
+        found = await log.get(request_id)
+        rows = await clickhouse.query(
+            f"SELECT {LOGGED_COLUMNS} FROM {clickhouse.table('request_log')} FINAL WHERE request_id = {{r:String}}",
+            {"r": request_id},
+        )
+        assert found is not None and len(rows) == 1 and found == logged_from_row(rows[0])
+
+
+async def test_the_detail_on_read_lanes_equals_the_detail_on_the_connection(
+    clickhouse: ClickHouse, clickhouse_dsn: str, story: OrderStory
+) -> None:
+    """`quadra up` reads the order detail on the read lanes (quadra/order_detail_roles.py)."""
+    lanes = ReadLanes.connect(clickhouse_dsn, clickhouse.database, 2)
+    try:
+        on_lanes = OrderTimelines(ClickHouseOrderTimeline(lanes), ClickHouseFraudReads(lanes), ClickHouseCases(lanes),
+                                  ClickHouseWebhookLog(lanes), ClickHouseRequestLog(lanes))  # fmt: skip
+        assert await on_lanes.detail(ORDER_ID) == await _timelines(clickhouse).detail(ORDER_ID)
+        assert await on_lanes.request(REQUEST_ID) == await _timelines(clickhouse).request(REQUEST_ID)
+    finally:
+        lanes.close()

@@ -80,9 +80,9 @@ class StoryReads:
         ]
 
     # DecisionReads
-    async def decision(self, order_id: str) -> DecisionView | None:
+    async def decision_of(self, company_id: str, order_id: str, created_at: datetime) -> DecisionView | None:
         d = self.story.decision
-        if d["order_id"] != order_id:
+        if (d["company_id"], d["order_id"], d["at"]) != (company_id, order_id, created_at):
             return None
         return DecisionView(
             d["order_id"], d["company_id"], d["at"], d["outcome"], None if d["score"] < 0 else d["score"], d["points"],
@@ -91,8 +91,8 @@ class StoryReads:
         )  # fmt: skip
 
     # CaseEventReads
-    async def events(self, case_id: str) -> list[CaseEvent]:
-        return [e for e in self.story.case_events if e.case_id == case_id]
+    async def events(self, case_id: str, since: datetime | None = None) -> list[CaseEvent]:
+        return [e for e in self.story.case_events if e.case_id == case_id and (since is None or e.at >= since)]
 
     # WebhookLaneReads
     async def for_lane(self, company_id: str, lane: str, since: datetime, limit: int) -> list[DeliveryView]:
@@ -108,12 +108,18 @@ class StoryReads:
             for r in latest.values()
         ][:limit]
 
-    async def attempts(self, company_id: str, message_id: str) -> list[AttemptView]:
-        return [
-            AttemptView(r.attempt_id, r.delivery.round, r.attempt, r.delivery.status, r.at, r.url, r.response_status,
-                        r.duration_ms, r.error)  # fmt: skip
-            for r in self.story.webhook_records if r.delivery.message.id == message_id
-        ]
+    async def attempts_of(
+        self, company_id: str, message_ids: Sequence[str], since: datetime | None = None
+    ) -> dict[str, list[AttemptView]]:
+        found: dict[str, list[AttemptView]] = {}
+        for r in self.story.webhook_records:
+            m = r.delivery.message
+            if m.company_id == company_id and m.id in message_ids and (since is None or m.occurred_at >= since):
+                found.setdefault(m.id, []).append(
+                    AttemptView(r.attempt_id, r.delivery.round, r.attempt, r.delivery.status, r.at, r.url,
+                                r.response_status, r.duration_ms, r.error)  # fmt: skip
+                )
+        return found
 
     # RequestLookup
     async def get(self, request_id: str) -> LoggedRequest | None:
