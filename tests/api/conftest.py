@@ -5,6 +5,7 @@ from tests.api.ledger_fakes import InMemoryLedger
 
 import base64
 from collections.abc import AsyncIterator
+from typing import Any
 from dataclasses import dataclass
 
 import httpx
@@ -27,6 +28,7 @@ from tests.api.fakes import (
     StaticKeys,
 )
 from tests.api.batch_fakes import InMemoryBatches
+from tests.api.shared_app import SharedApp
 from tests.api.catalog_fakes import InMemoryProducts, partner_registry
 from tests.api.staff.fakes import InMemoryRegistry, InMemoryStaff, RecordingKeyUses, staff_services
 
@@ -49,8 +51,28 @@ class ApiHarness:
     app: FastAPI | None = None  # e.g. to give it other rate limits (app.state.rate_limits)
 
 
+def _create(services: ApiServices, log: Any) -> FastAPI:
+    return create_app(services, log, MAX_BODY, max_batch_bytes=MAX_BATCH_BODY)
+
+
+@pytest.fixture(scope="session")
+def shared_partner_app() -> SharedApp:
+    """tests/api/shared_app.py: why one app serves every `api` test."""
+    vault = CardVault({"k1": b"k" * 32}, b"token-key")
+    registry, products, intake = InMemoryRegistry(), InMemoryProducts.sandbox(), InMemoryIntake()
+    catalog = PartnerCatalog(products, registry)
+    orders = OrderService(intake, InMemoryReader(), vault, reply_timeout_s=1.0, max_wait_s=10.0, catalog=catalog)
+    audit, ledger, batches = RecordingAuditTrail(), InMemoryLedger(), InMemoryBatches(intake)
+    services = ApiServices(
+        orders, StaticKeys(), audit, registry, RecordingKeyUses(), staff_services(InMemoryStaff(), registry, audit),
+        BalanceService(ledger, ledger, audit), catalog, WebhookEndpoints(registry, registry, vault, audit),
+        batches=BatchService(orders, intake, batches, batches, vault.keyed_hash, reply_timeout_s=1.0),
+    )  # fmt: skip
+    return SharedApp.build(_create, services)
+
+
 @pytest.fixture
-async def api() -> AsyncIterator[ApiHarness]:
+async def api(shared_partner_app: SharedApp) -> AsyncIterator[ApiHarness]:
     intake, reader, log = InMemoryIntake(), InMemoryReader(), RecordingLog()
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     registry, products = await partner_registry(), InMemoryProducts.sandbox()
@@ -67,7 +89,7 @@ async def api() -> AsyncIterator[ApiHarness]:
         service, StaticKeys(), audit, registry, RecordingKeyUses(), staff, balances, catalog, webhooks,
         batches=batch_service,
     )
-    app = create_app(services, log, MAX_BODY, max_batch_bytes=MAX_BATCH_BODY)
+    app = shared_partner_app.serve(services, log)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport,

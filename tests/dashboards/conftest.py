@@ -16,7 +16,7 @@ from api.staff.export_service import TransactionExports
 from api.staff.report_service import ReportService
 from domain.staff import Role
 from tests.api.staff.export_fakes import InMemoryExportRows, export_row
-from tests.api.staff.conftest import StaffHarness, staff_api  # noqa: F401  # the fixture
+from tests.api.staff.conftest import StaffHarness, shared_staff_app, staff_api  # noqa: F401  # the fixtures
 from tests.api.staff.fakes import PASSWORD
 from tests.api.staff.report_fakes import FakeReports
 

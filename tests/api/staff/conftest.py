@@ -32,6 +32,7 @@ from domain.registry import CreateCompany, SetCompanyCatalog
 from quadra.catalog_seed import SANDBOX_CATALOG
 from domain.staff import Role, StaffUser
 from tests.api.batch_fakes import InMemoryBatches
+from tests.api.shared_app import SharedApp
 from tests.api.fakes import InMemoryIntake, InMemoryReader, RecordingAuditTrail, RecordingLog
 from tests.api.staff.fakes import (
     SECRET,
@@ -75,17 +76,16 @@ class StaffHarness:
         return await self.client.post("/staff/v1/login", json={"email": email, "password": password})
 
 
-def build_app(
+def build_services(
     staff: InMemoryStaff,
     registry: InMemoryRegistry,
     audit: RecordingAuditTrail,
     key_uses: RecordingKeyUses,
     secure_cookies: bool = False,
-    log: RecordingLog | None = None,
     ledger: InMemoryLedger | None = None,
     products: InMemoryProducts | None = None,
     reports: ReportService | None = None,
-) -> FastAPI:
+) -> ApiServices:
     vault = CardVault({"k1": base64.b64decode(base64.b64encode(b"k" * 32))}, b"token-key")
     products = products if products is not None else InMemoryProducts.sandbox()
     catalog = PartnerCatalog(products, registry)
@@ -100,12 +100,31 @@ def build_app(
     ledger = ledger or InMemoryLedger()
     balances = BalanceService(ledger, ledger, audit)
     webhooks = WebhookEndpoints(registry, registry, vault, audit)
-    services = ApiServices(
+    return ApiServices(
         orders, registry, audit, registry, key_uses, staff_side, balances, catalog, webhooks, batches=batches
     )
-    app = create_app(services, log or RecordingLog(), MAX_BODY)
+
+
+def _create(services: ApiServices, log: Any) -> FastAPI:
+    app = create_app(services, log, MAX_BODY)
     install_admin(app)
     return app
+
+
+def build_app(
+    staff: InMemoryStaff,
+    registry: InMemoryRegistry,
+    audit: RecordingAuditTrail,
+    key_uses: RecordingKeyUses,
+    secure_cookies: bool = False,
+    log: RecordingLog | None = None,
+    ledger: InMemoryLedger | None = None,
+    products: InMemoryProducts | None = None,
+    reports: ReportService | None = None,
+) -> FastAPI:
+    """A new app of its own (staff_api serves the session's shared one instead)."""
+    services = build_services(staff, registry, audit, key_uses, secure_cookies, ledger, products, reports)
+    return _create(services, log or RecordingLog())
 
 
 def client_of(app: FastAPI) -> httpx.AsyncClient:
@@ -117,8 +136,15 @@ def build_client(*args: Any, **kwargs: Any) -> httpx.AsyncClient:
     return client_of(build_app(*args, **kwargs))
 
 
+@pytest.fixture(scope="session")
+def shared_staff_app() -> SharedApp:
+    """tests/api/shared_app.py: why one app serves every staff_api test."""
+    staff, registry = InMemoryStaff(), InMemoryRegistry()
+    return SharedApp.build(_create, build_services(staff, registry, RecordingAuditTrail(), RecordingKeyUses()))
+
+
 @pytest.fixture
-async def staff_api() -> AsyncIterator[StaffHarness]:
+async def staff_api(shared_staff_app: SharedApp) -> AsyncIterator[StaffHarness]:
     """One user per role, one company (no keys yet) offered every sandbox product."""
     staff, registry = InMemoryStaff(), InMemoryRegistry()
     audit, key_uses = RecordingAuditTrail(), RecordingKeyUses()
@@ -128,7 +154,8 @@ async def staff_api() -> AsyncIterator[StaffHarness]:
     await registry.submit(SetCompanyCatalog("seed-catalog", COMPANY, every_product, datetime.now(UTC)))
     registry.commands.clear()
     log, ledger, products = RecordingLog(), InMemoryLedger(), InMemoryProducts.sandbox()
-    app = build_app(staff, registry, audit, key_uses, log=log, ledger=ledger, products=products)
+    services = build_services(staff, registry, audit, key_uses, ledger=ledger, products=products)
+    app = shared_staff_app.serve(services, log)
     async with client_of(app) as client:
         yield StaffHarness(
             client, staff, registry, audit, key_uses, users, log, ledger, products, app

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page
 
 from dashboards import vendor
-from tests.api.staff.conftest import StaffHarness, staff_api  # noqa: F401  # the fixture
+from tests.api.staff.conftest import StaffHarness, shared_staff_app, staff_api  # noqa: F401  # the fixtures
 from tests.api.staff.fakes import PASSWORD
 from tests.dashboards.browser.harness import Shots, browser_page, serving
 
