@@ -14,17 +14,21 @@ iteration (multiclass) or another estimator are not flattened (`flatten` returns
 scored by sklearn as before. tests/detectors/models/test_forest.py compares both on random and
 edge-case inputs.
 
-numba is imported on the first `flatten` only (commands that never score do not pay its
-import), and the compiled loop is cached next to this file (`cache=True`): the first process
-compiles it (~1 s), later ones load it.
+numba is imported on the first `flatten` only (commands that never score do not pay it); the
+compiled loop is cached next to this file (`cache=True`), but numba's import and first call
+still cost ~1.5-3 s once per process (measured on the shared 2-core box at load 5), paid when
+the first Scorer is built (the model watcher's first load). Without numba, sklearn scores.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,11 @@ def flatten(estimator: Any) -> FlatForest | None:
         value=nodes["value"].astype(np.float64),
         link=estimator._loss,
     )
+    try:
+        _walk()
+    except ImportError:  # numba missing from this environment: sklearn scores as before
+        log.warning("numba not importable: the supervised model is scored by sklearn (slower)")
+        return None
     forest.raw(np.zeros((1, forest.n_features)))  # compile (or load from the cache) now
     return forest
 
