@@ -37,11 +37,11 @@ implementation before (kept in tests/detectors/features/reference). The model's 
 ~2.2 ms per call whatever the batch size (sklearn calls each tree apart), twice when an order is
 flagged (the reasons): that was most of a small batch's time, until the Scorer walked the trees
 flattened in one numba loop (detectors/models/forest.py, same scores to the bit). Measured
-alternately against the code before, same data (the defaults' warm state, CPU time, load 5-8,
-2026-11-27): model 30-40 → 14-15 µs/order in batches of 1000, decision (min of 15 on one batch)
-20-23 → 13-15 ms per 1000; stream CPU per batch p50 5.0-6.8 → 1.4-1.6 ms, p99 13-17 → 3.4-5.3
-ms (wall p99 6-18 ms at that load). Features unchanged (~60-65 µs/order): the 20 k orders/s
-target needs the window state compiled too.
+alternately against the code before, same data (the defaults' warm state, load 5-8,
+2026-11-27): model stage 30-40 → 14-15 µs/order CPU in batches of 1000 (min of 15 on one
+batch: 16-17 → 11-12 ms per 1000); decision (min of 15 on one batch) 20-23 → 13-15 ms per 1000;
+stream CPU per batch p50 5.0-6.8 → 1.4-1.6 ms, p99 13-17 → 3.4-5.3 ms (wall p99 6-18 ms at
+that load). Features unchanged (~60-65 µs/order): the 20 k orders/s target needs the window state compiled too.
 """
 
 from __future__ import annotations
