@@ -41,7 +41,8 @@ alternately against the code before, same data (the defaults' warm state, load 5
 2026-11-27): model stage 30-40 → 14-15 µs/order CPU in batches of 1000 (min of 15 on one
 batch: 16-17 → 11-12 ms per 1000); decision (min of 15 on one batch) 20-23 → 13-15 ms per 1000;
 stream CPU per batch p50 5.0-6.8 → 1.4-1.6 ms, p99 13-17 → 3.4-5.3 ms (wall p99 6-18 ms at
-that load). Features unchanged (~60-65 µs/order): the 20 k orders/s target needs the window state compiled too.
+that load). Features unchanged (~60-65 µs/order): the 20 k orders/s target needs the window
+state compiled too.
 """
 
 from __future__ import annotations
