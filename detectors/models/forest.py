@@ -108,11 +108,18 @@ def _walk() -> Any:
     if not _compiled:
         import numba
 
-        _compiled.append(numba.njit(cache=True, nogil=True)(_walk_python))
+        try:
+            walk = numba.njit(cache=True, nogil=True)(_walk_python)
+        except RuntimeError:  # no writable cache directory (read-only install, no home): compile per process
+            walk = numba.njit(nogil=True)(_walk_python)
+        _compiled.append(walk)
     return _compiled[0]
 
 
-def _walk_python(x, baseline, roots, feature, threshold, left, right, missing_left, is_leaf, value, out):  # type: ignore[no-untyped-def]
+def _walk_python(  # type: ignore[no-untyped-def]
+    x, baseline, roots, feature, threshold, left, right, missing_left, is_leaf, value, out
+):
+    """numba compiles this: each row's raw score, trees in sklearn's order."""
     for i in range(x.shape[0]):
         acc = baseline
         for t in range(roots.shape[0]):
