@@ -100,11 +100,8 @@ def decide(
     score: float | None = None,
     policy: DecisionPolicy = DEFAULT_POLICY,
 ) -> FraudDecision:
-    if not hits.active and not hits.shadow and not matches:
-        # Nothing fired, nothing listed: the model alone (most orders; no tuples to build).
-        model = policy.model
-        if score is None or model is None or (score < model.review and score < model.decline):
-            return FraudDecision(Outcome.APPROVED, score, hits.points, (), (), (), ())
+    if quiet(hits, matches, score, policy.model):
+        return FraudDecision(Outcome.APPROVED, score, hits.points, (), (), (), ())
 
     def result(outcome: Outcome, reasons: list[str]) -> FraudDecision:
         return FraudDecision(
@@ -150,6 +147,14 @@ def decide(
             reasons.append(f"model score {score:.2f} ≥ {cut:g}")
             outcome = max(outcome, level, key=_RANK.__getitem__)
     return result(outcome, reasons)
+
+
+def quiet(hits: RuleHits, matches: Sequence[ListEntry], score: float | None, model: Thresholds | None) -> bool:
+    """Nothing fired, nothing listed, the score (if any) below review: approved with no reason.
+    Most orders; the stream builds their assessment without a `FraudDecision`."""
+    if hits.active or hits.shadow or matches:
+        return False
+    return score is None or model is None or (score < model.review and score < model.decline)
 
 
 def _rule_reason(rule_id: str, version: int, action: str) -> str:

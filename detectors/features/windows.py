@@ -213,10 +213,18 @@ class Distinct:
         d1, d2 = self._d1, self._d2
         k1, k2 = at // _G_D1, at // _G_D2
         # Rebuilt at most once per bucket change: all the keys of an expired bucket go at once.
+        # Buckets grow along the dict, so when the newest is out too (a key quiet for longer
+        # than the window, the usual case for 24 h) the window starts empty, nothing to copy.
         if d1 and next(iter(d1.values())) <= k1 - _S_D1:
-            self._d1 = d1 = _drop_expired(d1, k1 - _S_D1)
+            if next(reversed(d1.values())) <= k1 - _S_D1:
+                self._d1 = d1 = {}
+            else:
+                self._d1 = d1 = _drop_expired(d1, k1 - _S_D1)
         if d2 and next(iter(d2.values())) <= k2 - _S_D2:
-            self._d2 = d2 = _drop_expired(d2, k2 - _S_D2)
+            if next(reversed(d2.values())) <= k2 - _S_D2:
+                self._d2 = d2 = {}
+            else:
+                self._d2 = d2 = _drop_expired(d2, k2 - _S_D2)
         c1, c2 = len(d1), len(d2)
         if other in d2:
             del d2[other]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detectors.models.model import TrainedModel, Verdict
+from detectors.models.forest import flatten
+from detectors.models.model import ModelKind, TrainedModel, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +29,16 @@ class Scorer:
         self.top_reasons = top_reasons
         self._columns = model.column_indices
         self._baseline = np.array(model.baseline, dtype=np.float64)
+        # The supervised trees walked by one compiled loop (same scores, see forest.py); other
+        # models, and estimators it does not reproduce, are scored by sklearn.
+        forest = flatten(model.estimator) if model.kind is ModelKind.SUPERVISED else None
+        self._predict = forest.proba if forest is not None else model.risk
 
     def risk(self, matrix: np.ndarray) -> np.ndarray:
         """Scores only, for a matrix with every column of FEATURE_NAMES."""
         if len(matrix) == 0:
             return np.empty(0)
-        return self.model.risk(matrix[:, self._columns])
+        return self._predict(matrix[:, self._columns])
 
     def score(self, matrix: np.ndarray) -> ScoreBatch:
         # Threads: a stream worker owns one core, and OpenMP threads spinning against other
@@ -56,7 +61,7 @@ class Scorer:
         n, k = x.shape
         occluded = np.repeat(x, k, axis=0)
         occluded[np.arange(n * k), np.tile(np.arange(k), n)] = np.tile(self._baseline, n)
-        drop = scores[:, None] - self.model.risk(occluded).reshape(n, k)
+        drop = scores[:, None] - self._predict(occluded).reshape(n, k)
         order = np.argsort(-drop, axis=1)[:, : self.top_reasons]
         names = self.model.columns
         return [
