@@ -18,8 +18,9 @@ Versions of one order share its sort key (created_at, amount, order_id never cha
 window never splits an order. Pages without one company pinned read `orders_by_time`, the
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
 projection sorted by them, which ClickHouse only picks when not reading in key order. One
-company's card pages skip both steps: the projection ranks the card's orders, latest state, and
-the page's rows are read by order and version (analytics/reports/card_orders.py).
+company's card pages skip both steps: each of the card's orders, latest state, is grouped from
+the projection, which holds every page column (analytics/reports/card_orders.py, migration 0014).
+Pages by time, newest first, look for candidates in the upper end's month first (`_month_split`).
 """
 
 from __future__ import annotations
