@@ -1,13 +1,14 @@
 """One company's orders by card last 4, latest state, from the `orders` projection sorted by
-(company, last 4) (migration 0006) instead of `orders FINAL`.
+(company, last 4) (migrations 0006, 0014) instead of `orders FINAL`.
 
 FINAL never reads a projection, and a card's few orders are spread over the whole period: FINAL
 reads the company's every granule of it (the largest company's 30 days: ~120 granules, 100-300
 ms for a page or its totals), the projection a few. Each order's latest version is taken as
 FINAL takes it, by the highest version (versions that tie are replays of one row): conditions
 on columns no version changes select rows before grouping (all of an order's versions or none),
-those on status and provider apply to the latest values. A page's rows are then read by
-(order, version), without FINAL.
+those on status and provider apply to the latest values. The projection holds every column of
+a transactions page (0014), so a page is one read of it; a page of other columns (the stored
+JSON) reads its rows by (order, version) from `orders`, a granule per order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports.filters import TransactionFilter, conditions
+from analytics.reports.filters import FIXED_COLUMNS, TransactionFilter, conditions
+
+# The projection's columns (migration 0014): the only ones `latest` can return.
+PROJECTION_COLUMNS = (
+    "order_id", "company_id", "product_id", "product_type", "provider", "amount_value", "fee_value",
+    "currency", "status", "status_reason", "recipient_kind", "card_bin", "card_last4", "end_user_id",
+    "external_id", "sandbox", "created_at", "updated_at", "version",
+)  # fmt: skip
+_KEY_COLUMNS = ("order_id", "created_at", "amount_value", "version", "status", "provider")
 
 
 def applies(f: TransactionFilter) -> bool:
@@ -27,19 +36,30 @@ def applies(f: TransactionFilter) -> bool:
     )  # fmt: skip
 
 
-def latest(ch: ClickHouse, f: TransactionFilter, fixed: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
-    """A subquery: each matching order's latest order_id, created_at, amount_value, fee_value,
-    currency, version, status, provider (named as in `orders`, which the conditions name).
+def _latest_value(column: str) -> str:
+    if column == "version":
+        return "max(version) AS l_version"
+    if column in FIXED_COLUMNS:  # every version agrees
+        return f"any({column}) AS l_{column}"
+    return f"argMax({column}, version) AS l_{column}"
+
+
+def latest(
+    ch: ClickHouse, f: TransactionFilter, fixed: tuple[str, ...] = (),
+    columns: tuple[str, ...] = ("order_id", "created_at", "amount_value", "fee_value", "currency", "version",
+                                "status", "provider"),
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """A subquery: each matching order's latest `columns` (of PROJECTION_COLUMNS, named as in
+    `orders`, which the conditions name; status and provider are always there for them).
     `fixed`: further conditions on columns no version changes (a keyset)."""
     c = conditions(f)
+    wanted = [col for col in PROJECTION_COLUMNS if col in columns or col in ("status", "provider")]
     where = " AND ".join((*c.fixed, *fixed))
     # Inner aliases unlike the columns: the conditions on fixed columns must see the columns.
+    inner = ", ".join(_latest_value(col) for col in wanted if col != "order_id")
+    outer = ", ".join("order_id" if col == "order_id" else f"l_{col} AS {col}" for col in wanted)
     sql = (
-        "SELECT order_id, o_created AS created_at, o_amount AS amount_value, l_fee AS fee_value, "
-        "o_currency AS currency, l_version AS version, l_status AS status, l_provider AS provider FROM ("
-        " SELECT order_id, any(created_at) AS o_created, any(amount_value) AS o_amount, any(currency) AS o_currency,"
-        "  max(version) AS l_version, argMax(fee_value, version) AS l_fee, argMax(status, version) AS l_status,"
-        f"  argMax(provider, version) AS l_provider FROM {ch.table('orders')} WHERE {where} GROUP BY order_id)"
+        f"SELECT {outer} FROM (SELECT order_id, {inner} FROM {ch.table('orders')} WHERE {where} GROUP BY order_id)"
         + (f" WHERE {' AND '.join(c.changing)}" if c.changing else "")
     )
     return sql, dict(c.parameters)
@@ -47,7 +67,7 @@ def latest(ch: ClickHouse, f: TransactionFilter, fixed: tuple[str, ...] = ()) ->
 
 async def totals(ch: ClickHouse, f: TransactionFilter) -> list[list[Any]]:
     """Columns (currency, count, amount, fee), by currency."""
-    sql, params = latest(ch, f)
+    sql, params = latest(ch, f, columns=("currency", "amount_value", "fee_value"))
     return await ch.query_columns(
         f"SELECT currency, count(), sum(amount_value), sum(fee_value) FROM ({sql}) GROUP BY currency ORDER BY currency",
         params,
@@ -58,8 +78,16 @@ async def page(
     ch: ClickHouse, f: TransactionFilter, columns: str, order_by: str, fixed: tuple[str, ...],
     fixed_params: dict[str, Any], want: int,
 ) -> list[tuple[Any, ...]]:  # fmt: skip
-    """`columns` of the first `want` orders in `order_by` (over columns of `latest`, then order_id)."""
-    sql, params = latest(ch, f, fixed)
+    """`columns` of the first `want` orders in `order_by` (over created_at or amount_value,
+    then order_id)."""
+    names = tuple(name.strip() for name in columns.split(","))
+    if set(names) <= set(PROJECTION_COLUMNS):
+        sql, params = latest(ch, f, fixed, names + _KEY_COLUMNS)
+        return await ch.query(
+            f"SELECT {columns} FROM ({sql}) {order_by} LIMIT {{want:UInt32}}",
+            {**params, **fixed_params, "want": want},
+        )
+    sql, params = latest(ch, f, fixed, _KEY_COLUMNS)
     keys = await ch.query(
         f"SELECT order_id, created_at, version FROM ({sql}) {order_by} LIMIT {{want:UInt32}}",
         {**params, **fixed_params, "want": want},

@@ -7,25 +7,33 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.reports import page_window
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
-from analytics.reports.transactions import ClickHouseTransactions, Sort, SortField
+from analytics.reports.transactions import (
+    TRANSACTION_COLUMNS,
+    ClickHouseTransactions,
+    Sort,
+    SortField,
+    transaction_from_row,
+)
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
 
 STATUSES = ("approved", "reserved", "completed", "failed", "in_review")
 
 
-async def _dataset(ch: ClickHouse) -> None:
+async def _dataset(ch: ClickHouse, days: int = 3) -> None:
+    """`days`: the span of created_at from T0 - days + 3 (over 40: several monthly partitions)."""
     rnd = random.Random(7)
     batches: list[list[dict]] = [[], [], []]
     for n in range(400):
         company = "cmp_a" if n % 3 else "cmp_b"
-        created = T0 + timedelta(seconds=rnd.randrange(0, 3 * 24 * 3600) // 60 * 60)  # many ties
+        offset = rnd.randrange(0, days * 24 * 3600) // 60 * 60  # many ties
+        created = T0 + timedelta(days=3 - days, seconds=offset)
         fixed = {"company_id": company, "created_at": created, "amount_value": rnd.choice((500, 1000, 2500)),
                  "card_last4": rnd.choice(("1111", "4242")), "end_user_id": f"user-{n % 7}"}  # fmt: skip
         versions = rnd.randint(1, 4)
@@ -39,17 +47,17 @@ async def _dataset(ch: ClickHouse) -> None:
     await insert_orders(ch, batches[0][:50])  # a replay: identical rows again
 
 
-async def _oracle(ch: ClickHouse, f: TransactionFilter, sort: Sort) -> list[str]:
+async def _oracle(ch: ClickHouse, f: TransactionFilter, sort: Sort, columns: str = "order_id") -> list:
     column = "created_at" if sort.field is SortField.CREATED_AT else "amount_value"
     direction = "DESC" if sort.descending else "ASC"
     where = final_clause(f)
     rows = await ch.query(
-        f"SELECT order_id FROM {ch.table('orders')} FINAL {where.sql} "
+        f"SELECT {columns} FROM {ch.table('orders')} FINAL {where.sql} "
         f"ORDER BY {column} {direction}, order_id {direction}",
         where.parameters,
         FINAL_SETTINGS,
     )
-    return [r[0] for r in rows]
+    return [r[0] for r in rows] if columns == "order_id" else rows
 
 
 FILTERS = [
@@ -70,21 +78,79 @@ FILTERS = [
 SORTS = [Sort(field, descending) for field in SortField for descending in (True, False)]
 
 
+async def _all_pages(reports: ClickHouseTransactions, f: TransactionFilter, sort: Sort, limit: int) -> list:
+    seen, key = [], None
+    while True:
+        page = await reports.page(f, sort, key, limit=limit)
+        seen += page.items
+        if page.next_key is None:
+            return seen
+        assert len(page.items) == limit  # only the last page may be short
+        key = page.next_key
+
+
 async def test_pages_equal_the_one_step_final_query(clickhouse: ClickHouse) -> None:
     migrate(clickhouse)
     await _dataset(clickhouse)
     reports = ClickHouseTransactions(clickhouse)
     for f, sort, limit in itertools.product(FILTERS, SORTS, (23,)):
         expected = await _oracle(clickhouse, f, sort)
-        seen, key = [], None
-        while True:
-            page = await reports.page(f, sort, key, limit=limit)
-            seen += [t.order_id for t in page.items]
-            if page.next_key is None:
-                break
-            assert len(page.items) == limit  # only the last page may be short
-            key = page.next_key
+        seen = [t.order_id for t in await _all_pages(reports, f, sort, limit)]
         assert seen == expected, (f, sort, limit)
+
+
+MONTH = datetime(2026, 11, 1, tzinfo=UTC)  # a partition boundary inside the spread dataset
+
+
+async def test_pages_across_monthly_partitions_equal_the_one_step_final_query(clickhouse: ClickHouse) -> None:
+    """Descending time pages read this month's candidates first, older months only when it
+    holds too few (page_window._month_split): orders over ~3 months, ranges ending at, before
+    and after a month's first instant, sparse filters whose page needs both months."""
+    migrate(clickhouse)
+    await _dataset(clickhouse, days=80)
+    reports = ClickHouseTransactions(clickhouse)
+    extra = [
+        TransactionFilter(company_ids=("cmp_a",), created_to=MONTH),
+        TransactionFilter(company_ids=("cmp_a",), created_to=MONTH + timedelta(milliseconds=1)),
+        TransactionFilter(company_ids=("cmp_b",), created_from=MONTH - timedelta(days=3), created_to=MONTH),
+        TransactionFilter(created_from=MONTH - timedelta(days=20), created_to=MONTH + timedelta(days=2)),
+        TransactionFilter(company_ids=("cmp_a",), amount_min=2500, statuses=("failed", "in_review")),
+        TransactionFilter(company_ids=("cmp_a",), created_from=MONTH, statuses=("completed",)),
+        TransactionFilter(company_ids=("cmp_a",), created_to=T0 - timedelta(days=200)),  # nothing
+    ]
+    for f, sort, limit in itertools.product(FILTERS + extra, SORTS, (7, 40)):
+        expected = await _oracle(clickhouse, f, sort)
+        seen = [t.order_id for t in await _all_pages(reports, f, sort, limit)]
+        assert seen == expected, (f, sort, limit)
+
+
+async def test_card_pages_hold_each_orders_latest_row(clickhouse: ClickHouse) -> None:
+    """A company's card pages come from the projection grouped by order (card_orders): every
+    column of every row equals the latest version's, replays and stale versions included; the
+    partner list's stored JSON (not in the projection) is read back by (order, version)."""
+    migrate(clickhouse)
+    await _dataset(clickhouse, days=80)
+    # The stored JSON says which version it is: a stale or replayed one would show.
+    await insert_orders(clickhouse, [order(9000, company_id="cmp_a", card_last4="4242", version=v,
+                                           status="completed" if v == 3 else "approved",
+                                           order_id="ord_card", snapshot=f"v{v}", fee_value=v,
+                                           updated_at=T0 + timedelta(hours=v)) for v in (1, 3, 2, 3)])  # fmt: skip
+    reports = ClickHouseTransactions(clickhouse)
+    for f in (TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),
+              TransactionFilter(company_ids=("cmp_b",), card_last4="1111", statuses=("completed", "failed")),
+              TransactionFilter(company_ids=("cmp_a",), card_last4="4242", providers=("bank_a",), amount_min=1000)):
+        for sort in SORTS:
+            expected = await _oracle(clickhouse, f, sort, TRANSACTION_COLUMNS)
+            assert [transaction_from_row(r) for r in expected] == await _all_pages(reports, f, sort, 9), (f, sort)
+            snapshots, key = [], None
+            while True:
+                page, key = await reports.snapshots(f, sort, key, limit=9)
+                snapshots += page
+                if key is None:
+                    break
+            assert snapshots == [r[0] for r in await _oracle(clickhouse, f, sort, "snapshot")], (f, sort)
+    card = await reports.page(TransactionFilter(company_ids=("cmp_a",), card_last4="4242"), limit=500)
+    assert [t.version for t in card.items if t.order_id == "ord_card"] == [3]
 
 
 class _RecordingClickHouse:
