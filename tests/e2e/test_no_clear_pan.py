@@ -16,8 +16,9 @@ the code path that leaked it. After a graceful stop (the sink drains) the test r
         compressed, so a raw search is meaningful; it says so if they are).
 
 Each text is searched for every PAN as written, as a plain digit string, and with separators
-removed; and for any Luhn-valid 15-19 digit number with a card network's first digit (which
-catches card numbers no test chose, like the virtual card the issuer hands out).
+removed; and for any Luhn-valid 15-19 digit number with a card network's first digit, standing
+alone (not inside a hex id or a UUID), which catches card numbers no test chose, like the virtual
+card the issuer hands out.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ HOSTILE_PANS = {
 }
 ALL_PANS = {**RECIPIENT_PANS, **HOSTILE_PANS}
 _SEPARATORS = re.compile(r"[\s\-./_,]")
-_CARDLIKE = re.compile(r"(?<!\d)[3-6]\d{14,18}(?!\d)")
+# Not part of a longer word: hex ids, hashes and UUIDs (their groups joined once separators are
+# removed) hold Luhn-valid digit runs by chance, next to a letter a-f (CI once failed on a
+# request id and on the database UUID); a card number stands alone between quotes, spaces or bytes.
+_CARDLIKE = re.compile(r"(?<![0-9A-Za-z])[3-6]\d{14,18}(?![0-9A-Za-z])")
 
 
 def _digits(pan: str) -> str:
