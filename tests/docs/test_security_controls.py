@@ -105,8 +105,9 @@ def test_every_named_test_exists(node: str) -> None:
 def test_every_named_code_path_exists(code: str) -> None:
     file, _, name = code.partition("::")
     path = ROOT / file
-    assert path.is_file(), f"{file} does not exist"
+    assert path.exists(), f"{file} does not exist"
     if name:
+        assert path.suffix == ".py", code
         assert _defined(_tree(path), name), f"{code}: nothing called {name} in {file}"
 
 
