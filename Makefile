@@ -31,15 +31,17 @@ test-fast: setup
 	$(UV) run --frozen pytest -q -m "not kafka"
 
 # Known vulnerabilities in the locked dependencies (uv.lock, with hashes, so pip-audit resolves
-# nothing itself). pip-audit asks PyPI's advisory database: it needs network, so it is a target
-# of its own rather than part of `make test`; CI runs it (.ci/run).
+# nothing itself). NEEDS NETWORK: pip-audit asks PyPI's JSON API for each pinned version, so it
+# is a target of its own, not part of `make test`. --strict: a package it could not look up
+# fails the audit (without it, an unreachable or partial index reports "No known
+# vulnerabilities found" having checked nothing). CI runs it with QUADRA_CI_AUDIT=1 (.ci/run).
 AUDIT_REQUIREMENTS := var/requirements-audit.txt
 
 audit: setup
 	@mkdir -p var
 	$(UV) export --frozen --quiet --format requirements-txt --no-emit-project \
 		--no-emit-package quadra-client -o $(AUDIT_REQUIREMENTS)
-	$(UV) run --frozen pip-audit --disable-pip --progress-spinner off -r $(AUDIT_REQUIREMENTS)
+	$(UV) run --frozen pip-audit --strict --disable-pip --progress-spinner off -r $(AUDIT_REQUIREMENTS)
 
 bench: setup
 	$(UV) run --frozen python -m bench.slice_throughput

@@ -88,6 +88,9 @@ def test_every_row_names_code_tests_and_a_removal_check(row: Row) -> None:
     assert row.code, f"{row.id} names no code path"
     assert row.tests, f"{row.id} names no test"
     assert row.removal.startswith(("removed → failed", "not re-verified")), f"{row.id}: {row.removal!r}"
+    if row.removal.startswith("removed"):  # then the removal-checks table says what was removed
+        removals = DOC.read_text(encoding="utf-8").split("\n### Removal checks\n", 1)[1].split("\n## ", 1)[0]
+        assert f"\n| {row.id} |" in removals, f"{row.id} says removed → failed but the removal table has no row"
 
 
 @pytest.mark.parametrize("node", TEST_NODES)
