@@ -101,5 +101,5 @@ def _internal(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return False  # a name: where it points is checked when delivering
+        return False  # a name: checked when delivering, in live mode (streams/webhook_destinations.py)
     return not address.is_global

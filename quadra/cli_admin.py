@@ -16,6 +16,7 @@ from domain.audit import ActorKind, AuditEvent
 from domain.errors import DomainError
 from domain.passwords import PasswordHasher, check_new_password
 from domain.staff import CreateStaffUser, Role, StaffUser, check_name, normalize_email
+from quadra.cli_common import describe_settings_error
 from quadra.local_kafka import KafkaSetupError, local_kafka_from_settings
 from quadra.settings import Settings
 from streams.admin import ensure_topics
@@ -121,7 +122,7 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        _fail(f"invalid settings:\n{error}")
+        _fail(f"invalid settings:\n{describe_settings_error(error)}")
 
 
 def _fail(message: object, code: int = 2) -> NoReturn:

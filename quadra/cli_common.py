@@ -25,7 +25,16 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        fail(f"invalid settings:\n{error}")
+        fail(f"invalid settings:\n{describe_settings_error(error)}")
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line per problem, naming the setting and the rule but never the value: pydantic's
+    own text repeats the input, which would print secrets (keys, session secret) into logs."""
+    return "\n".join(
+        f"  {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+        for e in error.errors(include_url=False, include_input=False, include_context=False)
+    )
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from api.staff.webhook_service import WebhookAdmin
 from domain.audit import AuditTrail
 from domain.cards import CardVault
 from domain.webhooks import WebhookEndpoint
-from quadra.settings import Settings, parse_card_keys
+from quadra.settings import Environment, Settings, parse_card_keys
 from streams.directories import CompanyDirectory
 from streams.notify import EndpointLookup, Notify, NotifyConfig
 from streams.sink import SinkRoute, TableTarget
@@ -33,6 +33,7 @@ from streams.topics import (
 )  # fmt: skip
 from streams.webhook_messages import decode_attempt
 from streams.webhook_replays import KafkaReplayQueue
+from streams.webhook_destinations import PublicDestinations
 from streams.webhook_sender import WebhookSender
 
 Stop = Callable[[], Awaitable[None]]
@@ -45,6 +46,13 @@ def endpoint_lookup(companies: CompanyDirectory) -> EndpointLookup:
         return company.webhook if company is not None else None
 
     return lookup
+
+
+def webhook_sender(settings: Settings, client: httpx.AsyncClient, vault: CardVault) -> WebhookSender:
+    """In live mode deliveries go to public addresses only (streams/webhook_destinations.py);
+    locally, endpoints on this machine are how partners and tests receive them."""
+    live = settings.environment is Environment.LIVE
+    return WebhookSender(client, vault.reveal, destinations=PublicDestinations().refusal if live else None)
 
 
 async def start_notify(settings: Settings, names: TopicNames, bootstrap: str) -> tuple[str, Stop]:
@@ -67,7 +75,7 @@ async def start_notify(settings: Settings, names: TopicNames, bootstrap: str) ->
         replays_topic=names(WEBHOOKS_REPLAYS), state_topic=names(WEBHOOKS_STATE),
         attempts_topic=names(WEBHOOKS_ATTEMPTS),
     )  # fmt: skip
-    notify = Notify(config, endpoint_lookup(companies), WebhookSender(client, vault.reveal),
+    notify = Notify(config, endpoint_lookup(companies), webhook_sender(settings, client, vault),
                     endpoints_synced=companies.sync)  # fmt: skip
     task = asyncio.create_task(notify.run(), name="notify")
 

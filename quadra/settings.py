@@ -18,6 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_CARD_KEYS = "dev1:" + base64.b64encode(b"quadra-dev-card-key-32-bytes!!!!").decode()
 DEV_TOKEN_KEY = "quadra-dev-token-key"
 DEV_SESSION_SECRET = "quadra-dev-session-secret"
+DEV_PROVIDERS_TOKEN = "sandbox-quadra"  # what the provider sandbox accepts
+# HMAC keys (staff sessions, card tokens) shorter than this are refused in live mode: 32
+# characters of a random secret are at least the 128 bits HMAC-SHA256 should be keyed with.
+MIN_LIVE_SECRET_CHARS = 32
 
 
 class Environment(str, enum.Enum):
@@ -81,7 +85,7 @@ class Settings(BaseSettings):
     payouts: PayoutsMode = PayoutsMode.PROVIDERS
     settlement_failure_share: float = Field(0.0, ge=0.0, le=1.0)
     providers_url: str = Field("http://127.0.0.1:8090", pattern=r"^https?://[^\s]+$")
-    providers_token: SecretStr = SecretStr("sandbox-quadra")
+    providers_token: SecretStr = SecretStr(DEV_PROVIDERS_TOKEN)
     sandbox_port: int = Field(8090, ge=0, le=65535)
 
     # Sink batching: flush when either bound is reached. Under load a batch is 50,000 messages:
@@ -137,18 +141,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _live_needs_real_secrets(self) -> Settings:
         if self.environment is Environment.LIVE:
-            defaults = []
-            if self.card_keys.get_secret_value() == DEV_CARD_KEYS:
-                defaults.append("QUADRA_CARD_KEYS")
-            if self.card_token_key.get_secret_value() == DEV_TOKEN_KEY:
-                defaults.append("QUADRA_CARD_TOKEN_KEY")
-            session_secret = self.session_secret.get_secret_value()
-            if session_secret == DEV_SESSION_SECRET or len(session_secret) < 32:
-                defaults.append("QUADRA_SESSION_SECRET (32+ characters)")
-            if defaults:
-                raise ValueError(
-                    "live mode refuses development secrets; set " + ", ".join(defaults)
-                )
+            weak = development_secrets_in_use(self)
+            if weak:
+                raise ValueError("live mode refuses development or weak secrets; set " + ", ".join(weak))
         return self
 
     @property
@@ -164,6 +159,26 @@ class Settings(BaseSettings):
     @property
     def local_kafka_home(self) -> Path:
         return self.data_dir / "kafka"
+
+
+def development_secrets_in_use(settings: Settings) -> list[str]:
+    """The variables whose values live mode must not run with: the published development
+    defaults, a development card key anywhere in the key list (even as a decrypt-only key, it
+    would let anyone who read this file forge or open card data), and HMAC keys too short."""
+    weak = []
+    dev_card_keys = set(parse_card_keys(DEV_CARD_KEYS).values())
+    if dev_card_keys & set(parse_card_keys(settings.card_keys.get_secret_value()).values()):
+        weak.append("QUADRA_CARD_KEYS (no development key)")
+    token_key = settings.card_token_key.get_secret_value()
+    if token_key == DEV_TOKEN_KEY or len(token_key) < MIN_LIVE_SECRET_CHARS:
+        weak.append(f"QUADRA_CARD_TOKEN_KEY ({MIN_LIVE_SECRET_CHARS}+ characters)")
+    session_secret = settings.session_secret.get_secret_value()
+    if session_secret == DEV_SESSION_SECRET or len(session_secret) < MIN_LIVE_SECRET_CHARS:
+        weak.append(f"QUADRA_SESSION_SECRET ({MIN_LIVE_SECRET_CHARS}+ characters)")
+    providers_token = settings.providers_token.get_secret_value()
+    if settings.payouts is PayoutsMode.PROVIDERS and providers_token == DEV_PROVIDERS_TOKEN:
+        weak.append("QUADRA_PROVIDERS_TOKEN (not the sandbox's)")
+    return weak
 
 
 def parse_card_keys(raw: str) -> dict[str, bytes]:

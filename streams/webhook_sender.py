@@ -4,7 +4,7 @@ partner's faults: a refused connection is as much an outcome as a 503)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -12,6 +12,8 @@ import httpx
 from domain.webhooks import AttemptResult, WebhookEndpoint, WebhookMessage, signed_headers
 
 USER_AGENT = "Quadra-Webhooks/1"
+# url → None when it may be called, else why not (streams/webhook_destinations.py, live mode).
+DestinationCheck = Callable[[str], Awaitable[str | None]]
 
 
 class WebhookSender:
@@ -20,10 +22,12 @@ class WebhookSender:
         client: httpx.AsyncClient,  # the caller owns it: timeouts, transport, pool limits
         reveal: Callable[[str], str],  # the vault: sealed `whsec_…` → the secret
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        destinations: DestinationCheck | None = None,  # None: any address (local mode, tests)
     ) -> None:
         self._client = client
         self._reveal = reveal
         self._clock = clock
+        self._destinations = destinations
 
     async def attempt(self, message: WebhookMessage, endpoint: WebhookEndpoint | None) -> AttemptResult:
         at = self._clock()
@@ -31,6 +35,10 @@ class WebhookSender:
             # Removed, disabled or unsubscribed while the message waited: counts as a failed
             # attempt, so the partner can still get it by restoring the endpoint in time.
             return AttemptResult(at, endpoint.url if endpoint else "", 0, 0, "no endpoint wants this event")
+        if self._destinations is not None:
+            refusal = await self._destinations(endpoint.url)
+            if refusal is not None:  # a failed attempt: retried, so a fixed DNS record still gets it
+                return AttemptResult(at, endpoint.url, 0, 0, refusal)
         try:
             secret = self._reveal(endpoint.secret_ciphertext)
             body = message.body_to_send(self._reveal)

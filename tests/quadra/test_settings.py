@@ -6,9 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from quadra.runtime import Role, RoleLayoutError, check_role_layout
-from quadra.settings import Environment, Settings
+from quadra.settings import Settings
 
-REAL_KEY = "k9:" + base64.b64encode(b"r" * 32).decode()
 
 
 def _settings(**values: object) -> Settings:
@@ -56,21 +55,6 @@ def test_rate_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_invalid_settings_are_refused_at_start(values: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         _settings(**values)
-
-
-def test_live_mode_refuses_development_secrets() -> None:
-    with pytest.raises(ValidationError, match="QUADRA_CARD_KEYS, QUADRA_CARD_TOKEN_KEY"):
-        _settings(environment=Environment.LIVE)
-    with pytest.raises(ValidationError, match="QUADRA_CARD_TOKEN_KEY"):
-        _settings(environment=Environment.LIVE, card_keys=REAL_KEY)
-    with pytest.raises(ValidationError, match="QUADRA_SESSION_SECRET"):
-        _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token")
-    with pytest.raises(ValidationError, match="QUADRA_SESSION_SECRET"):  # too short to be safe
-        _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token",
-                  session_secret="short")  # fmt: skip
-    ok = _settings(environment=Environment.LIVE, card_keys=REAL_KEY, card_token_key="real-token",
-                   session_secret="s" * 32)  # fmt: skip
-    assert ok.environment is Environment.LIVE
 
 
 @pytest.mark.parametrize(
