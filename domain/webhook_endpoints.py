@@ -95,11 +95,21 @@ def _host_shape_ok(host: str) -> bool:
     return not (last.isdigit() or (last.startswith("0x") and all(c in "0123456789abcdef" for c in last[2:])))
 
 
+def public_address(text: str) -> bool:
+    """A literal IP address that is globally routable ("[::1]" and an IPv6 "%zone" allowed);
+    False for anything else, names included. The one rule for where webhooks may go: checked on
+    the URL's literal host here and on every resolved address when delivering in live mode."""
+    try:
+        return ipaddress.ip_address(text.strip("[]").split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
 def _internal(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False  # a name: checked when delivering, in live mode (streams/webhook_destinations.py)
-    return not address.is_global
+    return not public_address(host)

@@ -13,10 +13,11 @@ checked address.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
+
+from domain.webhook_endpoints import public_address
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
 
@@ -46,13 +47,6 @@ class PublicDestinations:
             addresses = await self._resolve(host, port)
         except (OSError, UnicodeError):
             return f"refused: {host} does not resolve"
-        if not addresses or not all(_public(a) for a in addresses):
+        if not addresses or not all(public_address(a) for a in addresses):
             return f"refused: {host} resolves to a non-public address"
         return None
-
-
-def _public(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_global  # "%eth0": IPv6 zone
-    except ValueError:
-        return False

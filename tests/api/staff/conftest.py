@@ -111,20 +111,10 @@ def _create(services: ApiServices, log: Any) -> FastAPI:
     return app
 
 
-def build_app(
-    staff: InMemoryStaff,
-    registry: InMemoryRegistry,
-    audit: RecordingAuditTrail,
-    key_uses: RecordingKeyUses,
-    secure_cookies: bool = False,
-    log: RecordingLog | None = None,
-    ledger: InMemoryLedger | None = None,
-    products: InMemoryProducts | None = None,
-    reports: ReportService | None = None,
-) -> FastAPI:
-    """A new app of its own (staff_api serves the session's shared one instead)."""
-    services = build_services(staff, registry, audit, key_uses, secure_cookies, ledger, products, reports)
-    return _create(services, log or RecordingLog())
+def build_app(*args: Any, log: RecordingLog | None = None, **kwargs: Any) -> FastAPI:
+    """A new app of its own, over `build_services(*args, **kwargs)` (staff_api serves the
+    session's shared one instead)."""
+    return _create(build_services(*args, **kwargs), log or RecordingLog())
 
 
 def client_of(app: FastAPI) -> httpx.AsyncClient:
