@@ -52,7 +52,7 @@ def webhook_sender(settings: Settings, client: httpx.AsyncClient, vault: CardVau
     """In live mode deliveries go to public addresses only (streams/webhook_destinations.py);
     locally, endpoints on this machine are how partners and tests receive them."""
     live = settings.environment is Environment.LIVE
-    return WebhookSender(client, vault.reveal, destinations=PublicDestinations().refusal if live else None)
+    return WebhookSender(client, vault.reveal, destinations=PublicDestinations().check if live else None)
 
 
 async def start_notify(settings: Settings, names: TopicNames, bootstrap: str) -> tuple[str, Stop]:

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import httpx
 
 from domain.webhooks import AttemptResult, WebhookEndpoint, WebhookMessage, signed_headers
+from streams.webhook_destinations import Destination, Refused, pinned_request
 
 USER_AGENT = "Quadra-Webhooks/1"
-# url → None when it may be called, else why not (streams/webhook_destinations.py, live mode).
-DestinationCheck = Callable[[str], Awaitable[str | None]]
+# url → the checked address to connect to, or why not (streams/webhook_destinations.py, live mode).
+DestinationCheck = Callable[[str], Awaitable[Destination]]
 
 
 class WebhookSender:
@@ -35,10 +36,9 @@ class WebhookSender:
             # Removed, disabled or unsubscribed while the message waited: counts as a failed
             # attempt, so the partner can still get it by restoring the endpoint in time.
             return AttemptResult(at, endpoint.url if endpoint else "", 0, 0, "no endpoint wants this event")
-        if self._destinations is not None:
-            refusal = await self._destinations(endpoint.url)
-            if refusal is not None:  # a failed attempt: retried, so a fixed DNS record still gets it
-                return AttemptResult(at, endpoint.url, 0, 0, refusal)
+        destination = None if self._destinations is None else await self._destinations(endpoint.url)
+        if isinstance(destination, Refused):  # a failed attempt: retried, so a fixed DNS record still gets it
+            return AttemptResult(at, endpoint.url, 0, 0, destination.reason)
         try:
             secret = self._reveal(endpoint.secret_ciphertext)
             body = message.body_to_send(self._reveal)
@@ -49,11 +49,19 @@ class WebhookSender:
             "content-type": "application/json",
             "user-agent": USER_AGENT,
         }
+        url: str | httpx.URL = endpoint.url
+        extensions: dict[str, str] = {}
+        if destination is not None:  # connect to the checked address: no second DNS lookup
+            pinned = pinned_request(endpoint.url, destination.address)
+            url, extensions, headers["host"] = pinned.url, pinned.extensions, pinned.host_header
+            if extensions:  # TLS: the pool is keyed by address, so a connection verified for
+                headers["connection"] = "close"  # another name on it must not carry this one
         started = time.monotonic()
         try:
-            response = await self._client.post(
-                endpoint.url, content=body.encode(), headers=headers, follow_redirects=False
+            request = self._client.build_request(
+                "POST", url, content=body.encode(), headers=headers, extensions=extensions
             )
+            response = await self._client.send(request, follow_redirects=False)
         except httpx.HTTPError as exc:
             return AttemptResult(at, endpoint.url, 0, _ms(started), f"{type(exc).__name__}: {str(exc)[:200]}")
         return AttemptResult(at, endpoint.url, response.status_code, _ms(started))

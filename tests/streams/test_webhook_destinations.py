@@ -13,7 +13,7 @@ from domain.webhook_endpoints import new_webhook_secret
 from domain.webhooks import WebhookEndpoint, WebhookEventType, WebhookMessage
 from quadra.notify_roles import webhook_sender
 from quadra.settings import Settings
-from streams.webhook_destinations import PublicDestinations
+from streams.webhook_destinations import Pinned, PublicDestinations, Refused
 from streams.webhook_sender import WebhookSender
 from tests.builders import T0
 
@@ -54,17 +54,19 @@ async def test_only_public_addresses_pass(url: str, refused: bool) -> None:
         "inward.partner.test": ["10.0.0.5"], "metadata.partner.test": ["169.254.169.254"],
         "v6-loopback.partner.test": ["::1"], "v6-zone.partner.test": ["fe80::1%eth0"], "empty.partner.test": [],
     })  # fmt: skip
-    refusal = await destinations.refusal(url)
-    assert (refusal is not None) == refused, refusal
-    if refusal is not None:
-        assert refusal.startswith("refused: ")
-        assert not any(a in refusal for a in ("10.0.0.5", "192.168", "169.254", "::1", "fe80"))
+    checked = await destinations.check(url)
+    assert isinstance(checked, Refused) == refused, checked
+    if isinstance(checked, Refused):
+        assert checked.reason.startswith("refused: ")
+        assert not any(a in checked.reason for a in ("10.0.0.5", "192.168", "169.254", "::1", "fe80"))
+    else:
+        assert checked == Pinned("93.184.216.34")
 
 
 async def test_literal_and_local_names_are_refused_by_the_system_resolver() -> None:
     destinations = PublicDestinations()  # the real resolver; these need no network
     for url in ("https://127.0.0.1/q", "https://[::1]:8443/q", "http://localhost:3000/hooks"):
-        assert await destinations.refusal(url) is not None, url
+        assert isinstance(await destinations.check(url), Refused), url
 
 
 def _endpoint(url: str) -> WebhookEndpoint:
@@ -84,14 +86,15 @@ def _recording() -> tuple[httpx.AsyncClient, list[httpx.Request]]:
 async def test_a_refused_destination_is_a_failed_attempt_that_sends_nothing() -> None:
     client, sent = _recording()
     destinations = _resolving({"inward.partner.test": ["10.0.0.5"], "hooks.partner.test": ["93.184.216.34"]})
-    sender = WebhookSender(client, VAULT.reveal, destinations=destinations.refusal)
+    sender = WebhookSender(client, VAULT.reveal, destinations=destinations.check)
 
     refused = await sender.attempt(MESSAGE, _endpoint("https://inward.partner.test/q"))
     assert (refused.response_status, refused.succeeded, sent) == (0, False, [])
     assert "non-public" in refused.error
 
     delivered = await sender.attempt(MESSAGE, _endpoint("https://hooks.partner.test/q"))
-    assert delivered.succeeded and [str(r.url) for r in sent] == ["https://hooks.partner.test/q"]
+    assert delivered.succeeded and [str(r.url) for r in sent] == ["https://93.184.216.34/q"]
+    assert delivered.url == "https://hooks.partner.test/q"  # the attempt names the endpoint, not the address
 
 
 @pytest.mark.parametrize(("environment", "delivered"), [("live", False), ("local", True)])
