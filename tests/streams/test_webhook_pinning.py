@@ -5,10 +5,17 @@ checked against the name), and a TLS connection is not reused for another name."
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from domain.cards import CardVault
 from domain.webhook_endpoints import new_webhook_secret
@@ -106,3 +113,64 @@ async def test_the_connection_goes_to_the_checked_address_without_dns(
         result = await sender.attempt(MESSAGE, _endpoint(f"http://no-such-name.invalid:{port}/hook"))
     assert result.succeeded, result.error
     assert heads and f"host: no-such-name.invalid:{port}".encode() in heads[0].lower()
+
+
+def _self_signed(name: str) -> tuple[bytes, bytes]:
+    """A certificate for `name` (its own CA) and its key, PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+@pytest.mark.parametrize(("certified", "delivered"), [("hooks.partner.test", True), ("someone.else.test", False)])
+async def test_tls_to_the_checked_address_still_verifies_the_name(
+    certified: str, delivered: bool, tmp_path: Path
+) -> None:
+    """Real TLS on 127.0.0.1: the certificate must name the endpoint's host, even though the
+    connection goes to the address (a certificate for another name is refused)."""
+    cert_pem, key_pem = _self_signed(certified)
+    folder = tmp_path
+    (folder / "cert.pem").write_bytes(cert_pem)
+    (folder / "key.pem").write_bytes(key_pem)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    client_tls = ssl.create_default_context(cadata=cert_pem.decode())
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass  # the client refused our certificate
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    destinations = PublicDestinations(resolve, allowed=lambda address: address == "127.0.0.1")
+    try:
+        async with httpx.AsyncClient(timeout=5, verify=client_tls) as client:
+            sender = WebhookSender(client, VAULT.reveal, destinations=destinations.check)
+            result = await sender.attempt(MESSAGE, _endpoint(f"https://hooks.partner.test:{port}/hook"))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert result.succeeded is delivered, result.error
+    if not delivered:
+        assert "CERTIFICATE_VERIFY_FAILED" in result.error or "certificate" in result.error.lower()
