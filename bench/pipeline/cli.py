@@ -183,7 +183,7 @@ async def main_async(args: argparse.Namespace) -> int:
         "setting": {
             "rates": args.rates, "duration_s": args.duration, "workers": args.workers,
             "client": args.client, "max_in_flight": args.max_in_flight, "warmup_s": args.warmup,
-            "baselines": args.baselines, "prefix": prefix, "bootstrap": broker.bootstrap,
+            "baselines": sorted(args.baselines), "prefix": prefix, "bootstrap": broker.bootstrap,
         },  # fmt: skip
         "machine": machine,
         "facts": facts,
