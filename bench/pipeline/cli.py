@@ -117,7 +117,11 @@ async def _pipeline(
             await hooks.start()
             await _set_webhook(up.url, api_key, hooks.url)
             await watcher.start()
-            await lag.start()
+            await lag.connect()
+            if worker2 is not None:  # measure after the rebalance the second process causes
+                states = await lag.wait_settled(2, args.startup_timeout)
+                facts["groups_after_worker2"] = {g: list(v) for g, v in states.items()}
+            lag.start()
             warm = await pipeline_step(
                 client, f"{run_id}-warm", min(args.rates), args.warmup, args.max_in_flight,
                 args.drain, watcher, hooks,
