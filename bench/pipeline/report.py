@@ -75,7 +75,8 @@ def print_report(doc: Mapping[str, Any]) -> None:
             )
         for name, proc in step.get("processes", {}).items():
             print(
-                f"  {name:10} cpu {fmt(proc['cpu_cores'] * 100, 0):>4} % of a core   rss "
+                f"  {name:10} cpu {fmt(proc['cpu_cores'] * 100, 0):>4} % of a core, "
+                f"{fmt(proc.get('cpu_ms_per_order'))} ms per decided order   rss "
                 f"{fmt(proc['rss_mb_start'], 0)} → {fmt(proc['rss_mb_end'], 0)} MB (max {fmt(proc['rss_mb_max'], 0)})"
             )
         for group, lag in step.get("lag", {}).items():
