@@ -84,8 +84,12 @@ class OrderClient:
         else:
             await self._client.aclose()
 
-    async def post_order(self, body: bytes, idempotency_key: str) -> tuple[int, bytes]:
+    async def post_order(
+        self, body: bytes, idempotency_key: str, api_key: str | None = None
+    ) -> tuple[int, bytes]:
         headers = {"Idempotency-Key": idempotency_key}
+        if api_key is not None:  # another company's key than the client's default
+            headers["Authorization"] = f"Bearer {api_key}"
         if self.kind == "aiohttp":
             async with self._client.post("/v1/orders", data=body, headers=headers) as response:
                 return response.status, await response.read()

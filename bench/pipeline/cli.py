@@ -23,6 +23,7 @@ from bench.broker import Broker, delete_topics_with_prefix, open_broker
 from bench.closed_loop import closed_loop
 from bench.errors import BenchError
 from bench.order_client import OrderClient
+from bench.pipeline.companies import extra_companies, partition_of
 from bench.pipeline.lag import LagSampler
 from bench.pipeline.observe import EventWatcher, WebhookReceiver
 from bench.pipeline.phases import Step, echo_step, kafka_step, pipeline_step
@@ -116,6 +117,11 @@ async def _pipeline(
                 facts["first_order_errors"] = dict(first)
             await hooks.start()
             await _set_webhook(up.url, api_key, hooks.url)
+            extra = await extra_companies(up, args.companies - 1, hooks.url)
+            keys: list[str | None] = [None, *(c.api_key for c in extra)]
+            facts["companies"] = {
+                c: partition_of(c, args.partitions) for c in ["cmp_demo", *(c.company_id for c in extra)]
+            }
             await watcher.start()
             await lag.connect()
             if worker2 is not None:  # measure after the rebalance the second process causes
@@ -124,14 +130,14 @@ async def _pipeline(
             lag.start()
             warm = await pipeline_step(
                 client, f"{run_id}-warm", min(args.rates), args.warmup, args.max_in_flight,
-                args.drain, watcher, hooks,
+                args.drain, watcher, hooks, keys,
             )  # fmt: skip
             facts["warmup"] = {"sent": warm.loop.sent, "completed": len(warm.completed_at),
                                "errors": dict(warm.errors)}  # fmt: skip
             for rate in args.rates:
                 steps[rate]["pipeline"] = await pipeline_step(
                     client, run_id, rate, args.duration, args.max_in_flight, args.drain,
-                    watcher, hooks,
+                    watcher, hooks, keys,
                 )  # fmt: skip
             facts["webhook_deliveries"] = hooks.deliveries
             facts["events_seen"] = watcher.events
@@ -186,7 +192,7 @@ async def main_async(args: argparse.Namespace) -> int:
     doc = {
         "setting": {
             "rates": args.rates, "duration_s": args.duration, "workers": args.workers,
-            "client": args.client, "max_in_flight": args.max_in_flight, "warmup_s": args.warmup,
+            "client": args.client, "companies": args.companies, "max_in_flight": args.max_in_flight, "warmup_s": args.warmup,
             "baselines": sorted(args.baselines), "prefix": prefix, "bootstrap": broker.bootstrap,
         },  # fmt: skip
         "machine": machine,
@@ -222,6 +228,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rates", type=_rates, default=[50.0, 100.0, 200.0, 500.0], help="orders/s, e.g. 50,100,200,500")
     p.add_argument("--duration", type=float, default=30.0, help="seconds per rate step")
     p.add_argument("--workers", type=int, choices=(1, 2), default=1, help="worker processes (2: quadra up + quadra worker)")
+    p.add_argument("--companies", type=int, default=1, help="companies the orders go to in turn (the demo one + N-1 new)")
+    p.add_argument("--partitions", type=int, default=4, help=argparse.SUPPRESS)  # QUADRA_KAFKA_PARTITIONS' default
     p.add_argument("--warmup", type=float, default=5.0, help="pipeline warm-up seconds at the lowest rate")
     p.add_argument("--drain", type=float, default=15.0, help="seconds to wait for answers/completions after a step")
     p.add_argument("--max-in-flight", type=int, default=1000, help="sends waiting at once; more are dropped")
@@ -241,6 +249,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.baselines = {b.strip() for b in args.baselines.split(",")} - {"none", ""}
     if args.baselines - {"kafka", "http"}:
         p.error("--baselines takes kafka, http or none")
+    if not 1 <= args.companies <= 100:
+        p.error("--companies takes 1 to 100")
     if args.duration <= 0 or args.max_in_flight < 1 or args.warmup < 0:
         p.error("--duration and --max-in-flight must be positive")
     return args

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -88,14 +88,16 @@ def _failure(exc: BaseException) -> str:
 async def pipeline_step(
     client: OrderClient, run_id: str, rate: float, duration_s: float, max_in_flight: int,
     drain_s: float, watcher: EventWatcher, hooks: WebhookReceiver | None,
+    api_keys: Sequence[str | None] = (None,),
 ) -> Step:  # fmt: skip
+    """Orders go to the companies of `api_keys` in turn (None: the client's own key)."""
     tag = f"{run_id}-r{rate:g}"
 
     async def one(i: int, step: Step) -> None:
         body = pipeline_order_body(i, tag)
         sent = time.perf_counter()
         try:
-            status, content = await client.post_order(body, f"{tag}-{i}")
+            status, content = await client.post_order(body, f"{tag}-{i}", api_keys[i % len(api_keys)])
         except Exception as exc:  # noqa: BLE001 - counted by kind
             step.errors[_failure(exc)] += 1
             return

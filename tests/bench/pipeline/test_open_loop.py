@@ -66,3 +66,11 @@ def test_bad_options_are_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         parse_args(argv)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("argv", [["--companies", "0"], ["--companies", "101"], ["--companies", "x"]])
+def test_bad_company_counts_are_refused(argv: list[str]) -> None:
+    from bench.pipeline.cli import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(argv)
