@@ -45,15 +45,6 @@ def lag_trend(values: list[int]) -> str:
     return "steady"
 
 
-def groups_settled(states: Mapping[str, tuple[str, int]], members: int) -> bool:
-    """Every group Stable (or Empty: nobody in it) and some group has `members` members: the
-    rebalance a new worker process causes is over in every group it joins."""
-    if not states:
-        return False
-    stable = all(state in ("Stable", "Empty") for state, _ in states.values())
-    return stable and any(count >= members for _, count in states.values())
-
-
 @dataclass
 class LagSeries:
     """Samples of every group whose name starts with the run's topic prefix."""
@@ -106,27 +97,6 @@ class LagSampler:
         partitions = {tp for offsets in committed.values() for tp in offsets}
         ends = await self._ends.end_offsets(list(partitions)) if partitions else {}
         return {group: group_lag(offsets, ends) for group, offsets in committed.items()}
-
-    async def group_states(self) -> dict[str, tuple[str, int]]:
-        """group → (state, number of members) for the prefix's groups."""
-        groups = [g[0] for g in await self._admin.list_consumer_groups() if g[0].startswith(self.prefix)]
-        out: dict[str, tuple[str, int]] = {}
-        for response in await self._admin.describe_consumer_groups(groups) if groups else []:
-            for described in response.groups:
-                out[str(described[1])] = (str(described[2]), len(described[5]))
-        return out
-
-    async def wait_settled(self, members: int, timeout_s: float) -> dict[str, tuple[str, int]]:
-        """Until groups_settled twice in a row one second apart (or the timeout): the states."""
-        deadline = time.monotonic() + timeout_s
-        in_a_row, states = 0, {}
-        while time.monotonic() < deadline:
-            states = await self.group_states()
-            in_a_row = in_a_row + 1 if groups_settled(states, members) else 0
-            if in_a_row >= 2:
-                break
-            await asyncio.sleep(1.0)
-        return states
 
     async def _run(self) -> None:
         while True:

@@ -132,3 +132,39 @@ async def wait_http(url: str, proc: Subprocess, timeout_s: float) -> None:
             if time.monotonic() > deadline:
                 raise BenchError(f"{proc.name} not answering after {timeout_s:.0f} s")
             await asyncio.sleep(0.2)
+
+
+# Lines a process logs when its consumer groups move partitions (streams/txn_processor.py,
+# streams/notify.py, aiokafka's coordinator).
+_REBALANCE_MARKS = ("loaded state of partitions", "loaded 0 pending", "pending deliveries", "rebalanc")
+
+
+def rebalance_lines(*logs: Path) -> int:
+    count = 0
+    for log in logs:
+        with contextlib.suppress(OSError):
+            count += sum(
+                1 for line in log.read_text(errors="replace").splitlines()
+                if any(mark in line for mark in _REBALANCE_MARKS)
+            )  # fmt: skip
+    return count
+
+
+async def wait_rebalanced(worker: Subprocess, up_log: Path, quiet_s: float, timeout_s: float) -> float:
+    """Until the second worker has taken partitions (its ledger loaded state) and neither
+    process has logged a rebalance line for `quiet_s`; the seconds it took. (aiokafka's
+    DescribeGroups cannot decode this broker's answer, so the logs tell.)"""
+    started = time.monotonic()
+    deadline = started + timeout_s
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        if not worker.running():
+            raise BenchError(f"{worker.name} exited:\n{worker.log_tail()}")
+        taken = "quadra-ledger-bench-w2: loaded state" in worker.log_tail(400)
+        count = rebalance_lines(worker.log_path, up_log)
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        elif taken and time.monotonic() - last_change >= quiet_s:
+            return time.monotonic() - started
+        await asyncio.sleep(0.5)
+    raise BenchError(f"groups still rebalancing {timeout_s:.0f} s after {worker.name} started")

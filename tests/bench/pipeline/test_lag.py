@@ -1,6 +1,6 @@
 from aiokafka import TopicPartition
 
-from bench.pipeline.lag import LagSeries, group_lag, groups_settled, lag_trend
+from bench.pipeline.lag import LagSeries, group_lag, lag_trend
 
 A0, A1, B0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)
 
@@ -30,9 +30,3 @@ def test_lag_series_fills_groups_that_appear_or_vanish() -> None:
     assert series.by_group == {"g1": [3, 4, 4], "g2": [0, 7, 8]}
     assert series.between(1.5, 3.0) == {"g1": [4, 4], "g2": [7, 8]}
 
-
-def test_groups_settled_needs_every_group_stable_and_the_second_member_in() -> None:
-    assert groups_settled({"a": ("Stable", 2), "b": ("Stable", 1), "c": ("Empty", 0)}, 2)
-    assert not groups_settled({"a": ("PreparingRebalance", 2), "b": ("Stable", 1)}, 2)
-    assert not groups_settled({"a": ("Stable", 1)}, 2)  # the second worker has not joined yet
-    assert not groups_settled({}, 1)
