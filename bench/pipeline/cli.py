@@ -28,6 +28,7 @@ from bench.pipeline.lag import LagSampler
 from bench.pipeline.observe import EventWatcher, WebhookReceiver
 from bench.pipeline.phases import Step, echo_step, kafka_step, pipeline_step
 from bench.pipeline.procs import ProcSampler
+from bench.pipeline.profile import record, summary
 from bench.pipeline.report import print_report
 from bench.pipeline.stack import (
     Subprocess, echo_server, second_worker, up_process, wait_http, wait_rebalanced,
@@ -138,10 +139,17 @@ async def _pipeline(
             facts["warmup"] = {"sent": warm.loop.sent, "completed": len(warm.completed_at),
                                "errors": dict(warm.errors)}  # fmt: skip
             for rate in args.rates:
+                spy = None
+                if args.profile == rate:
+                    out = Path(args.profile_out or f"profile-{rate:g}.txt")
+                    spy = await record(up.proc.pid, args.duration, out)  # type: ignore[union-attr]
+                    facts["profile"] = str(out) if spy is not None else "py-spy not installed"
                 steps[rate]["pipeline"] = await pipeline_step(
                     client, run_id, rate, args.duration, args.max_in_flight, args.drain,
                     watcher, hooks, keys,
                 )  # fmt: skip
+                if spy is not None:
+                    await asyncio.wait_for(spy.wait(), 60)
             facts["webhook_deliveries"] = hooks.deliveries
             facts["events_seen"] = watcher.events
     finally:
@@ -204,6 +212,9 @@ async def main_async(args: argparse.Namespace) -> int:
         "problems": problems,
     }
     print_report(doc)
+    profile = facts.get("profile")
+    if profile and Path(profile).exists():
+        print("\n" + summary(Path(profile)))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
@@ -244,6 +255,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--startup-timeout", type=float, default=120.0, help="seconds for quadra up")
     p.add_argument("--lag-interval", type=float, default=1.0, help="seconds between lag samples")
     p.add_argument("--proc-interval", type=float, default=0.5, help="seconds between CPU/RSS samples")
+    p.add_argument("--profile", type=float, metavar="RATE", help="py-spy record quadra up during this rate's step")
+    p.add_argument("--profile-out", metavar="PATH", help="where the raw py-spy stacks go (profile-RATE.txt)")
     p.add_argument("--json", metavar="PATH", help="also write every figure as JSON")
     p.add_argument("--plot", metavar="PNG", help="also plot latency vs rate (needs matplotlib)")
     p.add_argument("--keep-data", action="store_true", help="keep logs and data dirs")
