@@ -19,9 +19,13 @@ def latency_ms(values_s: Iterable[float]) -> dict[str, float]:
     return out
 
 
-def per_second(count: int, start: float, end: float) -> float:
-    """Events per second over [start, end] (0 when the span is empty)."""
-    return count / (end - start) if end > start else 0.0
+def per_second(times: list[float]) -> float:
+    """The rate at which events came, from the first to the last one: (n − 1) / span. Not
+    count / step length: with latencies longer than a short step, that would understate it."""
+    if len(times) < 2:
+        return 0.0
+    span = max(times) - min(times)
+    return (len(times) - 1) / span if span > 0 else 0.0
 
 
 def ratio(value: float, baseline: float) -> float:

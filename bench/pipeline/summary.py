@@ -15,7 +15,7 @@ def _row(label: str, step: Step, done_times: list[float], latencies: list[float]
         "label": label,
         "count": len(latencies),
         "sent_per_s": step.loop.achieved_rate,
-        "per_s": per_second(len(done_times), step.t0, max(done_times, default=step.t0)),
+        "per_s": per_second(done_times),
         "errors": sum(step.errors.values()),
         "latency_ms": latency_ms(latencies),
     }

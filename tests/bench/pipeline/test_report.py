@@ -29,9 +29,10 @@ def test_ratio_and_missing_baselines() -> None:
     assert ratios({"p50": 4.0, "p99": 9.0, "n": 5}, {"p50": 2.0, "n": 7}) == {"p50": 2.0}
 
 
-def test_per_second() -> None:
-    assert per_second(100, 10.0, 12.0) == 50.0
-    assert per_second(5, 3.0, 3.0) == 0.0
+def test_per_second_is_the_rate_between_first_and_last_event() -> None:
+    assert per_second([10.0 + i / 50 for i in range(101)]) == pytest.approx(50.0)
+    assert per_second([3.0, 3.0]) == 0.0
+    assert per_second([7.0]) == 0.0
 
 
 def _step() -> Step:
@@ -47,7 +48,7 @@ def test_decided_row_from_post_to_answer() -> None:
     row = decided_row(_step())
     assert row["count"] == 3 and row["errors"] == 1
     assert row["latency_ms"]["max"] == pytest.approx(30.0)
-    assert row["per_s"] == pytest.approx(3 / 0.21)
+    assert row["per_s"] == pytest.approx(2 / (100.21 - 100.02))
 
 
 def test_completed_row_joins_completions_by_order_id() -> None:
