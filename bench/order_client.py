@@ -84,8 +84,12 @@ class OrderClient:
         else:
             await self._client.aclose()
 
-    async def _post_order(self, body: bytes, idempotency_key: str) -> tuple[int, bytes]:
+    async def post_order(
+        self, body: bytes, idempotency_key: str, api_key: str | None = None
+    ) -> tuple[int, bytes]:
         headers = {"Idempotency-Key": idempotency_key}
+        if api_key is not None:  # another company's key than the client's default
+            headers["Authorization"] = f"Bearer {api_key}"
         if self.kind == "aiohttp":
             async with self._client.post("/v1/orders", data=body, headers=headers) as response:
                 return response.status, await response.read()
@@ -97,7 +101,7 @@ class OrderClient:
         body = order_body(i, run_id)
         sent = time.perf_counter()
         try:
-            status, content = await self._post_order(body, f"{run_id}-{i}")
+            status, content = await self.post_order(body, f"{run_id}-{i}")
         except (TimeoutError, httpx.TimeoutException):
             raise Failed(f"no response within {self.timeout_s:g} s") from None
         except Exception as exc:  # noqa: BLE001 - connection errors of either client

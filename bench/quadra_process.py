@@ -29,8 +29,13 @@ def free_port() -> int:
 
 
 class QuadraProcess:
-    def __init__(self, bootstrap: str, prefix: str, data_dir: Path, port: int) -> None:
+    def __init__(
+        self, bootstrap: str, prefix: str, data_dir: Path, port: int,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         self.bootstrap = bootstrap
+        self.extra_env = dict(extra_env or {})
+        self.sandbox_port = free_port()
         self.prefix = prefix
         self.data_dir = data_dir
         self.port = port
@@ -52,12 +57,13 @@ class QuadraProcess:
             QUADRA_API_PORT=str(self.port),
             QUADRA_TOPIC_PREFIX=self.prefix,
             QUADRA_SEED_DEMO_COMPANY="true",
-            QUADRA_SANDBOX_PORT=str(free_port()),  # payouts through the in-process provider sandbox
+            QUADRA_SANDBOX_PORT=str(self.sandbox_port),  # payouts through the in-process sandbox
             # The bench drives one key far above a partner's rate limit: measure the pipeline.
             QUADRA_RATE_LIMIT_PER_S="1000000000",
             QUADRA_RATE_LIMIT_BURST="1000000000",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         quadra = Path(sys.executable).parent / "quadra"
         command = (
             [str(quadra), "up"] if quadra.exists() else [sys.executable, "-m", "quadra.cli", "up"]
