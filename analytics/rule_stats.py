@@ -1,7 +1,8 @@
 """Rule hit statistics (`/admin/risk/rules`): hits per rule version, enforced and shadow, and the
 number of decisions, over [from, to) and optionally one company, counting each decision once
 (as `decisions FINAL`). Whole clean hours come from the hourly rollups of migration 0010, the
-rest from `decisions FINAL` (analytics/dashboards/decision_parts.py)."""
+rest from `decisions FINAL` (analytics/dashboards/decision_parts.py); every company's whole days
+from their daily totals (migration 0015)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.clickhouse import Reads
-from analytics.dashboards.decision_parts import SETTINGS, decision_parts, stored, union
+from analytics.dashboards.decision_parts import SETTINGS, decision_parts, stored, totals_of, union
 from analytics.rollups.definitions import DECISIONS, RULE_HITS
 from domain.fraud_views import RuleHits, RuleStats
 
@@ -27,8 +28,9 @@ async def rule_stats(
     if live:
         return await _live(ch, at_from, at_to, company_id)
     hits = await decision_parts(ch, RULE_HITS, at_from, at_to, company_id)
+    select = "rule, fired AS kind, sum(hits) AS n"
     inner = union(
-        *stored(ch.table(RULE_HITS.target), "rule, fired AS kind, sum(hits) AS n", hits, "rule, kind"),
+        *stored(ch.table(RULE_HITS.target), select, hits, "rule, kind", totals_of(ch, RULE_HITS, select)),
         None if hits.live is None else
         f"SELECT hit.2 AS rule, hit.1 AS kind, count() AS n FROM {ch.table(hits.table)} FINAL {_HITS} {hits.live} "
         "GROUP BY rule, kind",
@@ -41,7 +43,8 @@ async def rule_stats(
     )
     counted = await decision_parts(ch, DECISIONS, at_from, at_to, company_id)
     total = union(
-        *stored(ch.table(DECISIONS.target), "sum(decisions) AS n", counted),
+        *stored(ch.table(DECISIONS.target), "sum(decisions) AS n", counted, "",
+                totals_of(ch, DECISIONS, "sum(decisions) AS n")),  # fmt: skip
         None if counted.live is None else f"SELECT count() AS n FROM {ch.table(counted.table)} FINAL {counted.live}",
     )  # fmt: skip
     found = await ch.query(f"SELECT sum(n) FROM ({total})", counted.params, SETTINGS)

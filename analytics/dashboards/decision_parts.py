@@ -28,14 +28,23 @@ SETTINGS = {**FINAL_SETTINGS, "max_execution_time": 10}
 
 @dataclass(frozen=True, slots=True)
 class Parts:
-    """`rollup`: WHERE clauses for the rollup table's rows, one SELECT each (none: no rows
-    from it); `live`: `PREWHERE …` to follow `FROM {table} FINAL [ARRAY JOIN …]` (None: nothing live).
-    Both take `params`, company included."""
+    """`whole`, `partial`: WHERE clauses for the rollup table's rows of the whole clean days
+    (no condition on the hour: a daily layout answers them) and of the clean whole hours of the
+    partial days (None: no such rows); `live`: `PREWHERE …` to follow `FROM {table} FINAL
+    [ARRAY JOIN …]` (None: nothing live). All take `params`, company included; `every_company`:
+    no company condition (every company's whole days are also in the rollup's daily totals)."""
 
-    rollup: tuple[str, ...]
+    whole: str | None
+    partial: str | None
     live: str | None
     params: dict[str, Any] = field(default_factory=dict)
     table: str = "decisions_by_time"  # or `decisions` (_live_table says when)
+    every_company: bool = False
+
+    @property
+    def rollup(self) -> tuple[str, ...]:
+        """The rollup table's WHERE clauses, one SELECT each (none: no rows from it)."""
+        return tuple(w for w in (self.whole, self.partial) if w is not None)
 
 
 def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at", live_company: bool = True) -> Parts:
@@ -44,8 +53,7 @@ def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at", 
     after FINAL, for a table whose key does not hold company_id)."""
     company = [COMPANY] if company_id is not None else []
     params: dict[str, Any] = {"company_id": company_id or ""}
-    rollup: list[str] = []
-    live = None
+    whole_where = partial_where = live = None
     if split.rollup_days and split.hours is not None:
         first, last = split.hours.start, split.hours.end
         assert first is not None and last is not None
@@ -55,20 +63,20 @@ def parts_of(split: HourSplit, company_id: str | None, live_column: str = "at", 
         partial = [(d, c) for d, c in split.rollup_days if (d, c) not in whole]
         if whole:
             stored, stored_params = computation_condition(whole, "whole_days")
-            rollup.append(" AND ".join([stored, *company]))
+            whole_where = " AND ".join([stored, *company])
             params |= stored_params
         if partial:
             stored, stored_params = computation_condition(partial, "partial_days")
             hours = "hour >= {hours_from:" + _HOUR + "} AND hour < {hours_to:" + _HOUR + "}"
-            rollup.append(" AND ".join([stored, hours, *company]))
+            partial_where = " AND ".join([stored, hours, *company])
             params |= stored_params | {"hours_from": first, "hours_to": last}
     if split.live:
         ranges, range_params = range_condition(live_column, split.live, "live")
         live = "PREWHERE " + " AND ".join([ranges, *(company if live_company else [])])  # key columns
         params |= range_params
-    if not rollup and live is None:
+    if whole_where is None and partial_where is None and live is None:
         live = "PREWHERE 0"  # an empty range: the live part's columns, no rows
-    return Parts(tuple(rollup), live, params, _live_table(split.live, company_id))
+    return Parts(whole_where, partial_where, live, params, _live_table(split.live, company_id), company_id is None)
 
 
 def _live_table(ranges: tuple[TimeRange, ...], company_id: str | None) -> str:
@@ -102,7 +110,31 @@ def union(*selects: str | None) -> str:
     return " UNION ALL ".join(s for s in selects if s is not None)
 
 
-def stored(table: str, select: str, parts: Parts, group: str = "") -> list[str]:
-    """One SELECT of `select` from the rollup `table` per WHERE clause of `parts.rollup`."""
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Where every company's whole days are read instead of the rollup table: a daily totals
+    table (analytics.rollups.definitions.DailyTotals, database-qualified) and the SELECT list
+    over its columns that returns what the rollup's `select` returns."""
+
+    table: str
+    select: str
+
+
+def totals_of(ch: Reads, rollup: Rollup, select: str) -> Totals | None:
+    """`rollup`'s daily totals read with `select`, if it has them."""
+    return None if rollup.totals is None else Totals(ch.table(rollup.totals.table), select)
+
+
+def stored(table: str, select: str, parts: Parts, group: str = "", totals: Totals | None = None) -> list[str]:
+    """One SELECT of `select` from the rollup `table` per WHERE clause of `parts`; with `totals`,
+    every company's whole days from the totals table instead."""
     by = f" GROUP BY {group}" if group else ""
-    return [f"SELECT {select} FROM {table} WHERE {where}{by}" for where in parts.rollup]
+    out = []
+    if parts.whole is not None:
+        if totals is not None and parts.every_company:
+            out.append(f"SELECT {totals.select} FROM {totals.table} WHERE {parts.whole}{by}")
+        else:
+            out.append(f"SELECT {select} FROM {table} WHERE {parts.whole}{by}")
+    if parts.partial is not None:
+        out.append(f"SELECT {select} FROM {table} WHERE {parts.partial}{by}")
+    return out

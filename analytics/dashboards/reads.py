@@ -22,19 +22,47 @@ from analytics.rollups.state import hour_splits
 # A dashboard refresh must never hold the one ClickHouse connection for long: a runaway panel
 # (a range far larger than benched) fails instead of queueing every other read behind it.
 PANEL_SETTINGS = {"max_execution_time": 10}
+# Every query of a render is small (a few thousand to ~200,000 rows) and `quadra up` runs them
+# two at a time on its read lanes: one thread each spends less CPU than several (their start-up
+# and the merge of per-thread states), and the top lists' ~175,000 end users stay in one hash
+# table instead of being converted to a two-level one at 100,000 (measured on 10 M orders:
+# ~15 % less CPU per 30-day render, bench/README.md).
+QUERY_SETTINGS: Mapping[str, Any] = MappingProxyType({"max_threads": 1, "group_by_two_level_threshold": 1_000_000})
 FROM_ROLLUPS: Mapping[str, PanelRead] = MappingProxyType({**ROLLUP_PANELS, **SUSPECT_PANELS})
 SLOWEST = frozenset(SUSPECT_PANELS)  # two queries each, the longest (bench/risk_dashboard.py)
-__all__ = ["PANEL_SETTINGS", "ClickHousePanels", "PanelQuery"]
+__all__ = ["PANEL_SETTINGS", "QUERY_SETTINGS", "ClickHousePanels", "PanelQuery"]
+
+
+class _WithSettings:
+    """A `Reads` whose queries get `settings` under their own (a query's own win)."""
+
+    def __init__(self, reads: Reads, settings: Mapping[str, Any]) -> None:
+        self._reads = reads
+        self._settings = dict(settings)
+
+    @property
+    def database(self) -> str:
+        return self._reads.database
+
+    def table(self, name: str) -> str:
+        return self._reads.table(name)
+
+    async def query(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[tuple]:
+        return await self._reads.query(sql, parameters, {**self._settings, **(settings or {})})
 
 
 class ClickHousePanels:
     """`clickhouse`: a `ClickHouse`, or `ReadLanes` (analytics/read_lanes.py) to run a render's
     queries a few at a time. `live`: every panel from its own SQL, as Grafana runs it, never a
     rollup (the bench's baseline; it counts a decision stored twice twice until ClickHouse
-    merges the copies)."""
+    merges the copies). `query_settings`: under every query's own (QUERY_SETTINGS)."""
 
-    def __init__(self, clickhouse: Reads, live: bool = False) -> None:
-        self._ch = clickhouse
+    def __init__(
+        self, clickhouse: Reads, live: bool = False, query_settings: Mapping[str, Any] = QUERY_SETTINGS
+    ) -> None:
+        self._ch: Reads = _WithSettings(clickhouse, query_settings) if query_settings else clickhouse
         self._live = live
         self._dialect = api_dialect(clickhouse.database)
         self._rendered: dict[str, str] = {}

@@ -11,12 +11,14 @@ hour_splits), so a render asks for the days' states once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Protocol
 
 from analytics.clickhouse import Reads
-from analytics.dashboards.decision_parts import SETTINGS, Parts, all_live, parts_of, stored, union
+from analytics.dashboards.decision_parts import (
+    SETTINGS, Parts, Totals, all_live, parts_of, stored, totals_of, union,
+)  # fmt: skip
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.risk import (
     ALERTS_BY_RULE, DECISIONS_BY_OUTCOME, FRAUD_RATE_BY_COMPANY, SCORE_BUCKETS, SCORE_DISTRIBUTION, TOP,
@@ -32,18 +34,21 @@ _HITS = (
     "arrayConcat(arrayMap(r -> (toUInt8(1), r), fired_rules), arrayMap(r -> (toUInt8(0), r), shadow_rules))"
 )
 _RANGE = "{from:DateTime64(3, 'UTC')}", "{to:DateTime64(3, 'UTC')}"
+_DAY_START = "toDateTime(day, 'UTC')"  # a daily row's time, typed as the hourly rows' hour
 Sql = tuple[str, dict[str, Any]]
 Splits = Mapping[str, HourSplit]
 
 
 def _parts_sql(ch: Reads, p: Parts, rollup_table: str, rollup_select: str, rollup_group: str,
-               live_select: str, live_group: str, array_join: str = "") -> str:  # fmt: skip
-    """One UNION ALL of the rollup's rows and the live rows, grouped alike."""
+               live_select: str, live_group: str, array_join: str = "", totals: Totals | None = None) -> str:  # fmt: skip
+    """One UNION ALL of the rollup's rows and the live rows, grouped alike; with `totals` (its
+    select: the same result columns as `rollup_select`), every company's whole days from the
+    rollup's daily totals (migration 0015)."""
     live = (
         None if p.live is None
         else f"SELECT {live_select} FROM {ch.table(p.table)} FINAL {array_join} {p.live} GROUP BY {live_group}"
     )  # fmt: skip
-    return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group), live)
+    return union(*stored(ch.table(rollup_table), rollup_select, p, rollup_group, totals), live)
 
 
 def decisions_by_outcome(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
@@ -51,10 +56,14 @@ def decisions_by_outcome(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     hourly = q.bucket_seconds % 3600 == 0
     p = parts_of(splits[DECISIONS.name] if hourly else all_live(q.time_from, q.time_to), q.company_id)
     bucket = "toStartOfInterval({column}, INTERVAL {{bucket_s:UInt32}} SECOND)"
+    # Day buckets (both align to the epoch) hold whole days: every hour of a day in its day's.
+    daily = q.bucket_seconds % 86400 == 0
     inner = _parts_sql(
         ch, p, DECISIONS.target,
         f"{bucket.format(column='hour')} AS time, outcome, sum(decisions) AS n", "time, outcome",
         f"{bucket.format(column='at')} AS time, outcome, count() AS n", "time, outcome",
+        totals=totals_of(ch, DECISIONS, f"{bucket.format(column=_DAY_START)} AS time, outcome, sum(decisions) AS n")
+        if daily else None,
     )  # fmt: skip
     return f"SELECT time, {_OUTCOMES} FROM ({inner}) GROUP BY time ORDER BY time", p.params
 
@@ -62,13 +71,15 @@ def decisions_by_outcome(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
 def score_distribution(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     p = parts_of(splits[DECISIONS.name], q.company_id)
     live_bucket = f"least(toUInt8(floor(score * {SCORE_BUCKETS})), {SCORE_BUCKETS - 1})"
-    p = Parts(
-        tuple(f"{where} AND score_bucket != {NO_SCORE}" for where in p.rollup),
-        None if p.live is None else f"{p.live} WHERE score >= 0", p.params, p.table,
+    scored = f" AND score_bucket != {NO_SCORE}"
+    p = replace(
+        p, whole=None if p.whole is None else p.whole + scored, partial=None if p.partial is None else p.partial + scored,
+        live=None if p.live is None else f"{p.live} WHERE score >= 0",
     )  # fmt: skip
+    rows = "score_bucket AS b, outcome, sum(decisions) AS n"
     inner = _parts_sql(
-        ch, p, DECISIONS.target, "score_bucket AS b, outcome, sum(decisions) AS n", "b, outcome",
-        f"{live_bucket} AS b, outcome, count() AS n", "b, outcome",
+        ch, p, DECISIONS.target, rows, "b, outcome", f"{live_bucket} AS b, outcome, count() AS n", "b, outcome",
+        totals=totals_of(ch, DECISIONS, rows),
     )  # fmt: skip
     return (
         f"SELECT toDecimalString(b / {SCORE_BUCKETS}, 2) AS score, approved, in_review, declined FROM ("
@@ -79,10 +90,11 @@ def score_distribution(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
 
 def alerts_by_rule(ch: Reads, q: PanelQuery, splits: Splits) -> Sql:
     p = parts_of(splits[RULE_HITS.name], q.company_id)
+    rows = "splitByChar('@', rule)[1] AS name, fired AS kind, sum(hits) AS n"
     inner = _parts_sql(
-        ch, p, RULE_HITS.target, "splitByChar('@', rule)[1] AS name, fired AS kind, sum(hits) AS n", "name, kind",
+        ch, p, RULE_HITS.target, rows, "name, kind",
         "splitByChar('@', hit.2)[1] AS name, hit.1 AS kind, count() AS n", "name, kind",
-        f"ARRAY JOIN {_HITS} AS hit",
+        f"ARRAY JOIN {_HITS} AS hit", totals_of(ch, RULE_HITS, rows),
     )  # fmt: skip
     return (
         f"SELECT name AS rule, sumIf(n, kind = 1) AS fired, sumIf(n, kind = 0) AS shadow FROM ({inner}) "

@@ -41,6 +41,18 @@ class Join:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyTotals:
+    """A rollup's rows summed over everything but `keys` per (day, computed_from): every
+    company's whole days in a few rows (migration 0015). Written by each computation from its
+    own rows, with its computed_from (refresh.recompute), so a computation's totals are its
+    rows' sums, and taken by the same (day, computed_from) as its rows."""
+
+    table: str  # (day, computed_from, *keys, *measures)
+    keys: tuple[str, ...]  # columns of the rollup's target kept
+    measures: tuple[str, ...]  # measure columns of the rollup's target, summed
+
+
+@dataclass(frozen=True, slots=True)
 class Rollup:
     name: str  # its rows in rollup_days and rollup_dirty
     source: str  # a ReplacingMergeTree, read with FINAL
@@ -55,6 +67,7 @@ class Rollup:
     # Whose dirty marks make a day of this rollup dirty: its own name unless its sources are
     # written by sinks that mark other rollups (the same source rows and time column).
     marked_by: tuple[str, ...] = ()
+    totals: DailyTotals | None = None  # also written by each computation
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -105,6 +118,7 @@ DECISIONS = Rollup(
     keys=("company_id", "hour", "outcome", "score_bucket"),
     measures=(("decisions", "count()"),),
     computed=MappingProxyType({"hour": HOUR, "score_bucket": SCORE_BUCKET}),
+    totals=DailyTotals("decisions_daily_totals", ("outcome", "score_bucket"), ("decisions",)),
 )
 
 RULE_HITS = Rollup(
@@ -120,6 +134,7 @@ RULE_HITS = Rollup(
         "ARRAY JOIN arrayConcat(arrayMap(r -> (toUInt8(1), r), fired_rules), "
         "arrayMap(r -> (toUInt8(0), r), shadow_rules)) AS hit"
     ),
+    totals=DailyTotals("rule_hits_daily_totals", ("rule", "fired"), ("hits",)),
 )
 
 # The top-suspects panels' scores: the highest of each flagged order's decision (its latest

@@ -78,20 +78,41 @@ async def recompute(ch: ClickHouse, rollup: Rollup, days: Sequence[date]) -> dat
         {**params, "t0": t0},
         ROLLUP_SETTINGS,
     )
+    if rollup.totals is not None:  # from the rows just written: the same computation's sums
+        await _write_totals(ch, rollup, days, t0)
     await ch.insert(
         "rollup_days", [(rollup.name, d, t0) for d in sorted(set(days))], ("rollup_name", "day", "computed_from")
     )
     return t0
 
 
-async def _prune(ch: ClickHouse, rollup: Rollup, days: Sequence[date], before: datetime) -> None:
-    """Deletes the days' rows computed before `before`, which every day's rollup_days row
-    already supersedes (lightweight delete: a mask now, gone at the next merge)."""
+async def _write_totals(ch: ClickHouse, rollup: Rollup, days: Sequence[date], t0: datetime) -> None:
+    """The daily totals of the computation `t0` of `days`, before rollup_days names it (a crash
+    in between leaves rows no reader takes, as for the rollup's own rows)."""
+    totals = rollup.totals
+    assert totals is not None
+    keys = ", ".join(totals.keys)
+    sums = ", ".join(f"sum({m})" for m in totals.measures)
+    columns = ", ".join(("day", "computed_from", *totals.keys, *totals.measures))
     await ch.command(
-        f"DELETE FROM {ch.table(rollup.target)} WHERE day IN {{days:Array(Date)}} "
-        f"AND computed_from < {{before:{_STAMP}}}",
-        {"days": sorted(set(days)), "before": before},
+        f"INSERT INTO {ch.table(totals.table)} ({columns}) "
+        f"SELECT day, computed_from, {keys}, {sums} FROM {ch.table(rollup.target)} "
+        f"WHERE day IN {{days:Array(Date)}} AND computed_from = {{t0:{_STAMP}}} "
+        f"GROUP BY day, computed_from, {keys}",
+        {"days": sorted(set(days)), "t0": t0},
     )
+
+
+async def _prune(ch: ClickHouse, rollup: Rollup, days: Sequence[date], before: datetime) -> None:
+    """Deletes the days' rows (and daily totals) computed before `before`, which every day's
+    rollup_days row already supersedes (lightweight delete: a mask now, gone at the next merge)."""
+    tables = (rollup.target, *((rollup.totals.table,) if rollup.totals is not None else ()))
+    for table in tables:
+        await ch.command(
+            f"DELETE FROM {ch.table(table)} WHERE day IN {{days:Array(Date)}} "
+            f"AND computed_from < {{before:{_STAMP}}}",
+            {"days": sorted(set(days)), "before": before},
+        )
 
 
 async def refresh_days(

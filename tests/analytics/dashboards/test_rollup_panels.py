@@ -1,7 +1,8 @@
-"""The decision panels from the hourly rollups equal their own SQL over the raw decisions (each
-decision counted once: compared after ClickHouse merged the copies) on a random history with
-replays, late rows and dirty days, for random ranges (minute, hour and day buckets) and
-companies, at every stage: days dirty, refreshed, dirty again."""
+"""The decision panels from the hourly rollups (and every company's whole days from their daily
+totals) equal their own SQL over the raw decisions (each decision counted once: compared after
+ClickHouse merged the copies) on a random history with replays, late rows and dirty days, for
+random ranges (minute, hour and day buckets) and companies, at every stage: days dirty,
+refreshed, dirty again."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from analytics.rollups.definitions import DECISION_ROLLUPS, DECISIONS
 from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import hour_split
 from api.staff.risk_dashboard_service import MAX_RANGE, Bucket
-from tests.analytics.rollups.decision_history import COMPANIES, DAY0, D, H, random_decisions, replays, store
+from tests.analytics.rollups.decision_history import COMPANIES, DAY0, D, H, random_decisions, replays, row, store
 
 DAYS = 12
 PANELS = [p for p in RISK_DASHBOARD.panels if p.id in ROLLUP_PANELS]
@@ -90,3 +91,52 @@ async def test_an_empty_database_and_hostile_companies_answer_like_the_panel_sql
         q = PanelQuery(DAY0, DAY0 + 3 * D + H, Bucket.DAY.seconds, company)
         for panel in PANELS:
             assert await rollups.rows(panel, q) == await raw.rows(panel, q)
+
+
+class _Recorded:
+    """The database, recording each query's SQL and settings (a fake around the real one)."""
+
+    def __init__(self, ch: ClickHouse) -> None:
+        self._ch = ch
+        self.database = ch.database
+        self.queries: list[tuple[str, dict]] = []
+
+    def table(self, name: str) -> str:
+        return self._ch.table(name)
+
+    async def query(self, sql: str, parameters: dict | None = None, settings: dict | None = None) -> list[tuple]:
+        self.queries.append((sql, dict(settings or {})))
+        return await self._ch.query(sql, parameters, settings)
+
+
+async def test_every_companys_whole_days_come_from_the_daily_totals_exactly(ch: ClickHouse) -> None:
+    """Ranges starting and ending mid-day (minutes, as the back office asks, and milliseconds),
+    every company and one: equal to the panel SQL with every day clean, with a late decision
+    and a changed replay dirtying a day inside the range, and after the refresh."""
+    rnd = random.Random(11)
+    first = random_decisions(rnd, 700, DAYS)
+    await store(ch, first)
+    for rollup in DECISION_ROLLUPS:
+        await build_missing(ch, rollup)
+    starts = (DAY0 + 13 * H + 27 * timedelta(minutes=1), DAY0 + D - timedelta(milliseconds=1), DAY0 + 2 * D)
+    ends = (DAY0 + 9 * D + 23 * H + 59 * timedelta(minutes=1), DAY0 + 8 * D + timedelta(milliseconds=1))
+    queries = [PanelQuery(s, e, b.seconds, c) for s in starts for e in ends for c in (None, "cmp_b")
+               for b in (Bucket.DAY, Bucket.HOUR)]  # fmt: skip
+    recorded = _Recorded(ch)
+    reads = ClickHousePanels(recorded)
+    for q in queries:
+        for panel in PANELS:
+            await reads.rows(panel, q)
+    totals = [sql for sql, _ in recorded.queries if "daily_totals" in sql]
+    # Every company's ranges (3 x 2, two buckets each): score and alerts, and outcomes by day.
+    assert len(totals) == 3 * 2 * (2 * 2 + 1)
+    assert all("company_id = {company_id:String}" not in sql.split("daily_totals")[1][:200] for sql in totals)
+    assert all(s.get("max_threads") == 1 for _, s in recorded.queries)  # one thread a query: lanes run them
+    assert await _differences(ch, queries) == []
+
+    await store(ch, [row("late_1", "cmp_b", DAY0 + 4 * D + 7 * H, "declined", 0.93, ["velocity@3"], ["new_device@1"]),
+                     row(first[3][0], first[3][1], first[3][2], "in_review", 0.42, ["card_burst@2"])])  # fmt: skip
+    assert await _differences(ch, queries) == []  # the dirty days read live
+    for rollup in DECISION_ROLLUPS:
+        assert (await refresh_dirty(ch, rollup)).days >= 1
+    assert await _differences(ch, queries) == []
