@@ -93,3 +93,38 @@ async def clickhouse(clickhouse_dsn: str) -> AsyncIterator[ClickHouse]:
     finally:
         ch.command_sync(f"DROP DATABASE IF EXISTS {database}")
         ch.close()
+
+
+@pytest.fixture(scope="session")
+def _migrated_database(clickhouse_dsn: str) -> Iterator[str]:
+    from analytics.migrate import migrate
+
+    database = f"migrated_{uuid.uuid4().hex[:12]}"
+    ch = ClickHouse.connect(clickhouse_dsn, database)
+    try:
+        migrate(ch)
+        yield database
+    finally:
+        ch.command_sync(f"DROP DATABASE IF EXISTS {database}")
+        ch.close()
+
+
+@pytest.fixture
+async def migrated_clickhouse(clickhouse_dsn: str, _migrated_database: str) -> AsyncIterator[ClickHouse]:
+    """The current schema with no rows: one database migrated once per session and emptied
+    before each test. Migrating a fresh database costs 1.5-5 s on 2 cores, emptying it 0.1 s.
+    A module whose tests all start with `migrate(clickhouse)` opts in by overriding its
+    `clickhouse` fixture with this one (`migrate` is then a no-op); tests that migrate later,
+    to an older version, alter the schema or create tables of their own keep the fresh one."""
+    ch = ClickHouse.connect(clickhouse_dsn, _migrated_database)
+    filled = ch.query_sync(
+        "SELECT name FROM system.tables WHERE database = {db:String} AND name != 'schema_migrations' "
+        "AND engine NOT IN ('View', 'MaterializedView') AND (total_rows IS NULL OR total_rows > 0)",
+        {"db": _migrated_database},
+    )
+    for (table,) in filled:
+        ch.command_sync(f"TRUNCATE TABLE {_migrated_database}.`{table}`")
+    try:
+        yield ch
+    finally:
+        ch.close()

@@ -16,6 +16,13 @@ from domain.audit_chain import GENESIS_HASH, AuditRecord, chain
 from domain.errors import InvalidCursor
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 S = timedelta(seconds=1)
 US = timedelta(microseconds=1)
 

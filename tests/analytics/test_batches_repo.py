@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from analytics.batch_rows import BATCH_COLUMNS, REJECTED_LINE_COLUMNS, batch_row, rejected_line_row
 from analytics.batches_repo import ClickHouseBatches
 from analytics.clickhouse import ClickHouse
@@ -19,6 +20,13 @@ from domain.money import Money
 from domain.orders import BatchLineRef, EndUser, Order, OrderStatus, Recipient, RecipientKind, StatusChange
 from streams import messages
 from tests.builders import T0
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 HOSTILE = ["x' OR 1=1 --", "bat_1'; DROP TABLE batches; --", "{batch_id:String}", "\\'"]
 

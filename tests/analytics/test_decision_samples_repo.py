@@ -20,6 +20,13 @@ from api.staff.model_service import ModelDesk, ServingKind
 from detectors.models.manifest import ModelDirectory
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 NOW = T0
 H = timedelta(hours=1)
 

@@ -18,6 +18,13 @@ from domain.orders import OrderStatus
 from tests.builders import T0
 from tests.fraud_builders import M, held_order, moved_on, opened, review
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 PATTERN = "case_pattern:card_token:tok9"
 
 

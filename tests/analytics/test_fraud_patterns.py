@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.fraud_patterns import find_patterns
@@ -18,6 +20,13 @@ from domain.orders import EndUser, Recipient, RecipientKind
 from streams.pattern_detector import PatternConfig, detect_once
 from tests.builders import T0
 from tests.domain.ledger_builders import approved_order
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 THRESHOLDS = PatternThresholds(min_companies=2, min_end_users=3)
 

@@ -21,6 +21,13 @@ from domain.orders import Order, OrderStatus
 from tests.builders import T0
 from tests.fraud_builders import M, assessment, decision, held_order, moved_on, opened, order_id
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 HOSTILE = ["x' OR 1=1 --", "cmp_a'; DROP TABLE orders; --", "\\' OR ''='", "🙂\x00", "{company_id:String}"]
 
 

@@ -15,6 +15,12 @@ from tests.builders import T0
 from tests.fraud_builders import M, report
 
 
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 async def test_a_company_reads_its_reports_newest_first_in_pages(clickhouse: ClickHouse) -> None:
     migrate(clickhouse)
     reports = [report(n, "cmp_b" if n == 2 else "cmp_a") for n in range(1, 8)]

@@ -34,6 +34,13 @@ from streams.outbound_calls import outbound_record
 from tests.builders import T0
 from tests.timeline_builders import CLEAR_PAN, ORDER_ID, REQUEST_ID, SECRET, OrderStory, order_story
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 HOSTILE = ["x' OR 1=1 --", "ord_'; DROP TABLE orders; --", "{order_id:String}", "🙂\x00", "ord_" + "a" * 5000]
 
 

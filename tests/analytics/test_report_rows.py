@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.ledger_rows import LEDGER_ENTRY_COLUMNS, ledger_entry_row
@@ -18,6 +19,12 @@ from domain.webhooks import AttemptRecord, AttemptResult, RetrySchedule, enqueue
 from streams import ledger_messages
 from tests.builders import T0
 from tests.domain.ledger_builders import approved_order, book_with
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
 
 
 async def test_an_order_row_has_its_product_type_and_provider(clickhouse: ClickHouse) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
@@ -12,6 +14,12 @@ from providers.base import CallRecord
 from streams.outbound_calls import OutboundCallLog
 from tests.builders import T0
 from tests.domain.ledger_builders import approved_order
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
 
 
 async def test_an_order_row_keeps_its_fee_and_only_ciphertext(clickhouse: ClickHouse) -> None:

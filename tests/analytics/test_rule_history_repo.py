@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.fraud_rows import DECISION_COLUMNS, FRAUD_REPORT_COLUMNS, decision_row
@@ -16,6 +18,13 @@ from detectors.rules.trials import HistoryPeriod
 from domain.orders import Recipient, RecipientKind
 from tests.builders import T0
 from tests.domain.ledger_builders import approved_order
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 H = timedelta(hours=1)
 

@@ -16,6 +16,13 @@ from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rule_stats import rule_stats
 from tests.analytics.rollups.decision_history import COMPANIES, DAY0, D, random_decisions, replays, store
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 DAYS = 10
 
 

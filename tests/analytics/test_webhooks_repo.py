@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.webhook_rows import (
@@ -15,6 +16,13 @@ from domain.webhook_events import low_balance_message
 from domain.webhook_log import DeliveryQuery
 from domain.webhooks import AttemptRecord, AttemptResult, DeliveryStatus, RetrySchedule, enqueue, record_attempt
 from tests.builders import T0
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 SCHEDULE = RetrySchedule()
 H = timedelta(hours=1)

@@ -20,6 +20,13 @@ from tests.api.staff.conftest import StaffHarness
 from tests.builders import T0
 from tests.dashboards.conftest import sign_in
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 PAGE = "/admin/transactions"
 _ORDER_LINK = re.compile(r'href="/admin/orders/(ord_[0-9a-f]{32})"')
 _NEXT = re.compile(r'href="(\?[^"]*cursor=[^"]+)" rel="next"')

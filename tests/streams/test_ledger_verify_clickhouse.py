@@ -22,6 +22,13 @@ from tests.builders import T0
 from tests.streams.kafka_helpers import producer
 from tests.streams.test_sink import _run_sink_until
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 pytestmark = pytest.mark.kafka
 A, FUNDING, ADJUSTMENTS = LedgerAccount.AVAILABLE, LedgerAccount.FUNDING, LedgerAccount.ADJUSTMENTS
 

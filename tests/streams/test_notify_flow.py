@@ -39,6 +39,13 @@ from streams.webhook_sender import WebhookSender
 from tests.streams.kafka_helpers import producer, read_topic
 from tests.streams.webhook_receiver import Receiver, serving_receiver
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 pytestmark = pytest.mark.kafka
 PARTITIONS = 2
 VAULT = CardVault({"k1": b"w" * 32}, b"token")

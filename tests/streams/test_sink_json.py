@@ -19,6 +19,13 @@ from streams import messages
 from streams.sink import Sink, SinkConfig, SinkRoute, TableTarget
 from tests.streams.test_sink_batches import TOPIC, FakeConsumer, _run
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 ROUTE = SinkRoute(
     TOPIC, messages.decode_request_log,
     (TableTarget("request_log", rows.REQUEST_LOG_COLUMNS, rows.request_log_row),), json=True,

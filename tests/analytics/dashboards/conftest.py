@@ -13,6 +13,13 @@ from analytics.dashboards.reads import ClickHousePanels
 from analytics.migrate import migrate
 from api.staff.risk_dashboard_service import RiskDashboard
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 T = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 DAY = timedelta(days=1)

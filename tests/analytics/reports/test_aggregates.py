@@ -13,6 +13,13 @@ from analytics.reports.filters import TransactionFilter
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 D = timedelta(days=1)
 
 

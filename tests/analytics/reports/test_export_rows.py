@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.reports.export_output import ExportFormat, csv_stream, write_export
@@ -21,6 +23,13 @@ from analytics.reports.filters import TransactionFilter
 from domain.money import decimal_string
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 AWKWARD = (
     "", "plain", 'say "hi"', 'a, "quoted"\r\nline', "lf\nonly", "cr\ronly", "tab\tinside",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
@@ -20,6 +21,13 @@ from analytics.reports.filters import TransactionFilter
 from domain.money import decimal_string
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 NASTY = {
     1: "=HYPERLINK(\"http://evil.test\",\"x\")",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from analytics import rows
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
@@ -13,6 +15,12 @@ from analytics.reports.filters import TransactionFilter
 from domain.orders import OrderStatus
 from tests.builders import T0
 from tests.domain.ledger_builders import approved_order
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
 
 
 async def test_pages_of_orders_read_back_whole(clickhouse: ClickHouse) -> None:

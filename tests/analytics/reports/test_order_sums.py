@@ -20,6 +20,13 @@ from analytics.rollups.state import day_states, period_split
 from tests.analytics.reports.rows import order
 from tests.analytics.rollups.history import DAY0, DAYS, D, H, orders_history, store
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 END = DAY0 + DAYS * D
 FILTERS = {
     "everything": F(),

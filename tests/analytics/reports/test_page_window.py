@@ -9,6 +9,8 @@ import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.reports import page_window
@@ -22,6 +24,13 @@ from analytics.reports.transactions import (
 )
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 STATUSES = ("approved", "reserved", "completed", "failed", "in_review")
 

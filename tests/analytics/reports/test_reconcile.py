@@ -6,12 +6,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.reports.reconcile import reconcile_statements, reconciliation_periods
 from domain.ledger import Account, Book, Entry
 from tests.analytics.reports.rows import LEDGER_COLUMNS, insert
 from tests.analytics.reports.test_statements import _ledger, _rows
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
 
 
 def _books(entries: list[Entry]) -> dict[str, Book]:

@@ -13,6 +13,13 @@ from domain.errors import InvalidCursor
 from tests.analytics.reports.rows import REQUEST_COLUMNS, insert
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 S = timedelta(seconds=1)
 
 

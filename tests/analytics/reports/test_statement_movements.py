@@ -16,6 +16,13 @@ from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import day_states, period_split
 from tests.analytics.rollups.history import DAY0, DAYS, D, H, entries_history, store
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 MS = timedelta(milliseconds=1)
 END = DAY0 + DAYS * D
 PERIODS = {

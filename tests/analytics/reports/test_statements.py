@@ -17,6 +17,13 @@ from domain.ledger import Entry, EntryKind, LedgerAccount
 from tests.analytics.reports.rows import LEDGER_COLUMNS, insert
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 D = timedelta(days=1)
 A, R = LedgerAccount.AVAILABLE, LedgerAccount.RESERVED
 MOVES = {

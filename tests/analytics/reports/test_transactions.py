@@ -17,6 +17,13 @@ from domain.errors import InvalidCursor
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
 
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 M = timedelta(minutes=1)
 
 

@@ -19,6 +19,12 @@ from analytics.rollups.state import day_states
 from tests.analytics.rollups.decision_history import DAY0, D, H, MS, row, store
 
 
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 def _day(n: int) -> date:
     return (DAY0 + n * D).date()
 

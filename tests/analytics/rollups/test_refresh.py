@@ -17,6 +17,12 @@ from tests.analytics.reports.rows import ORDER_COLUMNS, order
 from tests.analytics.rollups.history import DAY0, D, H, store
 
 
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
+
 def _day(n: int) -> date:
     return (DAY0 + n * D).date()
 

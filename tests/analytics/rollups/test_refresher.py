@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
 from analytics.fraud_rows import DECISION_COLUMNS
@@ -14,6 +15,12 @@ from analytics.rollups.state import day_states
 from tests.analytics.reports.rows import order
 from tests.analytics.rollups.decision_history import row as decision_row
 from tests.analytics.rollups.history import DAY0, D, H, entries_history, store
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
 
 
 async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import httpx
 
 from analytics.audit_search import AuditQuery, ClickHouseAuditSearch
@@ -29,6 +30,13 @@ from tests.api.staff.fakes import (
     SECRET, InMemoryProducts, InMemoryRegistry, InMemoryStaff, RecordingKeyUses,
     staff_services,
 )
+
+
+@pytest.fixture
+def clickhouse(migrated_clickhouse: ClickHouse) -> ClickHouse:
+    """Every test here starts by migrating: the session's migrated database, emptied."""
+    return migrated_clickhouse
+
 
 URL = "/staff/v1/audit"
 
