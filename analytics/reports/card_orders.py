@@ -36,7 +36,7 @@ def applies(f: TransactionFilter) -> bool:
     )  # fmt: skip
 
 
-def _latest_value(column: str) -> str:
+def latest_value(column: str) -> str:
     if column == "version":
         return "max(version) AS l_version"
     if column in FIXED_COLUMNS:  # every version agrees
@@ -56,7 +56,7 @@ def latest(
     wanted = [col for col in PROJECTION_COLUMNS if col in columns or col in ("status", "provider")]
     where = " AND ".join((*c.fixed, *fixed))
     # Inner aliases unlike the columns: the conditions on fixed columns must see the columns.
-    inner = ", ".join(_latest_value(col) for col in wanted if col != "order_id")
+    inner = ", ".join(latest_value(col) for col in wanted if col != "order_id")
     outer = ", ".join("order_id" if col == "order_id" else f"l_{col} AS {col}" for col in wanted)
     sql = (
         f"SELECT {outer} FROM (SELECT order_id, {inner} FROM {ch.table('orders')} WHERE {where} GROUP BY order_id)"

@@ -11,7 +11,9 @@ same rows sorted by time, migration 0006) unless one company is pinned: a day of
 is a few granules there, but hundreds in `orders`, whose granules are per company. Any other
 condition (amount, end user, card, external id) needs single orders: the whole period is read
 live from `orders`, as before the rollups. A card's totals for one company are read from the
-`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
+`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py), and
+an amount range's for one company from the one sorted by (company, amount) when it matches at
+most amount_orders.CAP rows (analytics/reports/amount_orders.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports import card_orders
+from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
 from analytics.rollups.definitions import ORDERS
@@ -56,6 +58,10 @@ async def order_sums(
     if live or not rollup_applies(f):
         if not live and not keys and card_orders.applies(f):
             return await card_orders.totals(ch, f)
+        if not live and not keys and amount_orders.applies(f):
+            found = await amount_orders.totals(ch, f)
+            if found is not None:  # else too many rows match for one grouped read
+                return found
         return await _live(ch, keys, f, group)
     split = await period_split(ch, ORDERS, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports import card_orders
+from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
 ROUNDS = 3  # candidate rounds (n, 4n, 16n) before the unwindowed FINAL query
@@ -84,14 +84,23 @@ def _through(spec: PageSpec, last: tuple[Any, str]) -> tuple[str, dict]:
 
 
 class PageReader:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, amount_cap: int = amount_orders.CAP) -> None:
         self._ch = clickhouse
+        self._amount_cap = amount_cap  # tests make it small, to read the fallback
 
     async def rows(self, f: TransactionFilter, spec: PageSpec) -> list[tuple[Any, ...]]:
         if card_orders.applies(f):
             after, after_params = _after(spec)
             return await card_orders.page(self._ch, f, spec.columns, self._order_by(spec), after, after_params,
                                           spec.want)  # fmt: skip
+        if amount_orders.applies(f, spec.columns):
+            after, after_params = _after(spec)
+            found = await amount_orders.page(self._ch, f, spec.columns, self._order_by(spec), after, after_params,
+                                             spec.want, self._amount_cap)  # fmt: skip
+            if found is not None:
+                return found
+            # More rows match than one read should group: a dense range, which the two steps
+            # below answer quickly (its candidates are near the page's start).
         table = self._ch.table(table_for(f, spec.columns))
         n = spec.want + spec.want // 4 + 1
         for _ in range(ROUNDS):

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
-from analytics.reports import page_window
+from analytics.reports import amount_orders, page_window
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.order_sums import order_sums
 from analytics.reports.transactions import (
     TRANSACTION_COLUMNS,
     ClickHouseTransactions,
@@ -151,6 +152,47 @@ async def test_card_pages_hold_each_orders_latest_row(clickhouse: ClickHouse) ->
             assert snapshots == [r[0] for r in await _oracle(clickhouse, f, sort, "snapshot")], (f, sort)
     card = await reports.page(TransactionFilter(company_ids=("cmp_a",), card_last4="4242"), limit=500)
     assert [t.version for t in card.items if t.order_id == "ord_card"] == [3]
+
+
+AMOUNT_FILTERS = [
+    TransactionFilter(company_ids=("cmp_a",), amount_min=1000, amount_max=1000),
+    TransactionFilter(company_ids=("cmp_a",), amount_min=1000),
+    TransactionFilter(company_ids=("cmp_b",), amount_max=2500, statuses=("approved",)),  # mostly stale
+    TransactionFilter(company_ids=("cmp_a",), amount_min=2500, providers=("bank_b",), statuses=("completed", "failed"),
+                      created_from=MONTH - timedelta(days=10)),
+    TransactionFilter(company_ids=("cmp_b",), amount_min=2501),  # nothing
+    TransactionFilter(company_ids=("cmp_a",), amount_min=500, amount_max=500, statuses=("in_review",)),
+]  # fmt: skip
+
+
+async def test_amount_range_pages_equal_the_one_step_final_query_read_whole_or_capped(
+    clickhouse: ClickHouse,
+) -> None:
+    """One company's amount range: grouped from the projection sorted by amount when at most
+    `cap` rows match (amount_orders), by the two steps otherwise; replays and stale versions in
+    the data, every sort, pages of 7 and 40, totals too."""
+    migrate(clickhouse)
+    await _dataset(clickhouse, days=80)
+    for cap in (amount_orders.CAP, 30):  # 30: some filters match more rows, some fewer
+        reports = ClickHouseTransactions(clickhouse, amount_cap=cap)
+        for f, sort, limit in itertools.product(AMOUNT_FILTERS, SORTS, (7, 40)):
+            expected = await _oracle(clickhouse, f, sort, TRANSACTION_COLUMNS)
+            assert await _all_pages(reports, f, sort, limit) == [transaction_from_row(r) for r in expected], (cap, f)
+        for f in AMOUNT_FILTERS:
+            capped = await amount_orders.totals(clickhouse, f, cap)
+            assert capped is None or capped == await order_sums(clickhouse, (), f, live=True), (cap, f)
+
+
+async def test_an_amount_page_is_one_read_unless_too_many_rows_match(clickhouse: ClickHouse) -> None:
+    migrate(clickhouse)
+    await _dataset(clickhouse)
+    f = TransactionFilter(company_ids=("cmp_a",), amount_min=1000)
+    spec = page_window.PageSpec(TRANSACTION_COLUMNS, "created_at", "DateTime64(3, 'UTC')", True, None, 11)
+    whole, capped = _RecordingClickHouse(clickhouse), _RecordingClickHouse(clickhouse)
+    rows = await page_window.PageReader(whole).rows(f, spec)  # type: ignore[arg-type]
+    assert len(whole.sql) == 1 and "FINAL" not in whole.sql[0]
+    assert await page_window.PageReader(capped, amount_cap=5).rows(f, spec) == rows  # type: ignore[arg-type]
+    assert len(capped.sql) > 2 and any("FINAL" in s for s in capped.sql)  # the two steps answered
 
 
 class _RecordingClickHouse:
