@@ -1,5 +1,6 @@
 """One company's orders by card last 4, latest state, from the `orders` projection sorted by
-(company, last 4) (migrations 0006, 0014) instead of `orders FINAL`.
+(company, last 4) (migrations 0006, 0014, 0016) instead of `orders FINAL`; amount_orders reads an
+amount range the same way, from the projection sorted by (company, amount).
 
 FINAL never reads a projection, and a card's few orders are spread over the whole period: FINAL
 reads the company's every granule of it (the largest company's 30 days: ~120 granules, 100-300
