@@ -19,8 +19,10 @@ window never splits an order. Pages without one company pinned read `orders_by_t
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
 projection sorted by them, which ClickHouse only picks when not reading in key order. One
 company's card pages skip both steps: each of the card's orders, latest state, is grouped from
-the projection, which holds every page column (analytics/reports/card_orders.py, migration 0014).
-Pages by time, newest first, look for candidates in the upper end's month first (`_month_split`).
+the projection, which holds every page column (analytics/reports/card_orders.py, migrations 0014,
+0016). One company's amount range is grouped the same way from the projection sorted by amount
+when it looks sparse (analytics/reports/amount_orders.py). Pages by time, newest first, look
+for candidates in the upper end's month first (`_month_split`).
 """
 
 from __future__ import annotations

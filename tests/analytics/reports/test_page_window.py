@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
@@ -21,6 +22,7 @@ from analytics.reports.transactions import (
     SortField,
     transaction_from_row,
 )
+from tests.analytics.before_migration import migrate_before
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
 
@@ -232,3 +234,31 @@ def test_the_table_follows_the_filter() -> None:
     assert page_window.table_for(TransactionFilter(), "order_id") == "orders_by_time"
     assert page_window.table_for(TransactionFilter(company_ids=("a", "b")), "order_id") == "orders_by_time"
     assert page_window.table_for(TransactionFilter(), "snapshot, order_id") == "orders"
+
+
+async def test_orders_stored_before_migration_0016_are_in_its_projections(
+    clickhouse: ClickHouse, tmp_path: Path
+) -> None:
+    """0016 MATERIALIZEs its projections on existing parts: card and amount pages and totals over
+    orders stored before it (and versions after it, in new parts) equal the FINAL query."""
+    migrate_before(clickhouse, 16, tmp_path / "migrations")
+    await _dataset(clickhouse, days=80)
+    migrate(clickhouse)
+    await insert_orders(clickhouse, [order(n, company_id="cmp_a", status="failed", version=9,
+                                           amount_value=1000, card_last4="4242") for n in range(0, 400, 7)])  # fmt: skip
+    parts = await clickhouse.query(
+        f"SELECT name, count() FROM system.projection_parts WHERE database = '{clickhouse.database}' "
+        "AND table = 'orders' AND active GROUP BY name ORDER BY name"
+    )
+    active = await clickhouse.query(
+        f"SELECT count() FROM system.parts WHERE database = '{clickhouse.database}' AND table = 'orders' AND active"
+    )
+    assert [name for name, _ in parts] == ["by_amount_compact", "by_card_last4_compact"]
+    assert all(n == active[0][0] for _, n in parts)  # every part has both
+    reports = ClickHouseTransactions(clickhouse)
+    for f in (TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),
+              TransactionFilter(company_ids=("cmp_a",), amount_min=1000, amount_max=1000, statuses=("failed",))):
+        for sort in SORTS:
+            expected = await _oracle(clickhouse, f, sort, TRANSACTION_COLUMNS)
+            assert await _all_pages(reports, f, sort, 9) == [transaction_from_row(r) for r in expected], (f, sort)
+        assert await order_sums(clickhouse, (), f) == await order_sums(clickhouse, (), f, live=True)
