@@ -186,15 +186,21 @@ async def test_amount_range_pages_equal_the_one_step_final_query_read_whole_or_c
 
 
 async def test_an_amount_page_is_one_grouped_read_unless_too_many_rows_match(clickhouse: ClickHouse) -> None:
+    """Sparse (this month's candidates do not fill the round): this month's candidates, then
+    the grouped read; over the cap, the two steps with FINAL answer, the same rows."""
     migrate(clickhouse)
-    await _dataset(clickhouse)
-    f = TransactionFilter(company_ids=("cmp_a",), amount_min=1000)
+    # Each version in its own insert (one insert keeps only the latest of a key): 10 rows.
+    for version, status in ((1, "approved"), (2, "completed")):
+        await insert_orders(clickhouse, [order(n, amount_value=1000, status=status, version=version) for n in range(5)])
+    await insert_orders(clickhouse, [order(n, amount_value=2000) for n in range(5, 40)])
+    f = TransactionFilter(company_ids=("cmp_a",), amount_max=1000)
     spec = page_window.PageSpec(TRANSACTION_COLUMNS, "created_at", "DateTime64(3, 'UTC')", True, None, 11)
     whole, capped = _RecordingClickHouse(clickhouse), _RecordingClickHouse(clickhouse)
     rows = await page_window.PageReader(whole).rows(f, spec)  # type: ignore[arg-type]
-    assert len(whole.sql) == 2 and not any("FINAL" in s for s in whole.sql)  # this month's candidates, the grouped read
+    assert [r[0] for r in rows] == [f"ord_{n:032x}" for n in (4, 3, 2, 1, 0)] and {r[8] for r in rows} == {"completed"}
+    assert len(whole.sql) == 2 and not any("FINAL" in s for s in whole.sql)  # candidates, the grouped read
     assert await page_window.PageReader(capped, amount_cap=5).rows(f, spec) == rows  # type: ignore[arg-type]
-    assert len(capped.sql) > 2 and any("FINAL" in s for s in capped.sql)  # the two steps answered
+    assert any("FINAL" in s for s in capped.sql)  # 10 rows match: the two steps answered
 
 
 class _RecordingClickHouse:
@@ -240,12 +246,13 @@ async def test_orders_stored_before_migration_0016_are_in_its_projections(
     clickhouse: ClickHouse, tmp_path: Path
 ) -> None:
     """0016 MATERIALIZEs its projections on existing parts: card and amount pages and totals over
-    orders stored before it (and versions after it, in new parts) equal the FINAL query."""
+    orders stored before it (and orders stored after it, in new parts) equal the FINAL query."""
     migrate_before(clickhouse, 16, tmp_path / "migrations")
     await _dataset(clickhouse, days=80)
     migrate(clickhouse)
-    await insert_orders(clickhouse, [order(n, company_id="cmp_a", status="failed", version=9,
-                                           amount_value=1000, card_last4="4242") for n in range(0, 400, 7)])  # fmt: skip
+    for version, status in ((1, "approved"), (2, "failed")):  # orders after it: new parts
+        await insert_orders(clickhouse, [order(n, status=status, version=version, amount_value=1000, card_last4="4242")
+                                         for n in range(1000, 1030)])  # fmt: skip
     parts = await clickhouse.query(
         f"SELECT name, count() FROM system.projection_parts WHERE database = '{clickhouse.database}' "
         "AND table = 'orders' AND active GROUP BY name ORDER BY name"
