@@ -21,6 +21,10 @@
 -- have them at once. Until a part has one, ClickHouse reads that part from `orders` in the
 -- same query, so answers stay exact meanwhile. deduplicate_merge_projection_mode = 'rebuild'
 -- (0014) rebuilds both when merges drop old versions.
+--
+-- WITH SETTINGS on a projection needs a ClickHouse with projection-level settings (ClickHouse
+-- PR #90158, merged December 2025): the embedded chdb (26.9) has them; compose.yaml's server
+-- image (25.8) predates them and must be bumped for this migration.
 ALTER TABLE {db}.orders ADD PROJECTION IF NOT EXISTS by_card_last4_compact
 (
     SELECT company_id, card_last4, created_at, order_id, version, status, status_reason, provider,
