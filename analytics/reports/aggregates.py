@@ -26,7 +26,7 @@ class GroupBy(str, enum.Enum):
 # daily rollup and over orders.
 _KEYS: Mapping[GroupBy, Key] = MappingProxyType(
     {
-        GroupBy.DAY: Key("toString(day)", "toString(toDate(created_at))"),
+        GroupBy.DAY: Key("toString(day)", "toString(toDate(created_at))", day=True),
         GroupBy.COMPANY: Key("company_id", "company_id"),
         GroupBy.PRODUCT_TYPE: Key("product_type", "product_type"),
         GroupBy.STATUS: Key("status", "status"),

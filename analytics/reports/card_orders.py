@@ -1,5 +1,6 @@
 """One company's orders by card last 4, latest state, from the `orders` projection sorted by
-(company, last 4) (migrations 0006, 0014) instead of `orders FINAL`.
+(company, last 4) (migrations 0006, 0014, 0016) instead of `orders FINAL`; amount_orders reads an
+amount range the same way, from the projection sorted by (company, amount).
 
 FINAL never reads a projection, and a card's few orders are spread over the whole period: FINAL
 reads the company's every granule of it (the largest company's 30 days: ~120 granules, 100-300
@@ -36,7 +37,7 @@ def applies(f: TransactionFilter) -> bool:
     )  # fmt: skip
 
 
-def _latest_value(column: str) -> str:
+def latest_value(column: str) -> str:
     if column == "version":
         return "max(version) AS l_version"
     if column in FIXED_COLUMNS:  # every version agrees
@@ -56,7 +57,7 @@ def latest(
     wanted = [col for col in PROJECTION_COLUMNS if col in columns or col in ("status", "provider")]
     where = " AND ".join((*c.fixed, *fixed))
     # Inner aliases unlike the columns: the conditions on fixed columns must see the columns.
-    inner = ", ".join(_latest_value(col) for col in wanted if col != "order_id")
+    inner = ", ".join(latest_value(col) for col in wanted if col != "order_id")
     outer = ", ".join("order_id" if col == "order_id" else f"l_{col} AS {col}" for col in wanted)
     sql = (
         f"SELECT {outer} FROM (SELECT order_id, {inner} FROM {ch.table('orders')} WHERE {where} GROUP BY order_id)"

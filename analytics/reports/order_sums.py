@@ -11,7 +11,9 @@ same rows sorted by time, migration 0006) unless one company is pinned: a day of
 is a few granules there, but hundreds in `orders`, whose granules are per company. Any other
 condition (amount, end user, card, external id) needs single orders: the whole period is read
 live from `orders`, as before the rollups. A card's totals for one company are read from the
-`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
+`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py), and
+an amount range's for one company from the one sorted by (company, amount) when it matches at
+most amount_orders.CAP rows (analytics/reports/amount_orders.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports import card_orders
+from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
 from analytics.rollups.definitions import ORDERS
@@ -31,10 +33,12 @@ from analytics.rollups.state import period_split
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """One grouping: the same value as an expression over orders_daily and over orders."""
+    """One grouping: the same value as an expression over orders_daily and over orders.
+    `day`: the UTC day of created_at, which tells the rollup's rows from the live ones."""
 
     rollup: str
     live: str
+    day: bool = False
 
 
 def rollup_applies(f: TransactionFilter) -> bool:
@@ -56,6 +60,10 @@ async def order_sums(
     if live or not rollup_applies(f):
         if not live and not keys and card_orders.applies(f):
             return await card_orders.totals(ch, f)
+        if not live and not keys and amount_orders.applies(f):
+            found = await amount_orders.totals(ch, f)
+            if found is not None:  # else too many rows match for one grouped read
+                return found
         return await _live(ch, keys, f, group)
     split = await period_split(ch, ORDERS, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period
@@ -80,6 +88,12 @@ async def order_sums(
         params |= range_params
     if not parts:
         return []  # an empty period
+    if any(k.day for k in keys):
+        # Rollup days and live ranges never share a day, so no group is in both parts: no
+        # second aggregation (a 90-day aggregate by day and company is ~18,000 groups).
+        return await ch.query_columns(
+            f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY {group}", params, FINAL_SETTINGS
+        )
     return await ch.query_columns(
         f"SELECT {group}, sum(n), sum(a), sum(fe) FROM ({' UNION ALL '.join(parts)}) "
         f"GROUP BY {group} ORDER BY {group}",

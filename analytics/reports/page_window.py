@@ -19,8 +19,10 @@ window never splits an order. Pages without one company pinned read `orders_by_t
 same rows sorted by time (migration 0006); a card's last 4 digits use the `orders`
 projection sorted by them, which ClickHouse only picks when not reading in key order. One
 company's card pages skip both steps: each of the card's orders, latest state, is grouped from
-the projection, which holds every page column (analytics/reports/card_orders.py, migration 0014).
-Pages by time, newest first, look for candidates in the upper end's month first (`_month_split`).
+the projection, which holds every page column (analytics/reports/card_orders.py, migrations 0014,
+0016). One company's amount range is grouped the same way from the projection sorted by amount
+when it looks sparse (analytics/reports/amount_orders.py). Pages by time, newest first, look
+for candidates in the upper end's month first (`_month_split`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
-from analytics.reports import card_orders
+from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
 ROUNDS = 3  # candidate rounds (n, 4n, 16n) before the unwindowed FINAL query
@@ -84,8 +86,9 @@ def _through(spec: PageSpec, last: tuple[Any, str]) -> tuple[str, dict]:
 
 
 class PageReader:
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, amount_cap: int = amount_orders.CAP) -> None:
         self._ch = clickhouse
+        self._amount_cap = amount_cap  # tests make it small, to read the fallback
 
     async def rows(self, f: TransactionFilter, spec: PageSpec) -> list[tuple[Any, ...]]:
         if card_orders.applies(f):
@@ -94,8 +97,24 @@ class PageReader:
                                           spec.want)  # fmt: skip
         table = self._ch.table(table_for(f, spec.columns))
         n = spec.want + spec.want // 4 + 1
+        near: list[tuple[Any, str]] | None = None
+        if amount_orders.applies(f, spec.columns):
+            # One company's amount range: grouped from the projection sorted by amount when it
+            # looks sparse. A page by time, newest first, looks at this month's candidates
+            # first: when they fill the round the range is dense and the two steps answer at
+            # the cost they always had; when they do not, they serve the first round.
+            split = _month_split(f, spec)
+            if split is not None:
+                near = await self._split_rows(table, f, spec, n, split, near=True)
+            if near is None or len(near) < n:
+                after, after_params = _after(spec)
+                found = await amount_orders.page(self._ch, f, spec.columns, self._order_by(spec), after,
+                                                 after_params, spec.want, self._amount_cap)  # fmt: skip
+                if found is not None:
+                    return found
         for _ in range(ROUNDS):
-            candidates = await self._candidates(table, f, spec, n)
+            candidates = await self._candidates(table, f, spec, n, near)
+            near = None
             if not candidates:
                 return []
             found = await self._final(table, f, spec, candidates[-1])
@@ -109,25 +128,33 @@ class PageReader:
         return f"ORDER BY {spec.column} {direction}, order_id {direction}"
 
     async def _candidates(
-        self, table: str, f: TransactionFilter, spec: PageSpec, n: int
+        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, near: list[tuple[Any, str]] | None = None
     ) -> list[tuple[Any, str]]:
-        # Every condition, on any version: a superset of the orders whose latest version matches.
-        c = conditions(f)
-        after, after_params = _after(spec)
-        parts = c.fixed + c.changing + after
-        params = {**c.parameters, **after_params}
+        """`near`: this round's candidates on the split's near side, when already read."""
         split = _month_split(f, spec)
         if split is None:
-            return await self._candidate_rows(table, f, spec, parts, params, n)
+            # Every condition, on any version: a superset of the orders whose latest version matches.
+            c = conditions(f)
+            after, after_params = _after(spec)
+            return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after,
+                                              {**c.parameters, **after_params}, n)  # fmt: skip
         # The latest month first, the rest only when it holds fewer than n (see _month_split).
-        near, far = ("created_at >= {split:DateTime64(3, 'UTC')}", "created_at < {split:DateTime64(3, 'UTC')}")
-        if not spec.descending:
-            near, far = far, near
-        params["split"] = split
-        found = await self._candidate_rows(table, f, spec, parts + (near,), params, n)
+        found = near if near is not None else await self._split_rows(table, f, spec, n, split, near=True)
         if len(found) < n:
-            found += await self._candidate_rows(table, f, spec, parts + (far,), params, n - len(found))
+            found = found + await self._split_rows(table, f, spec, n - len(found), split, near=False)
         return found
+
+    async def _split_rows(
+        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, split: datetime, near: bool
+    ) -> list[tuple[Any, str]]:
+        """Candidates on one side of the split: the page's side (`near`: descending, the newer) or
+        the other."""
+        c = conditions(f)
+        after, after_params = _after(spec)
+        newer, older = "created_at >= {split:DateTime64(3, 'UTC')}", "created_at < {split:DateTime64(3, 'UTC')}"
+        side = (newer if spec.descending else older) if near else (older if spec.descending else newer)
+        params = {**c.parameters, **after_params, "split": split}
+        return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after + (side,), params, n)
 
     async def _candidate_rows(
         self, table: str, f: TransactionFilter, spec: PageSpec, parts: tuple[str, ...], params: dict, n: int

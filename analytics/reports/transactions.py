@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from analytics.clickhouse import ClickHouse
+from analytics.reports import amount_orders
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_int, cursor_str, decode_cursor, encode_cursor
 from analytics.reports.filters import TransactionFilter
@@ -141,9 +142,9 @@ def decode_key(sort: Sort, token: str) -> TransactionKey:
 class ClickHouseTransactions:
     """Plain async reads over one ClickHouse (the staff report, the partner list, the bench)."""
 
-    def __init__(self, clickhouse: ClickHouse) -> None:
+    def __init__(self, clickhouse: ClickHouse, amount_cap: int = amount_orders.CAP) -> None:
         self._ch = clickhouse
-        self._pages = PageReader(clickhouse)
+        self._pages = PageReader(clickhouse, amount_cap)
 
     async def _rows(
         self, columns: str, f: TransactionFilter, sort: Sort, after: TransactionKey | None, limit: int

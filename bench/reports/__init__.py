@@ -1,7 +1,7 @@
 """reports_bench: staff report latency over 10 million orders in the embedded ClickHouse.
 
     .venv/bin/python -m bench.reports_bench (or -m bench.reports) [--orders 10000000] [--dir DIR] [--reuse]
-        [--reps 30] [--investigate] [--stand-ins] [--json PATH]
+        [--reps 30] [--investigate] [--stand-ins] [--only TEXT,…] [--json PATH]
 
 It generates orders (with older duplicate versions, so FINAL matters), their events and the
 ledger entries (daily top-ups per company and currency; reserve, capture and fee, or reserve

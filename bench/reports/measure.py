@@ -142,15 +142,18 @@ def totals_filters(s: Scenario) -> list[tuple[str, TransactionFilter]]:
 
 def run_queries(
     ch: ClickHouse, reports: Reports, s: Scenario, reps: int, warmup: int, loop: asyncio.AbstractEventLoop,
-    live_too: bool = False,
+    live_too: bool = False, only: tuple[str, ...] = (),
 ) -> list[Timing]:  # fmt: skip
     """`live_too`: also time the FINAL-only variant of what the daily rollups answer (the
-    "before" of each such line, in the same run)."""
+    "before" of each such line, in the same run). `only`: time just the lines whose name holds
+    one of these texts (case-insensitive; empty: every line)."""
     now = s.now
     month_start, month_end = month_bounds(now)
     out: list[Timing] = []
 
     def q(name: str, make: Callable[[], Awaitable[Any]], target: float | None, describe: Any) -> None:
+        if only and not any(o.lower() in name.lower() for o in only):
+            return
         timing = measure(loop, name, make, reps, warmup, target, describe)
         out.append(timing)
         print(table_line(timing), flush=True)
@@ -207,6 +210,8 @@ def table_line(t: Timing) -> str:
 
 
 def print_ratios(timings: list[Timing]) -> None:
+    if len(timings) < 2 or not timings[1].name.startswith("baseline"):
+        return  # --only left the baselines out
     count = timings[0].pct(0.5)
     scan = timings[1].pct(0.5)
     print(f"\nratios (p50): x count() = query / `SELECT count()` ({count:.1f} ms); "

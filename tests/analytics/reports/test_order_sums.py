@@ -56,6 +56,11 @@ FILTERS = {
     "a company's card": F(company_ids=("cmp_a",), card_last4="0002", created_from=DAY0, created_to=END),
     "a company's card, stale status": F(company_ids=("cmp_a",), card_last4="0000", statuses=("approved",)),
     "a company's card, statuses": F(company_ids=("cmp_a",), card_last4="0000", statuses=("failed", "declined")),
+    # One company's amount range: from the projection sorted by amount (amount_orders).
+    "a company's amounts": F(company_ids=("cmp_a",), amount_min=500, amount_max=2_000),
+    "a company's amounts, stale status": F(company_ids=("cmp_b",), amount_min=1, statuses=("approved",)),
+    "a company's amounts, statuses": F(company_ids=("cmp_a",), amount_max=3_000, statuses=("failed", "declined"),
+                                       created_from=DAY0 + D),
     "a company's card, provider": F(company_ids=("cmp_b",), card_last4="0001", providers=("bank_b",),
                                     currency="EUR", amount_min=500),
 }

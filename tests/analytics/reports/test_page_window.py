@@ -8,13 +8,15 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from analytics.clickhouse import ClickHouse
 from analytics.migrate import migrate
-from analytics.reports import page_window
+from analytics.reports import amount_orders, page_window
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, final_clause
+from analytics.reports.order_sums import order_sums
 from analytics.reports.transactions import (
     TRANSACTION_COLUMNS,
     ClickHouseTransactions,
@@ -22,6 +24,7 @@ from analytics.reports.transactions import (
     SortField,
     transaction_from_row,
 )
+from tests.analytics.before_migration import migrate_before
 from tests.analytics.reports.rows import insert_orders, order
 from tests.builders import T0
 
@@ -162,6 +165,53 @@ async def test_card_pages_hold_each_orders_latest_row(clickhouse: ClickHouse) ->
     assert [t.version for t in card.items if t.order_id == "ord_card"] == [3]
 
 
+AMOUNT_FILTERS = [
+    TransactionFilter(company_ids=("cmp_a",), amount_min=1000, amount_max=1000),
+    TransactionFilter(company_ids=("cmp_a",), amount_min=1000),
+    TransactionFilter(company_ids=("cmp_b",), amount_max=2500, statuses=("approved",)),  # mostly stale
+    TransactionFilter(company_ids=("cmp_a",), amount_min=2500, providers=("bank_b",), statuses=("completed", "failed"),
+                      created_from=MONTH - timedelta(days=10)),
+    TransactionFilter(company_ids=("cmp_b",), amount_min=2501),  # nothing
+    TransactionFilter(company_ids=("cmp_a",), amount_min=500, amount_max=500, statuses=("in_review",)),
+]  # fmt: skip
+
+
+async def test_amount_range_pages_equal_the_one_step_final_query_read_whole_or_capped(
+    clickhouse: ClickHouse,
+) -> None:
+    """One company's amount range: grouped from the projection sorted by amount when at most
+    `cap` rows match (amount_orders), by the two steps otherwise; replays and stale versions in
+    the data, every sort, pages of 7 and 40, totals too."""
+    migrate(clickhouse)
+    await _dataset(clickhouse, days=80)
+    for cap in (amount_orders.CAP, 30):  # 30: some filters match more rows, some fewer
+        reports = ClickHouseTransactions(clickhouse, amount_cap=cap)
+        for f, sort, limit in itertools.product(AMOUNT_FILTERS, SORTS, (7, 40)):
+            expected = await _oracle(clickhouse, f, sort, TRANSACTION_COLUMNS)
+            assert await _all_pages(reports, f, sort, limit) == [transaction_from_row(r) for r in expected], (cap, f)
+        for f in AMOUNT_FILTERS:
+            capped = await amount_orders.totals(clickhouse, f, cap)
+            assert capped is None or capped == await order_sums(clickhouse, (), f, live=True), (cap, f)
+
+
+async def test_an_amount_page_is_one_grouped_read_unless_too_many_rows_match(clickhouse: ClickHouse) -> None:
+    """Sparse (this month's candidates do not fill the round): this month's candidates, then
+    the grouped read; over the cap, the two steps with FINAL answer, the same rows."""
+    migrate(clickhouse)
+    # Each version in its own insert (one insert keeps only the latest of a key): 10 rows.
+    for version, status in ((1, "approved"), (2, "completed")):
+        await insert_orders(clickhouse, [order(n, amount_value=1000, status=status, version=version) for n in range(5)])
+    await insert_orders(clickhouse, [order(n, amount_value=2000) for n in range(5, 40)])
+    f = TransactionFilter(company_ids=("cmp_a",), amount_max=1000)
+    spec = page_window.PageSpec(TRANSACTION_COLUMNS, "created_at", "DateTime64(3, 'UTC')", True, None, 11)
+    whole, capped = _RecordingClickHouse(clickhouse), _RecordingClickHouse(clickhouse)
+    rows = await page_window.PageReader(whole).rows(f, spec)  # type: ignore[arg-type]
+    assert [r[0] for r in rows] == [f"ord_{n:032x}" for n in (4, 3, 2, 1, 0)] and {r[8] for r in rows} == {"completed"}
+    assert len(whole.sql) == 2 and not any("FINAL" in s for s in whole.sql)  # candidates, the grouped read
+    assert await page_window.PageReader(capped, amount_cap=5).rows(f, spec) == rows  # type: ignore[arg-type]
+    assert any("FINAL" in s for s in capped.sql)  # 10 rows match: the two steps answered
+
+
 class _RecordingClickHouse:
     """The real ClickHouse, remembering the SQL it was asked to run."""
 
@@ -199,3 +249,32 @@ def test_the_table_follows_the_filter() -> None:
     assert page_window.table_for(TransactionFilter(), "order_id") == "orders_by_time"
     assert page_window.table_for(TransactionFilter(company_ids=("a", "b")), "order_id") == "orders_by_time"
     assert page_window.table_for(TransactionFilter(), "snapshot, order_id") == "orders"
+
+
+async def test_orders_stored_before_migration_0016_are_in_its_projections(
+    clickhouse: ClickHouse, tmp_path: Path
+) -> None:
+    """0016 MATERIALIZEs its projections on existing parts: card and amount pages and totals over
+    orders stored before it (and orders stored after it, in new parts) equal the FINAL query."""
+    migrate_before(clickhouse, 16, tmp_path / "migrations")
+    await _dataset(clickhouse, days=80)
+    migrate(clickhouse)
+    for version, status in ((1, "approved"), (2, "failed")):  # orders after it: new parts
+        await insert_orders(clickhouse, [order(n, status=status, version=version, amount_value=1000, card_last4="4242")
+                                         for n in range(1000, 1030)])  # fmt: skip
+    parts = await clickhouse.query(
+        f"SELECT name, count() FROM system.projection_parts WHERE database = '{clickhouse.database}' "
+        "AND table = 'orders' AND active GROUP BY name ORDER BY name"
+    )
+    active = await clickhouse.query(
+        f"SELECT count() FROM system.parts WHERE database = '{clickhouse.database}' AND table = 'orders' AND active"
+    )
+    assert [name for name, _ in parts] == ["by_amount_compact", "by_card_last4_compact"]
+    assert all(n == active[0][0] for _, n in parts)  # every part has both
+    reports = ClickHouseTransactions(clickhouse)
+    for f in (TransactionFilter(company_ids=("cmp_a",), card_last4="4242"),
+              TransactionFilter(company_ids=("cmp_a",), amount_min=1000, amount_max=1000, statuses=("failed",))):
+        for sort in SORTS:
+            expected = await _oracle(clickhouse, f, sort, TRANSACTION_COLUMNS)
+            assert await _all_pages(reports, f, sort, 9) == [transaction_from_row(r) for r in expected], (f, sort)
+        assert await order_sums(clickhouse, (), f) == await order_sums(clickhouse, (), f, live=True)

@@ -71,6 +71,10 @@ CASES = [
     ("combined", TransactionFilter(company_ids=("cmp_a",), statuses=("completed",), end_user_id="user-1",
                                    created_from=T0), [7, 10]),
     ("stale status", TransactionFilter(statuses=("approved",)), []),
+    # One company and an amount range: from the projection sorted by amount (amount_orders).
+    ("company amount range", TransactionFilter(company_ids=("cmp_a",), amount_min=1000, amount_max=1003), [0, 1, 3]),
+    ("company amount, status", TransactionFilter(company_ids=("cmp_a",), amount_max=1005, statuses=("failed",)), [1]),
+    ("company amount, stale", TransactionFilter(company_ids=("cmp_a",), amount_min=1, statuses=("approved",)), []),
     ("no match", TransactionFilter(company_ids=("cmp_zzz",)), []),
 ]  # fmt: skip
 
@@ -150,6 +154,8 @@ async def test_sql_looking_values_are_just_values(
         TransactionFilter(product_types=(value,), providers=(value,)), TransactionFilter(currency=value),
         TransactionFilter(end_user_id=value), TransactionFilter(card_last4=value),
         TransactionFilter(external_id=value), TransactionFilter(product_ids=(value, "x")),
+        TransactionFilter(company_ids=(value,), amount_min=0), TransactionFilter(company_ids=("cmp_a",), amount_max=10**9,
+                                                                                  statuses=(value,), providers=(value,)),
     ]  # fmt: skip
     for f in filters:
         assert (await reports.page(f)).items == []
