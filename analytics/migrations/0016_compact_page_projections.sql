@@ -23,8 +23,8 @@
 -- (0014) rebuilds both when merges drop old versions.
 --
 -- WITH SETTINGS on a projection needs a ClickHouse with projection-level settings (ClickHouse
--- PR #90158, merged December 2025): the embedded chdb (26.9) has them; compose.yaml's server
--- image (25.8) predates them and must be bumped for this migration.
+-- PR #90158, merged December 2025, so 25.12+): the embedded chdb (26.9) has them, and
+-- compose.yaml's server image is 26.8 LTS for this migration.
 ALTER TABLE {db}.orders ADD PROJECTION IF NOT EXISTS by_card_last4_compact
 (
     SELECT company_id, card_last4, created_at, order_id, version, status, status_reason, provider,
