@@ -25,7 +25,6 @@ from detectors.features.names import FEATURE_NAMES, NO_FRAUD_YET, OUTLIER_RATIO
 from detectors.features.windows import (
     DAY,
     DEFAULT_LABEL_DELAY,
-    DISTINCT_WINDOWS,
     LONGEST,
     RISK_WINDOWS,
     VELOCITY_WINDOWS,
