@@ -56,10 +56,12 @@ class CompanyFeatures:
         self._rcpts: dict[str, int] = {}  # also the recipient's delayed risk
         self._devices: dict[str, int] = {}
         self._ips: dict[str, int] = {}
-        self._pairs: dict[tuple[str, str], int] = {}
+        # A pair's key is its user's and recipient's slots: a slot is freed only in the sweep
+        # that frees every pair of it (a pair's last order is its user's and recipient's too).
+        self._pairs: dict[int, int] = {}
         self._slot_keys: list[tuple[dict[str, int], str] | None] = []
         self._free: list[int] = []
-        self._pair_keys: list[tuple[str, str] | None] = []
+        self._pair_keys: list[int | None] = []
         self._free_pairs: list[int] = []
         self._S = np.zeros((256, k.FIELDS), dtype=np.int64)
         self._S[:, k.KIND] = k.FREE
@@ -131,7 +133,7 @@ class CompanyFeatures:
                 ip = ips.get(key)
                 if ip is None:
                     ip = alloc(ips, key, k.IP, new_slots, new_kinds)
-            pair_key = (user_id, rcpt_id)
+            pair_key = u << 32 | r
             p = pairs.get(pair_key)
             if p is None:
                 p = alloc_pair(pair_key, new_pairs)
@@ -156,7 +158,7 @@ class CompanyFeatures:
         new_kinds.append(kind)
         return slot
 
-    def _alloc_pair(self, key: tuple[str, str], new_pairs: list[int]) -> int:
+    def _alloc_pair(self, key: int, new_pairs: list[int]) -> int:
         if self._free_pairs:
             pair = self._free_pairs.pop()
             self._pair_keys[pair] = key

@@ -26,7 +26,8 @@ compacted or doubled when pushed to.
   per window, the last usable fraud and the streak; pending orders wait in a ring.
 
 Exactness. Totals are int64 and wrap, but a window's value is a difference of two totals, so
-it is exact while the window's own value fits in int64. Integer divisions are Python's `/`
+it is exact while the window's own value fits in int64 (counts and sums of amounts; the sum of
+squared amounts is kept in two words, high * 2**62 + low, so it is exact for any amount). Integer divisions are Python's `/`
 (correctly rounded): float division when both operands are below 2**53 (then identical), the
 interpreter otherwise (numba objmode, never reached by realistic amounts). The z-score's square
 root is libm's `pow(x, 0.5)` as CPython computes `x ** 0.5` — not `sqrt`, which differs in the
@@ -42,12 +43,12 @@ from numba import njit, objmode
 from detectors.features.windows import DAY, DISTINCT_WINDOWS, RISK_WINDOWS, VELOCITY_WINDOWS
 
 # --- slot fields (columns of S) ----------------------------------------------------------
-(V_N, V_S, V_Q, LAST, ALIVE, FIRST, VH, VE, P1, P2, P3,  # velocity; VH is the 30 d position
+(V_N, V_S, V_QH, V_QL, LAST, ALIVE, FIRST, VH, VE, P1, P2, P3,  # velocity; VH is the 30 d position
  T_N, T_S, T_O, TH, TE, OH, OE,  # typical amount, outliers (users)
  C24, C30, D1H, D1E, D2H, D2E,  # distinct (users, recipients)
  R_EXISTS, R_N, R_F, R_LAST, R_HASF, R_LASTF, R_STREAK, RH, RE, RP1, RP7, R_REFS,  # risk
- KIND) = range(37)  # fmt: skip
-FIELDS = 37
+ KIND) = range(38)  # fmt: skip
+FIELDS = 38
 # Entity kinds; FREE marks an unused slot.
 FREE, USER, RCPT, DEVICE, IP = -1, 0, 1, 2, 3
 # --- pair fields (columns of P) --------------------------------------------------------------
@@ -74,6 +75,7 @@ _TG, _TS = _G4, _S4  # typical amount: 30 d
 _OG, _OS = _G3, _S3  # outliers: 7 d
 _EXACT = 2**53
 _SMALL = 2**31
+_Q = 2**62  # squares are kept as high * 2**62 + low: exact whatever the amounts
 _DAY = DAY
 _NO_FRAUD_YET = 999.0
 
@@ -129,39 +131,66 @@ def _room(logs, S, slot, hf, ef, w, pa, pb, pc):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _add_square(S, slot, amount):  # type: ignore[no-untyped-def]
+    low = S[slot, V_QL]
+    if 0 <= amount < _SMALL:  # amount**2 < 2**62: no overflow
+        low += amount * amount
+        if low >= _Q:
+            low -= _Q
+            S[slot, V_QH] += 1
+        S[slot, V_QL] = low
+    else:
+        with objmode(carry="int64", low="int64"):
+            carry, low = divmod(low + amount * amount, _Q)
+        S[slot, V_QH] += carry
+        S[slot, V_QL] = low
+
+
+@njit(cache=True)
+def _squares_div(high, low, n):  # type: ignore[no-untyped-def]
+    """Python's (high * 2**62 + low) / n."""
+    if high == 0 and 0 <= low <= _EXACT:
+        return low / n
+    with objmode(r="float64"):
+        r = (high * _Q + low) / n
+    return r
+
+
+@njit(cache=True)
 def _velocity(S, vlog, slot, at, amount, out, row, col):  # type: ignore[no-untyped-def]
     """Count and sum per velocity window before this event into out[row, col:col + 8], then
-    the event counts; returns (n 7 d, sum 7 d, n 30 d, sum 30 d, squares 30 d)."""
-    n, s, q = S[slot, V_N], S[slot, V_S], S[slot, V_Q]
+    the event counts; returns (n 7 d, sum 7 d, n 30 d, sum 30 d, squares 30 d high, low)."""
+    n, s = S[slot, V_N], S[slot, V_S]
     m = at // 60
     end = S[slot, VE]
     arr = vlog[slot]
-    if end == 0 or arr[end - 4] != m:
-        arr = _room(vlog, S, slot, VH, VE, 4, P1, P2, P3)
+    if end == 0 or arr[end - 5] != m:
+        arr = _room(vlog, S, slot, VH, VE, 5, P1, P2, P3)
         end = S[slot, VE]
         arr[end] = m
         arr[end + 1] = n
         arr[end + 2] = s
-        arr[end + 3] = q
-        S[slot, VE] = end + 4
+        arr[end + 3] = S[slot, V_QH]
+        arr[end + 4] = S[slot, V_QL]
+        S[slot, VE] = end + 5
     limit = m - _S1
     p = S[slot, P1]
     while arr[p] <= limit:
-        p += 4
+        p += 5
     S[slot, P1] = p
     out[row, col] = n - arr[p + 1]
     out[row, col + 1] = s - arr[p + 2]
     limit = at // _G2 - _S2
     p = S[slot, P2]
     while arr[p] // _M2 <= limit:
-        p += 4
+        p += 5
     S[slot, P2] = p
     out[row, col + 2] = n - arr[p + 1]
     out[row, col + 3] = s - arr[p + 2]
     limit = at // _G3 - _S3
     p = S[slot, P3]
     while arr[p] // _M3 <= limit:
-        p += 4
+        p += 5
     S[slot, P3] = p
     n7, s7 = n - arr[p + 1], s - arr[p + 2]
     out[row, col + 4] = n7
@@ -169,16 +198,17 @@ def _velocity(S, vlog, slot, at, amount, out, row, col):  # type: ignore[no-unty
     limit = at // _G4 - _S4
     p = S[slot, VH]
     while arr[p] // _M4 <= limit:
-        p += 4
+        p += 5
     S[slot, VH] = p
-    n30, s30, q30 = n - arr[p + 1], s - arr[p + 2], q - arr[p + 3]
+    n30, s30 = n - arr[p + 1], s - arr[p + 2]
+    q_high, q_low = S[slot, V_QH] - arr[p + 3], S[slot, V_QL] - arr[p + 4]
     out[row, col + 6] = n30
     out[row, col + 7] = s30
     S[slot, V_N] = n + 1
     S[slot, V_S] = s + amount
-    S[slot, V_Q] = q + amount * amount
+    _add_square(S, slot, amount)
     S[slot, LAST] = at
-    return n7, s7, n30, s30, q30
+    return n7, s7, n30, s30, q_high, q_low
 
 
 @njit(cache=True)
@@ -394,7 +424,7 @@ def run(  # type: ignore[no-untyped-def]
             if not S[slot, ALIVE]:
                 S[slot, ALIVE] = 1
                 S[slot, FIRST] = at
-        n7, s7, n30, s30, q30 = _velocity(S, vlog, user, at, amount, out, i, 7)
+        n7, s7, n30, s30, q_high, q_low = _velocity(S, vlog, user, at, amount, out, i, 7)
         _velocity(S, vlog, rcpt, at, amount, out, i, 15)
         for slot, col in ((device, 23), (ip, 31)):
             if slot < 0:
@@ -408,7 +438,7 @@ def run(  # type: ignore[no-untyped-def]
         mean30 = _div(s30, n30) if n30 else 0.0
         z = 0.0
         if n30 >= 2:
-            variance = _div(q30, n30) - mean30 * mean30
+            variance = _squares_div(q_high, q_low, n30) - mean30 * mean30
             if variance > 0:
                 z = (amount - mean30) / variance**half
         ratio, outliers = _typical(S, tlog, olog, user, at, amount)
