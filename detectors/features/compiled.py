@@ -28,7 +28,7 @@ from detectors.features.windows import DAY, DEFAULT_LABEL_DELAY, LONGEST
 from domain.orders import RecipientKind
 
 _WIDTH = len(FEATURE_NAMES)
-_KIND_CODES = {RecipientKind.CARD: 0, RecipientKind.PHONE: 1}  # anything else: 2
+_CARD, _PHONE = RecipientKind.CARD, RecipientKind.PHONE  # kind codes 0, 1; anything else 2
 _kernel: list[Any] = []
 
 
@@ -93,7 +93,6 @@ class CompanyFeatures:
         later = self._later_labels
         ids = self._pending_ids
         alloc, alloc_pair = self._alloc, self._alloc_pair
-        kinds = _KIND_CODES
         flat: list[int] = []
         new_slots: list[int] = []
         new_kinds: list[int] = []
@@ -141,7 +140,8 @@ class CompanyFeatures:
             order_id = f.order_id
             if later and order_id in later:
                 label, by_analyst = later.pop(order_id), 1
-            flat += (at, f.amount, kinds.get(f.recipient_kind, 2), u, r, d, ip, p, label, by_analyst)
+            kind = f.recipient_kind  # by identity: an enum's hash is a Python call
+            flat += (at, f.amount, 0 if kind is _CARD else 1 if kind is _PHONE else 2, u, r, d, ip, p, label, by_analyst)
             ids.append(order_id)
         if flat:
             self._run(flat, new_slots, new_kinds, new_pairs, out[start:])
