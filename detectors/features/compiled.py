@@ -41,6 +41,16 @@ def _load_kernel() -> Any:
     return _kernel[0]
 
 
+def warm_up() -> None:
+    """Compile the kernel (or load it from numba's cache) now, not in the first live batch:
+    ~1-2 s from the cache, tens of seconds without it. Once per process."""
+    if not _kernel:
+        _load_kernel()
+        state = CompanyFeatures(0)
+        f = OrderFacts(0, "", "u", "card:r", RecipientKind.CARD, 1, "d", "i", 1, "o")
+        state.rows((f, OrderFacts(DAY, "", "u", "card:r", RecipientKind.CARD, 1, None, None)), np.empty((2, _WIDTH)))
+
+
 class CompanyFeatures:
     """The state of one company: bounded per key, keys forgotten after 30 days of silence."""
 

@@ -5,7 +5,7 @@ partition; the offline commands keep one per company of the file). `FeatureState
 micro-batch to them and returns a matrix whose columns are `FEATURE_NAMES`.
 
 The company state is `detectors.features.compiled.CompanyFeatures` (a numba kernel per batch);
-`compiled=False` (or numba missing) uses `PythonCompanyFeatures`, the order-by-order
+`compiled=False` (or numba unusable) uses `PythonCompanyFeatures`, the order-by-order
 definition it reproduces to the bit.
 
 Labels respect the delay: an order's label (fraud or not) joins its recipient's risk counters
@@ -31,14 +31,7 @@ from detectors.features.windows import DEFAULT_LABEL_DELAY
 log = logging.getLogger(__name__)
 _WIDTH = len(FEATURE_NAMES)
 
-try:
-    from detectors.features.compiled import CompanyFeatures
-    import numba  # noqa: F401  (the compiled state needs it)
-
-    _COMPILED = True
-except ImportError:  # numba missing from this environment: the Python state, ~4× slower
-    CompanyFeatures = PythonCompanyFeatures  # type: ignore[misc,assignment]
-    _COMPILED = False
+from detectors.features.compiled import CompanyFeatures, warm_up  # numba: imported on first use
 
 __all__ = ["DEFAULT_LABEL_DELAY", "CompanyFeatures", "FeatureState", "PythonCompanyFeatures"]
 
@@ -48,7 +41,13 @@ class FeatureState:
 
     def __init__(self, label_delay: int = DEFAULT_LABEL_DELAY, compiled: bool = True) -> None:
         self.label_delay = label_delay
-        self._make: Any = CompanyFeatures if compiled and _COMPILED else PythonCompanyFeatures
+        self._make: Any = PythonCompanyFeatures
+        if compiled:
+            try:
+                warm_up()
+                self._make = CompanyFeatures
+            except (ImportError, RuntimeError) as e:  # numba missing, or no writable cache directory
+                log.warning("feature kernel unavailable (%s): the Python feature state serves (~4× slower)", e)
         self._companies: dict[str, Any] = {}
 
     def company(self, company_id: str) -> Any:
