@@ -103,8 +103,10 @@ def assessments(
     model = policy.model
     for order, row, h, score, top in zip(orders, matrix.tolist(), hits, scores, reasons):
         matches = lists.match(identifiers_for(order), order.company_id, order.created_at) if lists else ()
-        if quiet(h, matches, score, model) and not order.sandbox:
-            # What `decide` would say, without building the decision (most orders).
+        forced = sandbox_verdict(order)  # sandbox orders with a magic value: what it asks for
+        if forced is None and quiet(h, matches, score, model):
+            # What `decide` would say, without building the decision (most orders, sandbox
+            # ones without a magic value too).
             out.append(Assessment(
                 _APPROVED, _NO_SIGNAL, score=score, points=h.points, model_version=version, top_features=top,
                 features=dict(zip(FEATURE_NAMES, row)),
@@ -112,7 +114,6 @@ def assessments(
             continue
         d = decide(h, matches, score, policy)
         status, why = d.status, d.reasons or _NO_SIGNAL
-        forced = sandbox_verdict(order)  # sandbox orders with a magic value: what it asks for
         if forced is not None:
             status, why = forced.status, (forced.reason,)
         out.append(Assessment(

@@ -43,6 +43,7 @@ from streams.topics import (
 from streams.txn_processor import Output, PartitionState
 
 log = logging.getLogger(__name__)
+_REPLAY_BATCH = 10_000  # order facts per feature-state call when a partition is rebuilt
 
 
 class FraudCheck(Protocol):
@@ -82,14 +83,29 @@ class IntakeHandler:
         if not self._bootstrap or not states:
             return
 
+        # Order facts are fed in batches (the compiled state pays a call per batch, not per
+        # order); a label first flushes its partition's batch, so it lands where it was logged.
+        batches: dict[int, list[OrderFacts]] = {}
+
+        def flush(partition: int) -> None:
+            facts = batches.pop(partition, None)
+            if facts:
+                states[partition].derived.update_and_compute(facts)
+
         def feed(partition: int, fact: OrderFacts | fm.LabelFact) -> None:
-            features: FeatureState = states[partition].derived
             if isinstance(fact, fm.LabelFact):
+                flush(partition)
+                features: FeatureState = states[partition].derived
                 features.company(fact.company_id).label(fact.order_id, fact.order_at, fact.label)
-            else:
-                features.company(fact.company_id).compute_and_add(fact)
+                return
+            batch = batches.setdefault(partition, [])
+            batch.append(fact)
+            if len(batch) >= _REPLAY_BATCH:
+                flush(partition)
 
         fed = await replay_facts(self._bootstrap, self._facts, states, self._check.horizon_s, feed)
+        for partition in list(batches):
+            flush(partition)
         # The rebuilt state is long-lived: out of the collector's way, full collections stop
         # walking it and scoring's latency loses their pauses (reference counting still frees
         # a dropped partition's state: it holds no cycles).

@@ -52,6 +52,9 @@ DISTINCT_WINDOWS = (Window("24h", DAY, 900), Window("30d", 30 * DAY, 6 * HOUR))
 # The handbook's delayed terminal risk: 1, 7 and 30 days before the label delay.
 RISK_WINDOWS = (Window("1d", DAY, HOUR), Window("7d", 7 * DAY, HOUR), Window("30d", 30 * DAY, HOUR))
 
+DEFAULT_LABEL_DELAY = 7 * DAY
+LONGEST = max(w.length for w in (*VELOCITY_WINDOWS, *DISTINCT_WINDOWS))  # keys silent longer are forgotten
+
 # The classes below are written out per window (no loop over a geometry tuple): the hot path
 # of every order. These checks pin the geometry they were written for.
 _G1, _G2, _G3, _G4 = (w.granularity for w in VELOCITY_WINDOWS)
