@@ -47,6 +47,7 @@ from domain.webhooks import (
 )  # fmt: skip
 from streams import messages
 from streams import webhook_messages as wm
+from streams.fault_points import crash_point
 from streams.kafka_clients import stop_all
 
 log = logging.getLogger(__name__)
@@ -304,6 +305,7 @@ class Notify:
         except Exception as exc:  # a bug, not the partner's fault: retried like a failure
             log.exception("webhook attempt for %s failed unexpectedly", message.id)
             result = AttemptResult(self._clock(), "", 0, 0, f"internal error: {type(exc).__name__}")
+        crash_point("notify")  # sent, its outcome not committed: the attempt is made again
         after = record_attempt(before, result, self._config.schedule)
         self.attempts += 1
         self.delivered += result.succeeded
