@@ -4,13 +4,12 @@ The fault-injection matrix (docs/reliability.md) kills a worker at a precise mom
 stage — after the stage did its work (outputs produced, provider paid, webhook sent, rows
 inserted) and before it committed — which random SIGKILLs hit only by luck.
 
-Inert unless BOTH variables are set, which only tests do:
-
-    QUADRA_FAULT_CRASH_AT    comma-separated point names: intake, ledger, audit, dispatch,
-                             notify, sink
-    QUADRA_FAULT_CRASH_DIR   a directory: `<point>.fired` is written there just before the
-                             crash; while it exists that point is inert, so the restarted
-                             process runs on (and dies at the next armed point, if any)
+Inert unless QUADRA_FAULT_CRASH_DIR is set, which only tests do. A test arms a point by
+creating `<dir>/<point>.armed`; the process that reaches the point renames it to
+`<point>.fired` and exits at once, so the restarted process runs on. Points: intake, ledger,
+audit (each before its Kafka transaction commits), dispatch (providers answered, nothing
+produced), notify (a webhook attempted, its outcome not committed), sink (rows inserted,
+offsets not committed).
 
 `os._exit` skips every cleanup (no producer flush, no transaction abort, no offset commit), as
 a kill -9 would. The names are fixed strings at the call sites; nothing else reads them.
@@ -21,19 +20,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-CRASH_AT = "QUADRA_FAULT_CRASH_AT"
 CRASH_DIR = "QUADRA_FAULT_CRASH_DIR"
 CRASH_EXIT_CODE = 137  # what a shell reports for SIGKILL
 
 
 def crash_point(name: str) -> None:
-    """Die here if the environment arms this point and it has not fired yet."""
-    armed = os.environ.get(CRASH_AT)
+    """Die here if a test armed this point."""
     directory = os.environ.get(CRASH_DIR)
-    if not (name and armed and directory) or name not in armed.split(","):
+    if not (name and directory):
         return
-    fired = Path(directory) / f"{name}.fired"
-    if fired.exists():
-        return
-    fired.write_text(f"{os.getpid()}\n")
+    armed = Path(directory) / f"{name}.armed"
+    try:
+        armed.rename(armed.with_suffix(".fired"))  # atomic: one process fires it, once
+    except OSError:
+        return  # not armed (or another process took it)
     os._exit(CRASH_EXIT_CODE)
+
+
+def arm(directory: Path, name: str) -> Path:
+    """Arm a point for processes started with QUADRA_FAULT_CRASH_DIR=directory; returns the
+    file that appears once it has fired."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.armed").touch()
+    return directory / f"{name}.fired"
