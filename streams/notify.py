@@ -76,6 +76,10 @@ class NotifyConfig:
     session_timeout_ms: int = 10_000
     transaction_timeout_ms: int = 15_000
     retry_backoff_s: float = 1.0
+    # The longest a delivery task sleeps before it reads the clock again. Retry times are wall-
+    # clock times: a clock that jumps (an NTP step, a resumed VM, a test's simulated clock) is
+    # noticed within this, instead of after a sleep computed from the old reading (up to 10 h).
+    max_wait_s: float = 60.0
 
     @property
     def input_topics(self) -> tuple[str, ...]:
@@ -288,7 +292,7 @@ class Notify:
                 if next_at is None or len(company.outbox.in_flight) >= limit:
                     timeout = None  # an attempt finishing or a new message wakes us
                 else:
-                    timeout = max(0.0, (next_at - self._clock()).total_seconds())
+                    timeout = min(max(0.0, (next_at - self._clock()).total_seconds()), self._config.max_wait_s)
                 try:
                     await asyncio.wait_for(company.wake.wait(), timeout)
                 except TimeoutError:
