@@ -119,7 +119,7 @@ class FaultStack:
         self.front.start()
         self.wait_ready()
 
-    def wait_ready(self, timeout: float = 120) -> None:
+    def wait_ready(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for p in (self.worker, self.front):

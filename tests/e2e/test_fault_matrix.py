@@ -94,7 +94,7 @@ async def stack(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> Asyn
         await s.stop()
 
 
-@pytest.mark.timeout(900)  # five restarts; each waits out the dead member's consumer-group session
+@pytest.mark.timeout(1500)  # five restarts; each waits out the dead member's consumer-group session
 async def test_a_kill_inside_each_stage_loses_nothing_and_pays_nothing_twice(stack: FaultStack) -> None:
     accepted: set[str] = set()
     timings: dict[str, float] = {}
