@@ -81,7 +81,7 @@ async def test_while_the_broker_is_away_orders_get_503_retry_after_and_nothing_a
     q = QuadraProcess(tmp_path / "var", free_port(), own_broker.bootstrap, "outage.")
     q.env["QUADRA_INTAKE_REPLY_TIMEOUT_S"] = str(INTAKE_TIMEOUT_S)
     q.env["QUADRA_FRAUD_BUILTIN_RULES"] = "false"
-    await asyncio.to_thread(q.start)
+    await asyncio.to_thread(q.start, 300)  # slow under a loaded CI machine
     try:
         async with httpx.AsyncClient(base_url=q.url, timeout=60, headers={"Authorization": f"Bearer {q.key}"}) as client:
             # In flight: accepted (intake decided), not yet reserved, paid and told when the broker stops.
