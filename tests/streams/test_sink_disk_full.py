@@ -75,7 +75,7 @@ async def _until(check, what: str, timeout: float = 60) -> None:  # type: ignore
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(900)
 async def test_a_full_disk_stops_the_sink_cleanly_and_it_catches_up_once_space_is_back(
     kafka_bootstrap: str, topic_prefix: str, small_disk: Path, tmp_path: Path
 ) -> None:
@@ -91,7 +91,7 @@ async def test_a_full_disk_stops_the_sink_cleanly_and_it_catches_up_once_space_i
     )  # fmt: skip
     try:
         first = await _publish_orders(kafka_bootstrap, names, 0, 20)
-        await _until(lambda: _status(workdir).get("written", 0) >= first, "the sink did not start writing", 120)
+        await _until(lambda: _status(workdir).get("written", 0) >= first, "the sink did not start writing", 400)
 
         filler = _fill(small_disk)
         later = await _publish_orders(kafka_bootstrap, names, 20, 30)
@@ -101,7 +101,7 @@ async def test_a_full_disk_stops_the_sink_cleanly_and_it_catches_up_once_space_i
         assert _status(workdir)["written"] == first  # nothing more written or committed
 
         filler.unlink()  # space is back
-        await _until(lambda: _status(workdir).get("written", 0) >= first + later, "the sink did not catch up", 120)
+        await _until(lambda: _status(workdir).get("written", 0) >= first + later, "the sink did not catch up", 300)
         (workdir / "stop").touch()
         assert await asyncio.to_thread(proc.wait, 60) == 0
     finally:
