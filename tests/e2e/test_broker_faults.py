@@ -50,7 +50,7 @@ def _body(n: int) -> dict[str, object]:
             "recipient": {"phone": "+4915112345678"}, "end_user": {"id": f"outage-{n}"}}  # fmt: skip
 
 
-async def _accepted(client: httpx.AsyncClient, key: str, body: dict[str, object], timeout: float = 120) -> str:
+async def _accepted(client: httpx.AsyncClient, key: str, body: dict[str, object], timeout: float = 400) -> str:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -64,7 +64,7 @@ async def _accepted(client: httpx.AsyncClient, key: str, body: dict[str, object]
         await asyncio.sleep(0.5)
 
 
-async def _terminal(client: httpx.AsyncClient, order_id: str, timeout: float = 120) -> str:
+async def _terminal(client: httpx.AsyncClient, order_id: str, timeout: float = 400) -> str:
     deadline = time.monotonic() + timeout
     while True:
         r = await client.get(f"/v1/orders/{order_id}")
@@ -85,7 +85,7 @@ async def test_while_the_broker_is_away_orders_get_503_retry_after_and_nothing_a
     try:
         async with httpx.AsyncClient(base_url=q.url, timeout=60, headers={"Authorization": f"Bearer {q.key}"}) as client:
             # In flight: accepted (intake decided), not yet reserved, paid and told when the broker stops.
-            before = await asyncio.gather(*(_accepted(client, f"before-{n}", _body(n), timeout=30) for n in range(8)))
+            before = await asyncio.gather(*(_accepted(client, f"before-{n}", _body(n), timeout=300) for n in range(8)))
             await asyncio.to_thread(own_broker.stop)
             away_since = time.monotonic()
             refused: list[tuple[int, httpx.Response, float]] = []
