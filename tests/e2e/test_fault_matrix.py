@@ -133,6 +133,9 @@ async def test_a_kill_inside_each_stage_loses_nothing_and_pays_nothing_twice(sta
         statuses = {next(iter(snapshot.terminal[i])).value for i in accepted}
         assert {"completed", "failed"} <= statuses  # captures and releases both ran
         await _every_order_told(partner, accepted)
+        # The front died last (the sink's kill): the reports must catch up once it is back —
+        # and it must be back before it is stopped, or its sink has nothing to drain.
+        await _reports_caught_up(client, accepted)
     await stack.stop()
 
     # The sink's copy: the ledger's statements reconcile with the books, each order once.
@@ -159,3 +162,27 @@ async def _every_order_told(partner: Receiver, order_ids: set[str], timeout: flo
     for r in partner.ok("/hooks"):
         ids_per_order.setdefault(r.payload["data"]["id"], set()).add(r.headers["webhook-id"])
     assert all(len(ids) == 1 for ids in ids_per_order.values()), ids_per_order
+
+
+async def _reports_caught_up(client: httpx.AsyncClient, order_ids: set[str], timeout: float = 600) -> None:
+    """GET /v1/orders (read from ClickHouse, written by the sink) lists every order, terminal."""
+    deadline = time.monotonic() + timeout
+    listed: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        listed, cursor = {}, None
+        try:
+            while True:
+                page = await client.get("/v1/orders", params={"cursor": cursor} if cursor else {})
+                if page.status_code != 200:
+                    break
+                listed |= {o["id"]: o["status"] for o in page.json()["data"]}
+                cursor = page.json()["next_cursor"]
+                if not cursor:
+                    break
+        except httpx.TransportError:
+            pass  # the front is still coming back
+        if all(listed.get(i) in TERMINAL for i in order_ids):
+            return
+        await asyncio.sleep(1.0)
+    missing = {i: listed.get(i) for i in order_ids if listed.get(i) not in TERMINAL}
+    raise AssertionError(f"the reports never caught up: {missing}")
