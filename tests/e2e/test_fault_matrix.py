@@ -27,7 +27,7 @@ from streams.admin import ensure_topics
 from streams.fault_points import CRASH_EXIT_CODE, arm
 from streams.ledger_reader import LedgerSnapshot, read_ledger
 from streams.topics import TopicNames
-from tests.e2e.fault_stack import FaultStack
+from tests.e2e.fault_stack import FaultStack, Supervised
 from tests.streams.webhook_receiver import Receiver, serving_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -81,6 +81,13 @@ async def _fired(path: Path, timeout: float = 300) -> None:
         await asyncio.sleep(0.2)
 
 
+async def _died(process: Supervised, deaths: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(process.exits) <= deaths:
+        assert time.monotonic() < deadline, f"{process.name} did not die at its crash point"
+        await asyncio.sleep(0.1)
+
+
 @pytest.fixture
 async def stack(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> AsyncIterator[FaultStack]:
     s = FaultStack(tmp_path / "stack", kafka_bootstrap, topic_prefix)
@@ -117,6 +124,7 @@ async def test_a_kill_inside_each_stage_loses_nothing_and_pays_nothing_twice(sta
                                          for n in range(ORDERS_PER_STAGE)))  # fmt: skip
             accepted |= set(ids)
             await _fired(fired)
+            await _died(process, deaths)  # the supervisor saw it die (and restarts it)
             snapshot = await _settled(stack, accepted)
             timings[stage] = time.monotonic() - started
             print(f"{stage}: killed, restarted, settled in {timings[stage]:.0f} s", flush=True)
@@ -149,7 +157,7 @@ async def test_a_kill_inside_each_stage_loses_nothing_and_pays_nothing_twice(sta
     print("stage timings (s):", {k: round(v, 1) for k, v in timings.items()})
 
 
-async def _every_order_told(partner: Receiver, order_ids: set[str], timeout: float = 60) -> None:
+async def _every_order_told(partner: Receiver, order_ids: set[str], timeout: float = 600) -> None:
     """Each final event reached the partner; a resend after the notify kill keeps its webhook-id."""
     deadline = time.monotonic() + timeout
     while True:
