@@ -10,7 +10,8 @@ and a summary table is printed.
     python -m bench.soak --minutes 30
     python -m bench.soak --minutes 1 --orders 60      # a quick look (the skeleton's check)
 
-Skeleton: the faults are those of the crash scenario (worker kills, broker restarts). Not yet:
+Skeleton: the faults are those of the crash scenario (worker kills, broker restarts); `quadra
+audit verify` is not run yet (it reads ClickHouse, which the rounds do not feed). Not yet:
 provider outages and a partner webhook endpoint failing during the soak, API traffic (orders go
 straight to `orders.requested`), and ClickHouse reconciliation of every round.
 """
@@ -42,7 +43,7 @@ class Round:
     number: int
     result: CrashResult
     ledger_verify: int = -1  # exit codes of the CLIs
-    audit_verify: int = -1
+    audit_verify: int | None = None  # None: not run (see run_soak)
 
 
 def _cli(bootstrap: str, prefix: str, *args: str) -> int:
@@ -78,9 +79,11 @@ def run_soak(minutes: float, orders: int, companies: int, kills: int, seed: int,
                 print(f"  PROBLEM {problem}", flush=True)
             if not result.ok:
                 break
-        for r in rounds:  # the CLIs, as an operator runs them, on each round's topics
+        for r in rounds:  # the CLI, as an operator runs it, on each round's topics
             r.ledger_verify = _cli(broker.bootstrap, r.result.prefix, "ledger", "verify")
-            r.audit_verify = _cli(broker.bootstrap, r.result.prefix, "audit", "verify")
+        # `quadra audit verify` reads the audit log from ClickHouse, which the crash rounds do
+        # not feed (no sink runs): not run yet, shown as "not run" (TODO: sink the audit topic
+        # into an embedded ClickHouse per round, then run it there).
     finally:
         broker.stop()
     return rounds
@@ -94,7 +97,7 @@ def table(rounds: list[Round]) -> str:
         lines.append(
             f"| {r.number} | {res.plan.orders} | {res.kills} | {res.broker_restarts} | {res.seconds:.0f} | "
             f"{'clean' if res.ok else 'FAILED'} | {'ok' if r.ledger_verify == 0 else 'FAILED'} | "
-            f"{'ok' if r.audit_verify == 0 else 'FAILED'} |"
+            f"{'not run' if r.audit_verify is None else 'ok' if r.audit_verify == 0 else 'FAILED'} |"
         )
     return "\n".join(lines)
 
@@ -111,7 +114,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="quadra-soak-"))
     rounds = run_soak(args.minutes, args.orders, args.companies, args.kills, args.seed, work)
     print(table(rounds), flush=True)
-    ok = all(r.result.ok and r.ledger_verify == 0 and r.audit_verify == 0 for r in rounds)
+    ok = all(r.result.ok and r.ledger_verify == 0 and r.audit_verify in (None, 0) for r in rounds)
     if ok:
         shutil.rmtree(work, ignore_errors=True)
     else:
