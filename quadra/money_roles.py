@@ -69,6 +69,7 @@ def _transactional(
             transactional_id=f"{prefix}quadra-{name}-{settings.worker_id}",
             input_topics=handler.input_topics,
             state_topic=names(state),
+            fault_point=name,  # inert unless a test sets QUADRA_FAULT_CRASH_AT
         ),
         handler,
     )

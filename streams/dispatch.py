@@ -29,6 +29,7 @@ from domain.orders import Order, OrderStatus
 from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, PayoutRequest
 from providers.routing import Router
 from streams import messages
+from streams.fault_points import crash_point
 from streams.ledger_messages import PayoutResult, encode_payout_result
 from streams.outbound_calls import OutboundCallLog
 from streams.relay import RelayClients, run_relay
@@ -80,6 +81,7 @@ class Dispatch:
             for records in batch.values():
                 # Payouts of one batch run concurrently: providers are slow, Kafka is not.
                 results = await asyncio.gather(*(self._settle(r) for r in records))
+                crash_point("dispatch")  # paid at the provider, nothing produced or committed
                 for order, result in filter(None, results):
                     await self._emit(producer, order, result)
             await self._emit_calls(producer)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiokafka import AIOKafkaProducer
 
 from domain.orders import Order, OrderRequest, OrderStatus
 from streams import messages
 from streams.feeds import OrderFeed
+from streams.request_reply import publish_and_await
 
 
 class KafkaIntake:
@@ -22,15 +21,10 @@ class KafkaIntake:
     ) -> messages.IntakeReply | None:
         reply = self._feed.expect_reply(request.request_id)
         try:
-            # Durable before we wait: acks=all, idempotent producer.
-            await self._producer.send_and_wait(
-                self._topic,
-                messages.encode_order_request(request),
-                key=request.company_id.encode(),
-            )
-            return await asyncio.wait_for(asyncio.shield(reply), timeout)
-        except TimeoutError:
-            return None
+            return await publish_and_await(
+                self._producer, self._topic, messages.encode_order_request(request),
+                request.company_id.encode(), reply, timeout,
+            )  # fmt: skip
         finally:
             self._feed.forget_reply(request.request_id)
 

@@ -47,6 +47,7 @@ from domain.webhooks import (
 )  # fmt: skip
 from streams import messages
 from streams import webhook_messages as wm
+from streams.fault_points import crash_point
 from streams.kafka_clients import stop_all
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ class NotifyConfig:
     session_timeout_ms: int = 10_000
     transaction_timeout_ms: int = 15_000
     retry_backoff_s: float = 1.0
+    # The longest a delivery task sleeps before it reads the clock again. Retry times are wall-
+    # clock times: a clock that jumps (an NTP step, a resumed VM, a test's simulated clock) is
+    # noticed within this, instead of after a sleep computed from the old reading (up to 10 h).
+    max_wait_s: float = 60.0
 
     @property
     def input_topics(self) -> tuple[str, ...]:
@@ -287,7 +292,7 @@ class Notify:
                 if next_at is None or len(company.outbox.in_flight) >= limit:
                     timeout = None  # an attempt finishing or a new message wakes us
                 else:
-                    timeout = max(0.0, (next_at - self._clock()).total_seconds())
+                    timeout = min(max(0.0, (next_at - self._clock()).total_seconds()), self._config.max_wait_s)
                 try:
                     await asyncio.wait_for(company.wake.wait(), timeout)
                 except TimeoutError:
@@ -304,6 +309,7 @@ class Notify:
         except Exception as exc:  # a bug, not the partner's fault: retried like a failure
             log.exception("webhook attempt for %s failed unexpectedly", message.id)
             result = AttemptResult(self._clock(), "", 0, 0, f"internal error: {type(exc).__name__}")
+        crash_point("notify")  # sent, its outcome not committed: the attempt is made again
         after = record_attempt(before, result, self._config.schedule)
         self.attempts += 1
         self.delivered += result.succeeded

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from domain.errors import DomainError
 from streams import messages
 from streams.feeds import TopicTail
+from streams.request_reply import publish_and_await
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +84,7 @@ class CommandBus:
         future: asyncio.Future[CommandReply] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:
-            await self._producer.send_and_wait(topic, value, key=key.encode())
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except TimeoutError:
-            return None
+            return await publish_and_await(self._producer, topic, value, key.encode(), future, timeout)
         finally:
             self._waiting.pop(request_id, None)
 

@@ -30,6 +30,7 @@ from aiokafka.errors import KafkaError
 
 from analytics.clickhouse import ClickHouse
 from analytics.json_rows import AfterRowsError, JsonRows
+from streams.fault_points import crash_point
 from streams.messages import JSON_PREFIX, MessageError
 
 log = logging.getLogger(__name__)
@@ -271,6 +272,8 @@ class Sink:
                     await hook(self._ch, rows)
         except Exception as exc:  # any storage failure: retry the same messages later
             raise MessageWriteError(str(exc)) from exc
+        if batch.messages:
+            crash_point("sink")  # rows written, offsets not committed: the batch is written again
         try:
             await consumer.commit(dict(batch.next_offsets))
         except KafkaError as exc:

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
+from streams.fault_points import crash_point
 from streams.kafka_clients import stop_all
 from streams.topic_reader import drain
 
@@ -44,6 +45,7 @@ class ProcessorConfig:
     transaction_timeout_ms: int = 15_000
     session_timeout_ms: int = 10_000
     retry_backoff_s: float = 1.0
+    fault_point: str = ""  # a test-only crash point before each commit (streams/fault_points.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,7 @@ class TransactionalProcessor:
                     )
             offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
             await producer.send_offsets_to_transaction(offsets, self._config.group_id)
+            crash_point(self._config.fault_point)
             await producer.commit_transaction()
         except BaseException:
             # The in-memory state now holds uncommitted changes: the caller reopens, which

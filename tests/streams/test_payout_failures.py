@@ -342,3 +342,26 @@ async def test_gift_certificates_out_of_stock_fail_the_order_and_release(harness
     reason = await _assert_failed_and_released(h, order, company, "out_of_stock")
     assert reason == "declined by gifts: out_of_stock"
     await h.sandbox.post("/_control/stock", json={"product_code": "amazon-de-25", "codes": 100})
+
+
+async def test_every_provider_down_the_order_waits_and_is_paid_once_after_recovery(harness: Harness) -> None:
+    """Fault matrix, provider outage (docs/reliability.md): with both card banks down nothing
+    can certainly be paid, so the order is not failed: dispatch leaves its offset and comes back
+    (settle timeout), and after the banks return it is paid once and completes."""
+    h, company = harness, "cmp_outage"
+    await h.top_up(company)
+    for bank in ("bank-a", "bank-b"):
+        await h.sandbox.post("/_control/faults", json={"provider": bank, "mode": "down"})
+    order = _card_order(7, company, GOOD_CARD)
+    await h.decide(order)
+    await asyncio.sleep(4.0)  # providers down for a while: retried, never failed, never paid
+    assert not any(s.is_terminal for s, _ in h.statuses(order.id)), h.statuses(order.id)
+    assert await h.executions(order.id) == {}
+    await h.sandbox.delete("/_control/faults")  # the banks are back
+    status, reason = await h.final(order.id)
+    assert status is OrderStatus.COMPLETED, h.statuses(order.id)
+    await h.settle_down(order.id)
+    paid = await h.executions(order.id)
+    assert sum(paid.values()) == 1 and reason == f"paid by {next(iter(paid))}", (paid, reason)
+    assert [k.value for k in h.entry_kinds(order.id)][:2] == ["reserve", "capture"]
+    await h.verify_ledger()
