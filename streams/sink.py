@@ -255,12 +255,11 @@ class Sink:
                 self._decode(batch, route, record)
 
     def _decode(self, batch: _Batch, route: SinkRoute, record: ConsumerRecord) -> None:
-        try:
-            decoded = route.decode(record.value)
-            rows = [(t.table, t.row(decoded)) for t in route.targets]
-        except (MessageError, ValueError, KeyError, TypeError) as exc:
+        self._keep(batch, _rows_of(route, record))
+
+    def _keep(self, batch: _Batch, rows: list[tuple[str, tuple[Any, ...] | None]] | None) -> None:
+        if rows is None:
             self.skipped_messages += 1
-            log.warning("sink skipped %s@%s/%s: %s", record.topic, record.partition, record.offset, exc)
             return
         for table, row in rows:
             if row is not None:
@@ -290,9 +289,11 @@ class Sink:
             return
         if route.from_json is not None and len(records) < self._config.json_min_messages:
             # Small: decoding costs less than ClickHouse analysing the SQL (SinkConfig). Every
-            # message is decoded as on the fallback below: the same rows, the same skips.
-            for record in records:
-                self._decode(batch, route, record)
+            # message is decoded as on the fallback below: the same rows, the same skips. In a
+            # thread: a few hundred messages are tens of ms the loop (the API) need not wait.
+            decoded = await asyncio.to_thread(lambda: [_rows_of(route, r) for r in records])
+            for rows in decoded:
+                self._keep(batch, rows)
             return
         values = [r.value for r in records]
         try:
@@ -321,6 +322,16 @@ class Sink:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, committed)
+
+
+def _rows_of(route: SinkRoute, record: ConsumerRecord) -> list[tuple[str, tuple[Any, ...] | None]] | None:
+    """The message's row in each target table (None: no row there), or None: skipped."""
+    try:
+        decoded = route.decode(record.value)
+        return [(t.table, t.row(decoded)) for t in route.targets]
+    except (MessageError, ValueError, KeyError, TypeError) as exc:
+        log.warning("sink skipped %s@%s/%s: %s", record.topic, record.partition, record.offset, exc)
+        return None
 
 
 def _hooks(routes: Sequence[SinkRoute]) -> dict[str, AfterInsert]:
