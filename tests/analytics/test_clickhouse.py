@@ -48,3 +48,17 @@ async def test_a_column_added_later_is_described_again(clickhouse: ClickHouse) -
     await clickhouse.command(f"ALTER TABLE {table} ADD COLUMN n UInt32")
     await clickhouse.insert("grown_inserts", [("b", 3)], ("id", "n"))
     assert await clickhouse.query(f"SELECT id, n FROM {table} ORDER BY id") == [("a", 0), ("b", 3)]
+
+
+async def test_a_failed_insert_describes_its_table_again(clickhouse: ClickHouse) -> None:
+    """A column's type changed by another process: the insert with the old type fails once, the
+    retry (the sink re-reads a failed batch) uses the new one."""
+    table = clickhouse.table("retyped_inserts")
+    await clickhouse.command(f"CREATE TABLE {table} (id String, n UInt8) ENGINE = MergeTree ORDER BY id")
+    await clickhouse.insert("retyped_inserts", [("a", 1)], ("id", "n"))
+    await clickhouse.command(f"ALTER TABLE {table} MODIFY COLUMN n String")
+    try:
+        await clickhouse.insert("retyped_inserts", [("b", "x")], ("id", "n"))
+    except Exception:  # noqa: BLE001 - the driver's own error for a str in a UInt8 column
+        await clickhouse.insert("retyped_inserts", [("b", "x")], ("id", "n"))
+    assert await clickhouse.query(f"SELECT id, n FROM {table} ORDER BY id") == [("a", "1"), ("b", "x")]
