@@ -57,6 +57,11 @@ class ClickHouse:
         self.database = database
         self.embedded = embedded  # chdb in this process, not a server
         self._stages: set[str] = set()  # staging tables created by this process
+        # Column types of each table inserted into: the driver asks `DESCRIBE TABLE` before
+        # every insert that names no types, a statement as costly as a small insert itself
+        # (bench.pipeline.sink_flush). Migrations run before any insert; a failed insert
+        # forgets its table's types, and `forget_column_types` forgets them all.
+        self._column_types: dict[str, dict[str, str]] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
 
     @classmethod
@@ -188,7 +193,26 @@ class ClickHouse:
     def insert_sync(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
     ) -> None:
-        self._client.insert(self.table(table), list(rows), column_names=list(column_names))
+        qualified = self.table(table)
+        types = self._column_types.get(qualified)
+        if types is None or any(c not in types for c in column_names):
+            described = self._client.query(f"DESCRIBE TABLE {qualified}").named_results()
+            types = {d["name"]: d["type"] for d in described}
+            self._column_types[qualified] = types
+        try:
+            self._client.insert(
+                qualified, list(rows), column_names=list(column_names),
+                column_type_names=[types[c] for c in column_names],
+            )  # fmt: skip
+        except Exception:
+            # Perhaps a type changed under us (a migration from another process): the retry
+            # (the sink re-reads a failed batch) describes the table again.
+            self._column_types.pop(qualified, None)
+            raise
+
+    def forget_column_types(self) -> None:
+        """After a schema change in a running process: the next inserts describe again."""
+        self._column_types.clear()
 
     def query_sync(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple]:
         return list(self._client.query(sql, parameters=parameters or {}).result_rows)

@@ -141,6 +141,7 @@ async def _start_roles(
             SinkConfig(
                 bootstrap, f"{settings.topic_prefix}quadra-sink",
                 settings.sink_batch_rows, settings.sink_flush_interval_s,
+                json_min_messages=settings.sink_json_min_messages,
             ),  # fmt: skip
             clickhouse,
             sink_routes(names),

@@ -91,12 +91,15 @@ class Settings(BaseSettings):
     # Sink batching: flush when either bound is reached. Under load a batch is 50,000 messages:
     # each insert costs ClickHouse a part to write and merge, and 10,000-message batches took
     # about 1.5× the CPU per message (bench/sink_throughput.py); at low rates the interval
-    # flushes first, so nothing waits longer. A flush has a fixed cost too: ~135 ms of CPU for the
-    # orders.events route alone whether it holds 5 or 1,280 messages (bench/pipeline/sink_flush.py,
-    # docs/performance.md), so every 0.5 s cost a quarter of a core at any rate; every 2 s costs a
-    # sixteenth, and ClickHouse-backed pages lag ~1.5 s more (GET /v1/orders/{id} does not).
+    # flushes first, so nothing waits longer. A flush has a fixed cost too: a few small
+    # inserts per route (each a part, plus the materialized views of `orders`), and for a
+    # `from_json` route ClickHouse's analysis of its SQL (~85 ms for orders.events), which
+    # batches under `sink_json_min_messages` skip by taking the decode path:
+    # ~50 ms instead of ~140 ms a flush of up to a few hundred order events
+    # (bench/pipeline/sink_flush.py, docs/performance.md).
     sink_batch_rows: int = Field(50_000, ge=1, le=1_000_000)
-    sink_flush_interval_s: float = Field(2.0, gt=0, le=60)
+    sink_flush_interval_s: float = Field(0.5, gt=0, le=60)
+    sink_json_min_messages: int = Field(500, ge=0, le=1_000_000)
     # Daily rollups (the sink process refreshes them): how often dirty days are recomputed,
     # and how long a day must have received nothing before it is (a day still receiving rows,
     # like today, is read live by reports instead of being recomputed over and over).

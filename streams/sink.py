@@ -9,7 +9,8 @@ fails or the process dies first, the batch is read, inserted and hooked again.
 A route marked `json` (its messages' JSON maps 1:1 onto its one table's columns) skips Python
 decoding: the batch's values go to ClickHouse as they are, in one JSONEachRow insert. A route
 with `from_json` (analytics/json_rows.py) skips it too: ClickHouse computes its tables' rows
-from the values. If that insert is refused (a malformed message, or one the SQL cannot store
+from the values, when the batch is large enough to pay for the SQL's analysis
+(`SinkConfig.json_min_messages`; a smaller batch is decoded). If that insert is refused (a malformed message, or one the SQL cannot store
 exactly as the decoder would), the batch takes the decode path, which skips the bad messages
 with a warning, as for every other route. Such a route's tables' hooks have their SQL twin in
 `from_json.days` (the rollup marks), which ClickHouse writes from the batch after its rows,
@@ -101,6 +102,11 @@ class SinkConfig:
     batch_rows: int
     flush_interval_s: float
     retry_backoff_s: float = 1.0  # after a failed write: give ClickHouse a moment
+    # A `from_json` route's batch of fewer messages takes the decode path. ClickHouse analyses
+    # the route's SQL (9 KB of expressions for orders.events) on every insert: ~85 ms of CPU
+    # whatever the batch holds, more than Python takes to decode several hundred messages
+    # (bench.pipeline.sink_flush). 0: every clean batch takes the fast path.
+    json_min_messages: int = 0
 
 
 @dataclass
@@ -250,12 +256,11 @@ class Sink:
                 self._decode(batch, route, record)
 
     def _decode(self, batch: _Batch, route: SinkRoute, record: ConsumerRecord) -> None:
-        try:
-            decoded = route.decode(record.value)
-            rows = [(t.table, t.row(decoded)) for t in route.targets]
-        except (MessageError, ValueError, KeyError, TypeError) as exc:
+        self._keep(batch, _rows_of(route, record))
+
+    def _keep(self, batch: _Batch, rows: list[tuple[str, tuple[Any, ...] | None]] | None) -> None:
+        if rows is None:
             self.skipped_messages += 1
-            log.warning("sink skipped %s@%s/%s: %s", record.topic, record.partition, record.offset, exc)
             return
         for table, row in rows:
             if row is not None:
@@ -285,6 +290,14 @@ class Sink:
     async def _insert_json(self, batch: _Batch, route: SinkRoute, records: list[ConsumerRecord]) -> None:
         if not records:  # every message of the batch went through the decoder
             return
+        if route.from_json is not None and len(records) < self._config.json_min_messages:
+            # Small: decoding costs less than ClickHouse analysing the SQL (SinkConfig). Every
+            # message is decoded as on the fallback below: the same rows, the same skips. In a
+            # thread: a few hundred messages are tens of ms the loop (the API) need not wait.
+            decoded = await asyncio.to_thread(lambda: [_rows_of(route, r) for r in records])
+            for rows in decoded:
+                self._keep(batch, rows)
+            return
         values = [r.value for r in records]
         try:
             if route.from_json is not None:
@@ -312,6 +325,16 @@ class Sink:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, committed)
+
+
+def _rows_of(route: SinkRoute, record: ConsumerRecord) -> list[tuple[str, tuple[Any, ...] | None]] | None:
+    """The message's row in each target table (None: no row there), or None: skipped."""
+    try:
+        decoded = route.decode(record.value)
+        return [(t.table, t.row(decoded)) for t in route.targets]
+    except (MessageError, ValueError, KeyError, TypeError) as exc:
+        log.warning("sink skipped %s@%s/%s: %s", record.topic, record.partition, record.offset, exc)
+        return None
 
 
 def _hooks(routes: Sequence[SinkRoute]) -> dict[str, AfterInsert]:

@@ -44,10 +44,15 @@ class SpyClickHouse:
         await self.ch.insert(table, rows_, columns)
 
 
-async def _sink_run(ch: ClickHouse, values: list[bytes], route: SinkRoute) -> tuple[Sink, SpyClickHouse]:
+async def _sink_run(
+    ch: ClickHouse, values: list[bytes], route: SinkRoute, json_min_messages: int = 0
+) -> tuple[Sink, SpyClickHouse]:
     migrate(ch)
     consumer, spy = FakeConsumer(list(values)), SpyClickHouse(ch)
-    config = SinkConfig("fake:9092", "g", batch_rows=len(values), flush_interval_s=0.05, retry_backoff_s=0.01)
+    config = SinkConfig(
+        "fake:9092", "g", batch_rows=len(values), flush_interval_s=0.05, retry_backoff_s=0.01,
+        json_min_messages=json_min_messages,
+    )  # fmt: skip
     sink = Sink(config, spy, [route], consumer_factory=lambda *a, **k: consumer)  # type: ignore[arg-type]
     await _run(sink, lambda: consumer.committed_offset == len(values))
     return sink, spy
@@ -105,3 +110,31 @@ async def test_an_undecoded_ledger_batch_marks_the_utc_days_of_its_entries(click
         f"SELECT DISTINCT day FROM {clickhouse.table('rollup_dirty')} WHERE rollup_name = 'ledger'"
     )
     assert {d for (d,) in marked} == {date(2026, 11, 26), date(2026, 11, 27), date(2026, 12, 31)}
+
+
+async def test_a_batch_under_json_min_messages_is_decoded_and_stores_the_same(
+    clickhouse: ClickHouse, clickhouse_dsn: str
+) -> None:
+    """Below the threshold the SQL's analysis would cost more than decoding: the batch takes the
+    decode path, with the same rows, skips and rollup marks as the fast path stores."""
+    unknown = _event(_order(8)).replace(b'"received"', b'"teleported"')  # skipped by the decoder
+    values = [*_tricky(), unknown]
+    decoded, spy = await _sink_run(clickhouse, values, ROUTE, json_min_messages=len(values) + 1)
+    assert (spy.json_inserts, spy.row_inserts) == (0, 2)
+    assert (decoded.written_messages, decoded.skipped_messages) == (len(values), 1)
+    with second_database(clickhouse_dsn) as fast:
+        sink, fast_spy = await _sink_run(fast, values, ROUTE, json_min_messages=len(values))
+        assert fast_spy.json_inserts == 1  # refused for `unknown`, then decoded: as always
+        assert sink.skipped_messages == 1
+        for table in ("orders", "order_events"):
+            assert stored(clickhouse, table, final=True) == stored(fast, table, final=True), table
+        marks = "SELECT DISTINCT rollup_name, day FROM {} ORDER BY 1, 2"
+        assert clickhouse.query_sync(marks.format(clickhouse.table("rollup_dirty"))) == fast.query_sync(
+            marks.format(fast.table("rollup_dirty"))
+        )
+
+
+async def test_a_clean_batch_at_json_min_messages_takes_the_fast_path(clickhouse: ClickHouse) -> None:
+    values = _tricky()
+    sink, spy = await _sink_run(clickhouse, values, ROUTE, json_min_messages=len(values))
+    assert (spy.json_inserts, spy.row_inserts, sink.skipped_messages) == (1, 0, 0)
