@@ -63,8 +63,11 @@ def _start_quadra(data: Path, bootstrap: str, port: int, log: Path) -> tuple[sub
     home = data / "quadra-home"
     home.mkdir(exist_ok=True)
     link = home / "clickhouse"
+    target = (data / "db").resolve()
+    if link.is_symlink() and link.resolve() != target:  # a copied dir still points at its source
+        link.unlink()
     if not link.exists():
-        link.symlink_to((data / "db").resolve())
+        link.symlink_to(target)
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_DATA_DIR": str(home),
            "QUADRA_API_PORT": str(port), "QUADRA_TOPIC_PREFIX": f"uib{int(time.time())}.",
            "QUADRA_SANDBOX_PORT": str(_free_port()),
