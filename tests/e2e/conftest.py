@@ -6,10 +6,13 @@ measure balances as differences over their own orders, never as absolute figures
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from quadra.local_kafka import LocalKafka, LocalKafkaConfig
+from quadra.settings import Settings
+from tests.conftest import REPO, free_port
 from tests.e2e.quadra_process import QuadraProcess
 
 
@@ -24,3 +27,18 @@ def partner_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
     finally:
         if q.proc is not None and q.proc.poll() is None:
             q.terminate()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
+    """A broker of the test's own, for tests that stop or restart it (the session's must not)."""
+    version = Settings.model_fields["local_kafka_version"].default
+    broker = LocalKafka(LocalKafkaConfig(
+        home=tmp_path / "kafka", port=free_port(), controller_port=free_port(), version=version,
+        libs_dir=REPO / "var" / "kafka" / f"libs-{version}"))  # fmt: skip
+    broker.ensure_jars()
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from quadra.local_kafka import LocalKafka, LocalKafkaConfig
-from quadra.settings import Settings
-from tests.conftest import REPO, free_port
+from quadra.local_kafka import LocalKafka
+from tests.conftest import free_port
 from tests.e2e.quadra_process import QuadraProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -29,21 +27,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 OUTAGE_S = 15.0
 INTAKE_TIMEOUT_S = 3.0
 TERMINAL = {"completed", "failed", "declined"}
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
-    """A broker of this test's own: it gets stopped, which the session broker must not."""
-    version = Settings.model_fields["local_kafka_version"].default
-    broker = LocalKafka(LocalKafkaConfig(
-        home=tmp_path / "kafka", port=free_port(), controller_port=free_port(), version=version,
-        libs_dir=REPO / "var" / "kafka" / f"libs-{version}"))  # fmt: skip
-    broker.ensure_jars()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def _body(n: int) -> dict[str, object]:

@@ -6,33 +6,15 @@ books. The full plan: bench/ledger_crash.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from analytics.clickhouse import ClickHouse
 from bench.ledger_crash import CrashPlan, run_scenario, statements_summary, summary
-from quadra.local_kafka import LocalKafka, LocalKafkaConfig
-from quadra.settings import Settings
-from tests.conftest import REPO, free_port
+from quadra.local_kafka import LocalKafka
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
-    """A broker of this test's own: it gets restarted, which the session broker must not."""
-    version = Settings.model_fields["local_kafka_version"].default
-    broker = LocalKafka(LocalKafkaConfig(
-        home=tmp_path / "kafka", port=free_port(), controller_port=free_port(), version=version,
-        libs_dir=REPO / "var" / "kafka" / f"libs-{version}"))  # fmt: skip
-    broker.ensure_jars()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 async def test_kills_and_a_broker_restart_lose_nothing_and_pay_nothing_twice(
