@@ -115,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     ))  # fmt: skip
     kafka.ensure_jars()
     kafka.start()
+    try:
+        return _measure(args, kafka)
+    finally:
+        kafka.stop()  # also when quadra up never started: no broker left behind
+
+
+def _measure(args: argparse.Namespace, kafka: LocalKafka) -> int:
     port = _free_port()
     log = args.dir / "quadra-up.log"
     proc, env = _start_quadra(args.dir, kafka.bootstrap, port, log)
@@ -136,5 +143,4 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         proc.terminate()
         proc.wait(120)
-        kafka.stop()
     return 0
