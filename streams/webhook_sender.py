@@ -51,18 +51,18 @@ class WebhookSender:
         }
         url: str | httpx.URL = endpoint.url
         extensions: dict[str, str] = {}
-        if destination is not None:  # connect to the checked address: no second DNS lookup
-            pinned = pinned_request(endpoint.url, destination.address)
-            url, extensions, headers["host"] = pinned.url, pinned.extensions, pinned.host_header
-            if extensions:  # TLS: the pool is keyed by address, so a connection verified for
-                headers["connection"] = "close"  # another name on it must not carry this one
         started = time.monotonic()
         try:
+            if destination is not None:  # connect to the checked address: no second DNS lookup
+                pinned = pinned_request(endpoint.url, destination.address)
+                url, extensions, headers["host"] = pinned.url, pinned.extensions, pinned.host_header
+                if extensions:  # TLS: the pool is keyed by address, so a connection verified for
+                    headers["connection"] = "close"  # another name on it must not carry this one
             request = self._client.build_request(
                 "POST", url, content=body.encode(), headers=headers, extensions=extensions
             )
             response = await self._client.send(request, follow_redirects=False)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # never raises for the partner's faults
             return AttemptResult(at, endpoint.url, 0, _ms(started), f"{type(exc).__name__}: {str(exc)[:200]}")
         return AttemptResult(at, endpoint.url, response.status_code, _ms(started))
 

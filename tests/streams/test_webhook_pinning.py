@@ -174,3 +174,16 @@ async def test_tls_to_the_checked_address_still_verifies_the_name(
     assert result.succeeded is delivered, result.error
     if not delivered:
         assert "CERTIFICATE_VERIFY_FAILED" in result.error or "certificate" in result.error.lower()
+
+
+async def test_a_url_the_client_cannot_build_is_a_failed_attempt_not_a_crash() -> None:
+    """The check's parser and httpx's disagree on a few hostile URLs (a NUL in the host): the
+    attempt fails like any network error instead of raising into the notify agent."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(204)))
+    sender = WebhookSender(client, VAULT.reveal, destinations=PublicDestinations(resolve).check)
+    result = await sender.attempt(MESSAGE, _endpoint("https://a_b\x00.test/q"))
+    assert not result.succeeded and result.error.startswith("InvalidURL")
