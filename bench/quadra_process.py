@@ -28,6 +28,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def terminate(proc: subprocess.Popen[bytes]) -> bool:
+    """SIGTERM, then SIGKILL if it has not exited after STOP_GRACE_S; True when it was killed."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.to_thread(proc.wait, STOP_GRACE_S)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        await asyncio.to_thread(proc.wait, 10)
+        return True
+
+
 class QuadraProcess:
     def __init__(
         self, bootstrap: str, prefix: str, data_dir: Path, port: int,
@@ -136,12 +148,6 @@ class QuadraProcess:
             self.exit_code = proc.returncode if proc is not None else None
             return
         started = time.perf_counter()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(proc.wait, STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            self.killed = True
-            proc.kill()
-            await asyncio.to_thread(proc.wait, 10)
+        self.killed = await terminate(proc)
         self.stop_s = time.perf_counter() - started
         self.exit_code = proc.returncode

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from bench.errors import BenchError
-from bench.quadra_process import REPO_ROOT, STOP_GRACE_S, QuadraProcess, free_port
+from bench.quadra_process import REPO_ROOT, QuadraProcess, free_port, terminate
 
 
 def up_process(bootstrap: str, prefix: str, workdir: Path) -> QuadraProcess:
@@ -81,13 +80,7 @@ class Subprocess:
         if proc is None or proc.poll() is not None:
             self.exit_code = proc.returncode if proc is not None else None
             return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(proc.wait, STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            self.killed = True
-            proc.kill()
-            await asyncio.to_thread(proc.wait, 10)
+        self.killed = await terminate(proc)
         self.exit_code = proc.returncode
 
 
