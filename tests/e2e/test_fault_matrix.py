@@ -28,7 +28,7 @@ from streams.fault_points import CRASH_EXIT_CODE, arm
 from streams.ledger_reader import LedgerSnapshot, read_ledger
 from streams.topics import TopicNames
 from tests.e2e.fault_stack import FaultStack, Supervised
-from tests.streams.webhook_receiver import Receiver, serving_receiver
+from tests.streams.webhook_receiver import Receiver, register_endpoint, serving_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -108,11 +108,7 @@ async def test_a_kill_inside_each_stage_loses_nothing_and_pays_nothing_twice(sta
     async with serving_receiver() as partner, httpx.AsyncClient(
         base_url=stack.url, timeout=30, headers={"Authorization": f"Bearer {stack.key}"}
     ) as client:
-        endpoint = await client.put("/v1/webhook-endpoint", json={
-            "url": f"{partner.url.replace('127.0.0.1', 'localhost')}/hooks",
-            "event_types": ["order.completed", "order.failed"],
-        })  # fmt: skip
-        assert endpoint.status_code in (200, 201), endpoint.text
+        await register_endpoint(client, partner)
         stack.supervise()
         for stage, victim in STAGES:
             started = time.monotonic()

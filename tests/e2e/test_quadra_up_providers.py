@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.e2e.quadra_process import QuadraProcess
 from tests.conftest import free_port
-from tests.streams.webhook_receiver import serving_receiver
+from tests.streams.webhook_receiver import register_endpoint, serving_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
@@ -37,12 +37,7 @@ async def test_each_product_type_is_paid_once_and_the_partner_is_told(
         async with serving_receiver() as partner, httpx.AsyncClient(
             base_url=q.url, timeout=20, headers={"Authorization": f"Bearer {q.key}"}
         ) as client:
-            endpoint = await client.put("/v1/webhook-endpoint", json={
-                "url": f"{partner.url.replace('127.0.0.1', 'localhost')}/hooks",
-                "event_types": ["order.completed", "order.failed"],
-            })  # fmt: skip
-            assert endpoint.status_code in (200, 201), endpoint.text
-            secret = endpoint.json()["secret"]
+            secret = (await register_endpoint(client, partner))["secret"]
             orders = {}
             for n, (product, amount, recipient, provider) in enumerate(ORDERS):
                 body = {"product_id": product, "amount": {"value": amount, "currency": "EUR"},

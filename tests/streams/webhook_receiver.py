@@ -8,7 +8,9 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import httpx
 import orjson
 import uvicorn
 from starlette.applications import Starlette
@@ -79,3 +81,14 @@ async def serving_receiver() -> AsyncIterator[Receiver]:
     finally:
         server.should_exit = True
         await task
+
+
+async def register_endpoint(client: httpx.AsyncClient, receiver: Receiver) -> dict[str, Any]:
+    """Points the client's company at the receiver for completed and failed orders; the answer
+    (with the signing secret). `localhost`, not 127.0.0.1: sandbox keys may use local names."""
+    endpoint = await client.put("/v1/webhook-endpoint", json={
+        "url": f"{receiver.url.replace('127.0.0.1', 'localhost')}/hooks",
+        "event_types": ["order.completed", "order.failed"],
+    })  # fmt: skip
+    assert endpoint.status_code in (200, 201), endpoint.text
+    return dict(endpoint.json())
