@@ -12,6 +12,7 @@ from api.order_service import new_request_id
 from api.rate_limit import EdgeRateLimits
 from api.problems import install_problem_handlers
 from api.staff.router import router as staff_router
+from domain.audit import AuditTrail
 
 
 def create_app(
@@ -20,10 +21,13 @@ def create_app(
     max_body_bytes: int,
     rate_limits: EdgeRateLimits | None = None,
     max_batch_bytes: int | None = None,
+    edge_audit: AuditTrail | None = None,
 ) -> FastAPI:
     """`rate_limits`: the per-key and failed-authentication buckets (None: the defaults a
     partner gets, 100 requests/s with bursts of 200 per key). `max_batch_bytes`: the body limit
-    of POST /v1/batches (None: the general one)."""
+    of POST /v1/batches (None: the general one). `edge_audit`: where the edge records each API
+    key's use (None: `services.audit`); the runtime gives it the request log's outbox, so a
+    broker outage delays no answer for long."""
     app = FastAPI(
         title="Quadra partner API",
         version="1",
@@ -54,7 +58,7 @@ def create_app(
         max_body_bytes=max_body_bytes,
         route_limits={("POST", "/v1/batches"): max_batch_bytes or max_body_bytes},
         new_request_id=new_request_id,
-        audit=services.audit,
+        audit=edge_audit or services.audit,
     )
     install_openapi(app)  # error answers and protocol headers of every operation
     return app

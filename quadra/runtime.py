@@ -57,7 +57,9 @@ from streams.batch_store import KafkaBatchStore
 from streams.feeds import KeyDirectory, OrderFeed
 from streams.intake_client import KafkaIntake
 from streams.product_directory import KafkaProductStore, ProductDirectory
+from streams.outbox import KafkaOutbox
 from streams.request_log import KafkaRequestLog
+from streams.spool import SpoolFile
 from streams.sink import Sink, SinkConfig
 from streams.topics import API_KEYS, BALANCE_COMMANDS, INTAKE_REPLIES, ORDERS_EVENTS, ORDERS_REQUESTED, REQUESTS_LOG, TopicNames
 from streams.topics import AUDIT_EVENTS, BATCH_LINES, BATCHES, CATALOG_PRODUCTS
@@ -201,9 +203,7 @@ def _start_refresher(settings: Settings, clickhouse: ClickHouse, started: Starte
     async def stop() -> None:
         # Mid-cycle is fine: rows of a computation without its rollup_days row are never read.
         await refresher.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await _cancelled(task)
 
     started.stops.append(("rollup refresher", stop))
 
@@ -263,7 +263,14 @@ async def _start_api(
         parse_card_keys(settings.card_keys.get_secret_value()),
         settings.card_token_key.get_secret_value().encode(),
     )
-    request_log = KafkaRequestLog(producer, names(REQUESTS_LOG))
+    outbox = KafkaOutbox(
+        producer.send_and_wait,
+        SpoolFile(settings.data_dir / "outbox" / settings.worker_id, settings.outbox_max_bytes),
+        settings.request_log_wait_s,
+    )
+    replaying = asyncio.create_task(outbox.run(), name="outbox replay")
+    started.stops.append(("outbox replay", lambda: _cancelled(replaying)))
+    request_log = KafkaRequestLog(outbox, names(REQUESTS_LOG))
     started.audit = KafkaAuditTrail(producer, names(AUDIT_EVENTS))
     registry = await start_registry_api(
         settings, names, bootstrap, producer, keys, started.audit, started.stops, products=products
@@ -308,7 +315,8 @@ async def _start_api(
     )
     limits = EdgeRateLimits(RateLimit(settings.rate_limit_per_s, settings.rate_limit_burst),
                             RateLimit(settings.rate_limit_failed_auth_per_s, settings.rate_limit_failed_auth_burst))
-    app = create_app(services, request_log, settings.max_body_bytes, limits, settings.max_batch_bytes)
+    app = create_app(services, request_log, settings.max_body_bytes, limits, settings.max_batch_bytes,
+                     edge_audit=KafkaAuditTrail(outbox, names(AUDIT_EVENTS)))  # fmt: skip
     feed = AuditViewerFeed(staff.audit_log) if staff.audit_log is not None else None
     install_admin(app, await vendor_files(), company_audit=feed)
     server = _EmbeddedServer(
@@ -331,6 +339,12 @@ async def _start_api(
         await serve_task
 
     started.stops.append(("api", stop_api))
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def stop_roles(started: Started) -> None:

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     batch_in_flight: int = Field(1000, ge=1, le=5000)
     intake_reply_timeout_s: float = Field(8.0, gt=0, le=60)
     max_prefer_wait_s: float = Field(10.0, gt=0, le=60)
+    # How long an answer waits for the broker to take its request-log record (and key-use audit
+    # event) before they go to the fsynced spool under <data_dir>/outbox instead, replayed once
+    # the broker is back (streams/outbox.py): bounds a 503 during a broker outage.
+    request_log_wait_s: float = Field(2.0, gt=0, le=60)
+    outbox_max_bytes: int = Field(256 * 1024 * 1024, ge=1024 * 1024)
     # Partner rate limits, per API node (api/rate_limit.py says why per node is enough): each
     # key gets rate_limit_per_s requests a second with bursts of rate_limit_burst; failed
     # authentications from one client network are counted the same way.

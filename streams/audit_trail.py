@@ -6,20 +6,20 @@ caller that retries after an error cannot record one action twice.
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
-
 from domain.audit import AuditEvent
 from domain.audit_chain import canonical_event
 from streams.audit_messages import encode_audit_event
+from streams.outbox import RecordSender
 
 
 class KafkaAuditTrail:
-    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+    def __init__(self, producer: RecordSender, topic: str) -> None:
         self._producer = producer
         self._topic = topic
 
     async def record(self, event: AuditEvent) -> None:
-        """Returns once the broker has the event (the producer uses acks=all)."""
+        """Returns once the broker has the event (the producer uses acks=all) or, through a
+        KafkaOutbox (the key-use events of the API edge), once the broker or the spool has it."""
         # Refuse here what the chain could not hash (naive time, non-JSON details), so the
         # caller sees the error instead of the audit agent skipping the event later.
         canonical_event(event)
