@@ -8,8 +8,9 @@ import logging
 from aiokafka.errors import KafkaError
 
 from quadra.local_kafka import KafkaSetupError, local_kafka_from_settings
-from quadra.runtime import Role, RoleLayoutError, install_stop_signals, start_roles, stop_roles
+from quadra.runtime import Role, RoleLayoutError, start_roles, stop_roles
 from quadra.settings import Settings
+from quadra.stopping import exit_now, install_stop_signals
 from streams.admin import TopicLayoutError
 
 log = logging.getLogger("quadra")
@@ -49,10 +50,13 @@ async def run_process(settings: Settings, roles_csv: str, seed_demo: bool) -> in
     _print_banner(settings, roles, started.bootstrap, started.api_url, started.demo_key)
     await stop.wait()
     log.info("stopping…")
-    await stop_roles(started)
+    unfinished = await stop_roles(started)
     if local is not None and started_broker:
         await asyncio.to_thread(local.stop)
         log.info("local Kafka stopped")
+    if unfinished:
+        # asyncio.run would wait for their cancelled tasks, which do not end (quadra/stopping.py).
+        exit_now(0, f"exiting with {', '.join(unfinished)} not stopped in time")
     return 0
 
 

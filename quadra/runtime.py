@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import enum
 import logging
-import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +48,7 @@ from quadra.seed import (
     publish_sandbox_catalog,
 )
 from quadra.settings import PayoutsMode, Settings, parse_card_keys
+from quadra.stopping import run_stops
 from sandbox import SandboxConfig, create_sandbox_app
 from quadra.staff_roles import registry_agents, start_registry_api, with_reports
 from streams.admin import ensure_topics
@@ -347,21 +347,9 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def stop_roles(started: Started) -> None:
-    for name, stop in reversed(started.stops):
-        try:
-            result = stop()
-            if asyncio.iscoroutine(result):
-                await asyncio.wait_for(result, 30)
-        except Exception:
-            log.exception("error while stopping %s", name)
-    started.stops.clear()
-
-
-def install_stop_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+async def stop_roles(started: Started) -> list[str]:
+    """Returns the roles that did not stop within the budget (quadra/stopping.py)."""
+    return await run_stops(started.stops)
 
 
 async def vendor_files() -> Path:
