@@ -14,7 +14,11 @@ two steps (a shorter one or one company's is one query, by columns, as the fallb
 
 1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
    rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
-   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`).
+   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`), among those counting at least
+   AT_LEAST (`HAVING`: most of a month's ~175,000 end users count one, and ranking them cost
+   more than grouping them). When fewer than TOP hashes count that much, the TOP-th highest
+   count is below it, so the list is read by its columns instead; otherwise the TOP-th highest
+   count is at least AT_LEAST and the hashes left out by `HAVING` are below it anyway.
 2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
    panel ranks them.
 
@@ -44,6 +48,7 @@ from analytics.rollups.ranges import range_condition
 
 _MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
 MAX_CANDIDATES = 2_000  # hashes passed to step 2 as a parameter
+AT_LEAST = 2  # step 1 ranks only the hashes counting at least this (1: every hash)
 # Ranges of every company longer than this take the two steps, the others one query by columns:
 # up to ~50,000 flagged orders (a week of every company, a month of the largest company)
 # the steps' second query and their hashing cost more than they save (bench/risk_dashboard.py).
@@ -67,7 +72,9 @@ class TopList:
 
 
 END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HASH)
-RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
+# notEmpty reads the strings' sizes only, not the strings (half the flagged orders of the bench
+# data have no recipient: it is the same condition as `recipient != ''`).
+RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "notEmpty(recipient)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +117,18 @@ def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_gr
     return union(*rows, live)
 
 
-def candidates_sql(ch: Reads, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
-    """Step 1: the group hashes whose count is at least the TOP-th highest."""
+def candidates_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, top: TopList, at_least: int = AT_LEAST
+) -> tuple[str, dict[str, Any]]:
+    """Step 1: the group hashes whose count is at least the TOP-th highest and `at_least`."""
     src = _parts(q, splits)
     counts = _union(ch, src, f"{top.stored_hash} AS h, declined + in_review AS n",
                     f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
-    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", src.parts.params
+    return (
+        f"SELECT h FROM ({counts}) GROUP BY h HAVING sum(n) >= {int(at_least)} "
+        f"ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES",
+        src.parts.params,
+    )
 
 
 def top_sql(
@@ -146,6 +159,7 @@ class TopPanel:
     rollups: tuple[Rollup, ...] = (SUSPECTS,)
     max_candidates: int = MAX_CANDIDATES
     two_steps_after: timedelta = TWO_STEPS_AFTER
+    at_least: int = AT_LEAST
 
     def two_steps(self, q: PanelQuery) -> bool:
         return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
@@ -156,9 +170,12 @@ class TopPanel:
         by_columns, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}  # the same parts in every query of the list
         if self.two_steps(q):
-            sql, _ = candidates_sql(ch, q, splits, self.top)
+            sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
             hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
-            if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
+            # Fewer than TOP counting at_least: the list reaches below it, by columns. Too many:
+            # most groups tie, as well group them all by columns.
+            short = self.at_least > 1 and len(hashes) < TOP
+            if not short and len(hashes) <= self.max_candidates:
                 sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
                 found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
                 if len({r[-1] for r in found}) == len(found):
