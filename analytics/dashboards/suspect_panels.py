@@ -22,6 +22,9 @@ two steps (a shorter one or one company's is one query, by columns, as the fallb
 2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
    panel ranks them.
 
+When a render reads both lists in two steps, their first steps are one query (SharedCandidates:
+one read of the common rows, a grouping set per list).
+
 When no two groups of step 2 share a hash, its first TOP rows are the panel's answer: a group
 left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
 highest candidate count, and the candidates are at least TOP groups, each with its hash's count
@@ -32,6 +35,7 @@ tests/analytics/dashboards/test_suspect_panels.py compares both with the panels'
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,6 +61,9 @@ _CANDIDATES = "{candidates:Array(UInt64)}"
 _COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
 # A score joined to nothing is NULL, as the panels' SQL has it.
 _SETTINGS = MappingProxyType({**SETTINGS, "join_use_nulls": 1})
+# grouping() as the SQL standard has it (0: the column is in the row's grouping set), whatever
+# the server's default; the other sets' columns NULL, not their type's default.
+GROUPING_SETTINGS = MappingProxyType({**SETTINGS, "force_grouping_standard_compatibility": 1, "group_by_use_nulls": 0})
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,37 @@ def candidates_sql(
     )
 
 
+def shared_candidates_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList], at_least: int = AT_LEAST
+) -> tuple[str, dict[str, Any]]:
+    """Step 1 of two or more lists in one read of their common rows: one grouping set per list
+    (its hash, NULL where the list leaves the row out), rows (list index, hash) with each list's
+    hashes as candidates_sql finds them (`rank() <= TOP` keeps the TOP-th highest count's ties,
+    as `LIMIT TOP WITH TIES` does). Read with GROUPING_SETTINGS."""
+    if len(tops) < 2:
+        raise ValueError("one list: candidates_sql")
+    src = _parts(q, splits)
+    names = [f"h{i}" for i in range(len(tops))]
+
+    def hashes(of: str) -> str:
+        return ", ".join(
+            f"if({t.where}, {getattr(t, of)}, NULL) AS {h}" if t.where else f"toNullable({getattr(t, of)}) AS {h}"
+            for t, h in zip(tops, names, strict=True)
+        )  # fmt: skip
+
+    counts = _union(ch, src, f"{hashes('stored_hash')}, declined + in_review AS n",
+                    f"{hashes('live_hash')}, count() AS n", ", ".join(names), False)  # fmt: skip
+    # In a list's grouping set the other lists' hashes are NULL (the default of their type).
+    which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
+    grouped = (
+        f"SELECT {which} AS k, coalesce({', '.join(names)}) AS h, sum(n) AS c FROM ({counts}) "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({h})' for h in names)}) "
+        f"HAVING h IS NOT NULL AND c >= {int(at_least)}"
+    )
+    ranked = f"SELECT k, h, rank() OVER (PARTITION BY k ORDER BY c DESC) AS r FROM ({grouped})"
+    return f"SELECT k, assumeNotNull(h) FROM ({ranked}) WHERE r <= {TOP}", src.parts.params
+
+
 def top_sql(
     ch: Reads, q: PanelQuery, splits: Splits, top: TopList, candidates: bool = False
 ) -> tuple[str, dict[str, Any]]:
@@ -151,6 +189,31 @@ def top_sql(
     return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
 
 
+class SharedCandidates:
+    """Step 1 of a render's lists (two steps each) in one query (shared_candidates_sql): the
+    lists read the same rollup rows and live edges, so one read and one grouping of them instead
+    of one per list (~40 ms less CPU for a month of every company). The first list to ask runs
+    it; the others wait for its answer."""
+
+    def __init__(self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
+                 tops: Sequence[TopList], at_least: int = AT_LEAST) -> None:  # fmt: skip
+        self._sql, parts_params = shared_candidates_sql(ch, q, splits, tops, at_least)
+        self._ch, self._params, self._tops = ch, {**params, **parts_params}, tuple(tops)
+        self.at_least = at_least
+        self._found: asyncio.Task[list[tuple]] | None = None
+
+    def __contains__(self, top: object) -> bool:
+        return top in self._tops
+
+    async def of(self, top: TopList) -> list[int]:
+        if self._found is None:
+            self._found = asyncio.ensure_future(
+                self._ch.query(self._sql, self._params, settings=GROUPING_SETTINGS)
+            )
+        k = self._tops.index(top)
+        return [h for i, h in await self._found if i == k]
+
+
 @dataclass(frozen=True, slots=True)
 class TopPanel:
     """A top-suspects panel read from the rollup (reads.ClickHousePanels)."""
@@ -165,13 +228,19 @@ class TopPanel:
         return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
 
     async def rows(
-        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
+        shared: SharedCandidates | None = None,
     ) -> Sequence[tuple[Any, ...]]:
+        """`shared`: the render's step 1 of every list, when it holds this one's (and counts
+        from the same `at_least`)."""
         by_columns, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}  # the same parts in every query of the list
         if self.two_steps(q):
-            sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
-            hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+            if shared is not None and self.top in shared and shared.at_least == self.at_least:
+                hashes = await shared.of(self.top)
+            else:
+                sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
+                hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
             # Fewer than TOP counting at_least: the list reaches below it, by columns. Too many:
             # most groups tie, as well group them all by columns.
             short = self.at_least > 1 and len(hashes) < TOP
