@@ -22,8 +22,8 @@ two steps (a shorter one or one company's is one query, by columns, as the fallb
 2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
    panel ranks them.
 
-When a render reads both lists in two steps, their first steps are one query (SharedCandidates:
-one read of the common rows, a grouping set per list).
+When a render reads both lists in two steps, each step is one query for both (SharedSteps: one
+read of the common rows, a grouping set per list).
 
 When no two groups of step 2 share a hash, its first TOP rows are the panel's answer: a group
 left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
@@ -139,11 +139,11 @@ def candidates_sql(
 
 
 def shared_candidates_sql(
-    ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList], at_least: int = AT_LEAST
+    ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList], at_least: Sequence[int]
 ) -> tuple[str, dict[str, Any]]:
     """Step 1 of two or more lists in one read of their common rows: one grouping set per list
     (its hash, NULL where the list leaves the row out), rows (list index, hash) with each list's
-    hashes as candidates_sql finds them (`rank() <= TOP` keeps the TOP-th highest count's ties,
+    hashes as candidates_sql finds them with its `at_least` (`rank() <= TOP` keeps the TOP-th highest count's ties,
     as `LIMIT TOP WITH TIES` does). Read with GROUPING_SETTINGS."""
     if len(tops) < 2:
         raise ValueError("one list: candidates_sql")
@@ -163,7 +163,7 @@ def shared_candidates_sql(
     grouped = (
         f"SELECT {which} AS k, coalesce({', '.join(names)}) AS h, sum(n) AS c FROM ({counts}) "
         f"GROUP BY GROUPING SETS ({', '.join(f'({h})' for h in names)}) "
-        f"HAVING h IS NOT NULL AND c >= {int(at_least)}"
+        f"HAVING h IS NOT NULL AND c >= [{', '.join(str(int(a)) for a in at_least)}][k + 1]"
     )
     ranked = f"SELECT k, h, rank() OVER (PARTITION BY k ORDER BY c DESC) AS r FROM ({grouped})"
     return f"SELECT k, assumeNotNull(h) FROM ({ranked}) WHERE r <= {TOP}", src.parts.params
@@ -189,29 +189,85 @@ def top_sql(
     return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
 
 
-class SharedCandidates:
-    """Step 1 of a render's lists (two steps each) in one query (shared_candidates_sql): the
-    lists read the same rollup rows and live edges, so one read and one grouping of them instead
-    of one per list (~40 ms less CPU for a month of every company). The first list to ask runs
-    it; the others wait for its answer."""
+def shared_groups_sql(ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList]) -> tuple[str, dict[str, Any]]:
+    """Step 2 of two or more lists in one read of their common rows: each list's groups whose
+    hash is in its parameter `c<i>` (Array(UInt64)), as top_sql(candidates=True) finds them,
+    as rows (list index, its keys padded with '' to the longest list's, hash, declined,
+    in_review, max_score), in each list's order. Read with GROUPING_SETTINGS."""
+    src = _parts(q, splits)
+    names = [f"h{i}" for i in range(len(tops))]
+    columns = list(dict.fromkeys(k for t in tops for k in t.keys))
+
+    def hashes(of: str) -> str:
+        return ", ".join(
+            f"if({' AND '.join(filter(None, (t.where, f'{getattr(t, of)} IN {{c{i}:Array(UInt64)}}')))}, "
+            f"{getattr(t, of)}, NULL) AS {h}"
+            for i, (t, h) in enumerate(zip(tops, names, strict=True))
+        )  # fmt: skip
+
+    found = " OR ".join(f"{h} IS NOT NULL" for h in names)
+    first = " OR ".join(f"{t.stored_hash} IN {{c{i}:Array(UInt64)}}" for i, t in enumerate(tops))
+    inner = _union(ch, src, f"{', '.join(columns)}, {hashes('stored_hash')}, declined AS dn, in_review AS rn, max_score AS m",
+                   f"{', '.join(columns)}, {hashes('live_hash')}, {_COUNTS}, max(d.score) AS m",
+                   ", ".join([*columns, *names]), True, f"({found})", f"({first})")  # fmt: skip
+    which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
+    width = max(len(t.keys) for t in tops)
+    def key(t: TopList, j: int) -> str:
+        return f"toString({t.keys[j]})" if j < len(t.keys) else "''"
+
+    padded = [
+        "multiIf(" + "".join(f"k = {i}, {key(t, j)}, " for i, t in enumerate(tops[:-1])) + f"{key(tops[-1], j)}) AS a{j}"
+        for j in range(width)
+    ]
+    sets = ", ".join(f"({', '.join([*t.keys, h])})" for t, h in zip(tops, names, strict=True))
+    keys = ", ".join(f"a{j}" for j in range(width))
+    return (
+        f"SELECT k, {keys}, h, declined, in_review, max_score FROM ("
+        f"SELECT {which} AS k, {', '.join(padded)}, coalesce({', '.join(names)}) AS h, sum(dn) AS declined, "
+        f"sum(rn) AS in_review, {_MAX} AS max_score FROM ({inner}) GROUP BY GROUPING SETS ({sets}) "
+        f"HAVING h IS NOT NULL) ORDER BY k, declined + in_review DESC, max_score DESC, {keys}",
+        src.parts.params,
+    )
+
+
+class SharedSteps:
+    """Both steps of a render's lists (two steps each) in one query each (shared_candidates_sql,
+    shared_groups_sql): the lists read the same rollup rows and live edges, so one read and one
+    grouping of them per step instead of one per list (each list's FINAL read of the edges and
+    their scores' join once, not twice). The first list to ask runs them; the others wait."""
 
     def __init__(self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
-                 tops: Sequence[TopList], at_least: int = AT_LEAST) -> None:  # fmt: skip
-        self._sql, parts_params = shared_candidates_sql(ch, q, splits, tops, at_least)
-        self._ch, self._params, self._tops = ch, {**params, **parts_params}, tuple(tops)
-        self.at_least = at_least
-        self._found: asyncio.Task[list[tuple]] | None = None
+                 panels: Sequence[TopPanel]) -> None:  # fmt: skip
+        tops = [p.top for p in panels]
+        self._candidates, parts_params = shared_candidates_sql(ch, q, splits, tops, [p.at_least for p in panels])
+        self._groups, _ = shared_groups_sql(ch, q, splits, tops)
+        self._ch, self._params, self._panels = ch, {**params, **parts_params}, tuple(panels)
+        self._found: asyncio.Task[list[list[tuple[Any, ...]] | None]] | None = None
 
-    def __contains__(self, top: object) -> bool:
-        return top in self._tops
+    def __contains__(self, panel: object) -> bool:
+        return panel in self._panels
 
-    async def of(self, top: TopList) -> list[int]:
+    async def groups(self, panel: TopPanel) -> list[tuple[Any, ...]] | None:
+        """Step 2's rows of `panel` (its keys, declined, in_review, max_score, hash), or None
+        when its step 1 sends it to the groups by columns."""
         if self._found is None:
-            self._found = asyncio.ensure_future(
-                self._ch.query(self._sql, self._params, settings=GROUPING_SETTINGS)
-            )
-        k = self._tops.index(top)
-        return [h for i, h in await self._found if i == k]
+            self._found = asyncio.ensure_future(self._read())
+        return (await self._found)[self._panels.index(panel)]
+
+    async def _read(self) -> list[list[tuple[Any, ...]] | None]:
+        found = await self._ch.query(self._candidates, self._params, settings=GROUPING_SETTINGS)
+        hashes = [[h for k, h in found if k == i] for i in range(len(self._panels))]
+        going = [p.takes_step_two(hs) for p, hs in zip(self._panels, hashes, strict=True)]
+        if not any(going):
+            return [None] * len(self._panels)
+        chosen = {f"c{i}": hs if go else [] for i, (hs, go) in enumerate(zip(hashes, going, strict=True))}
+        rows = await self._ch.query(self._groups, {**self._params, **chosen}, settings=GROUPING_SETTINGS)
+        width = len(rows[0]) - 5 if rows else 0  # k, the padded keys, h, declined, in_review, max_score
+        out: list[list[tuple[Any, ...]] | None] = []
+        for i, (panel, go) in enumerate(zip(self._panels, going, strict=True)):
+            n = len(panel.top.keys)
+            out.append([(*r[1 : 1 + n], *r[2 + width : 5 + width], r[1 + width]) for r in rows if r[0] == i] if go else None)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,29 +283,33 @@ class TopPanel:
     def two_steps(self, q: PanelQuery) -> bool:
         return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
 
+    def takes_step_two(self, hashes: Sequence[int]) -> bool:
+        """Whether step 1's `hashes` go to step 2. Fewer than TOP counting at_least: the list
+        reaches below it, by columns. Too many: most groups tie, as well group them all by
+        columns."""
+        short = self.at_least > 1 and len(hashes) < TOP
+        return not short and len(hashes) <= self.max_candidates
+
     async def rows(
         self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
-        shared: SharedCandidates | None = None,
+        shared: SharedSteps | None = None,
     ) -> Sequence[tuple[Any, ...]]:
-        """`shared`: the render's step 1 of every list, when it holds this one's (and counts
-        from the same `at_least`)."""
+        """`shared`: the render's steps of every list, when it holds this one."""
         by_columns, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}  # the same parts in every query of the list
         if self.two_steps(q):
-            if shared is not None and self.top in shared and shared.at_least == self.at_least:
-                hashes = await shared.of(self.top)
+            found: Sequence[tuple[Any, ...]] | None = None
+            if shared is not None and self in shared:
+                found = await shared.groups(self)
             else:
                 sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
                 hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
-            # Fewer than TOP counting at_least: the list reaches below it, by columns. Too many:
-            # most groups tie, as well group them all by columns.
-            short = self.at_least > 1 and len(hashes) < TOP
-            if not short and len(hashes) <= self.max_candidates:
-                sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
-                found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
-                if len({r[-1] for r in found}) == len(found):
-                    return [r[:-1] for r in found[:TOP]]
-                # else two of its groups share a hash: by columns
+                if self.takes_step_two(hashes):
+                    sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+                    found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+            if found is not None and len({r[-1] for r in found}) == len(found):
+                return [r[:-1] for r in found[:TOP]]
+            # else step 1 sent it here, or two of its groups share a hash: by columns
         return await ch.query(by_columns, params, settings=_SETTINGS)
 
 
