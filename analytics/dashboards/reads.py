@@ -15,7 +15,7 @@ from analytics.clickhouse import Reads
 from analytics.dashboards.panels import Panel, PanelQuery
 from analytics.dashboards.rollup_panels import ROLLUP_PANELS, PanelRead
 from analytics.dashboards.sql import api_dialect
-from analytics.dashboards.suspect_panels import SUSPECT_PANELS
+from analytics.dashboards.suspect_panels import SUSPECT_PANELS, SharedSteps, TopPanel
 from analytics.reports.common import utc
 from analytics.rollups.state import hour_splits
 
@@ -86,10 +86,16 @@ class ClickHousePanels:
         rollups = {r.name: r for read in from_rollups.values() for r in read.rollups}
         splits = await hour_splits(self._ch, tuple(rollups.values()), q.time_from, q.time_to) if rollups else {}
 
+        # The top lists' steps one query each for all of them when they take two (suspect_panels.py).
+        tops = [r for r in from_rollups.values() if isinstance(r, TopPanel) and r.two_steps(q)]
+        shared = SharedSteps(self._ch, q, splits, params, tops) if len(tops) > 1 else None
+
         async def one(panel: Panel) -> list[tuple[Any, ...]]:
             read = from_rollups.get(panel.id)
             if read is None:
                 rows = await self._ch.query(self.sql(panel), params, settings=PANEL_SETTINGS)
+            elif isinstance(read, TopPanel):
+                rows = await read.rows(self._ch, q, splits, params, shared)
             else:
                 rows = await read.rows(self._ch, q, splits, params)
             return [tuple(utc(v) for v in row) for row in rows]

@@ -14,9 +14,16 @@ two steps (a shorter one or one company's is one query, by columns, as the fallb
 
 1. Candidates: the rows' group hashes (a 64-bit hash of the group's columns, stored in the
    rollup, computed alike for the live rows) grouped and ranked by count: the hashes whose
-   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`).
+   count is at least the TOP-th highest (`LIMIT TOP WITH TIES`), among those counting at least
+   AT_LEAST (`HAVING`: most of a month's ~175,000 end users count one, and ranking them cost
+   more than grouping them). When fewer than TOP hashes count that much, the TOP-th highest
+   count is below it, so the list is read by its columns instead; otherwise the TOP-th highest
+   count is at least AT_LEAST and the hashes left out by `HAVING` are below it anyway.
 2. The exact groups (by their columns) of the rows whose hash is a candidate, ranked as the
    panel ranks them.
+
+When a render reads both lists in two steps, each step is one query for both (SharedSteps: one
+read of the common rows, a grouping set per list).
 
 When no two groups of step 2 share a hash, its first TOP rows are the panel's answer: a group
 left out has a hash whose count (its own and any group colliding with it) is below the TOP-th
@@ -28,6 +35,7 @@ tests/analytics/dashboards/test_suspect_panels.py compares both with the panels'
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,6 +52,7 @@ from analytics.rollups.ranges import range_condition
 
 _MAX = "if(max(m) < 0, NULL, round(max(m), 3))"  # the panels' max_score over the parts' maxima
 MAX_CANDIDATES = 2_000  # hashes passed to step 2 as a parameter
+AT_LEAST = 2  # step 1 ranks only the hashes counting at least this (1: every hash)
 # Ranges of every company longer than this take the two steps, the others one query by columns:
 # up to ~50,000 flagged orders (a week of every company, a month of the largest company)
 # the steps' second query and their hashing cost more than they save (bench/risk_dashboard.py).
@@ -52,6 +61,9 @@ _CANDIDATES = "{candidates:Array(UInt64)}"
 _COUNTS = "countIf(outcome = 'declined') AS dn, countIf(outcome = 'in_review') AS rn"
 # A score joined to nothing is NULL, as the panels' SQL has it.
 _SETTINGS = MappingProxyType({**SETTINGS, "join_use_nulls": 1})
+# grouping() as the SQL standard has it (0: the column is in the row's grouping set), whatever
+# the server's default; the other sets' columns NULL, not their type's default.
+GROUPING_SETTINGS = MappingProxyType({**SETTINGS, "force_grouping_standard_compatibility": 1, "group_by_use_nulls": 0})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +79,9 @@ class TopList:
 
 
 END_USERS = TopList(("end_user_id", "company_id"), "end_user_hash", END_USER_HASH)
-RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "recipient != ''")
+# notEmpty reads the strings' sizes only, not the strings (half the flagged orders of the bench
+# data have no recipient: it is the same condition as `recipient != ''`).
+RECIPIENTS = TopList(("recipient", "recipient_kind", "card"), "recipient_hash", RECIPIENT_HASH, "notEmpty(recipient)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +124,49 @@ def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_gr
     return union(*rows, live)
 
 
-def candidates_sql(ch: Reads, q: PanelQuery, splits: Splits, top: TopList) -> tuple[str, dict[str, Any]]:
-    """Step 1: the group hashes whose count is at least the TOP-th highest."""
+def candidates_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, top: TopList, at_least: int = AT_LEAST
+) -> tuple[str, dict[str, Any]]:
+    """Step 1: the group hashes whose count is at least the TOP-th highest and `at_least`."""
     src = _parts(q, splits)
     counts = _union(ch, src, f"{top.stored_hash} AS h, declined + in_review AS n",
                     f"{top.live_hash} AS h, count() AS n", "h", False, top.where)  # fmt: skip
-    return f"SELECT h FROM ({counts}) GROUP BY h ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES", src.parts.params
+    return (
+        f"SELECT h FROM ({counts}) GROUP BY h HAVING sum(n) >= {int(at_least)} "
+        f"ORDER BY sum(n) DESC LIMIT {TOP} WITH TIES",
+        src.parts.params,
+    )
+
+
+def shared_candidates_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList], at_least: Sequence[int]
+) -> tuple[str, dict[str, Any]]:
+    """Step 1 of two or more lists in one read of their common rows: one grouping set per list
+    (its hash, NULL where the list leaves the row out), rows (list index, hash) with each list's
+    hashes as candidates_sql finds them with its `at_least` (`rank() <= TOP` keeps the TOP-th highest count's ties,
+    as `LIMIT TOP WITH TIES` does). Read with GROUPING_SETTINGS."""
+    if len(tops) < 2:
+        raise ValueError("one list: candidates_sql")
+    src = _parts(q, splits)
+    names = [f"h{i}" for i in range(len(tops))]
+
+    def hashes(of: str) -> str:
+        return ", ".join(
+            f"if({t.where}, {getattr(t, of)}, NULL) AS {h}" if t.where else f"toNullable({getattr(t, of)}) AS {h}"
+            for t, h in zip(tops, names, strict=True)
+        )  # fmt: skip
+
+    counts = _union(ch, src, f"{hashes('stored_hash')}, declined + in_review AS n",
+                    f"{hashes('live_hash')}, count() AS n", ", ".join(names), False)  # fmt: skip
+    # In a list's grouping set the other lists' hashes are NULL (the default of their type).
+    which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
+    grouped = (
+        f"SELECT {which} AS k, coalesce({', '.join(names)}) AS h, sum(n) AS c FROM ({counts}) "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({h})' for h in names)}) "
+        f"HAVING h IS NOT NULL AND c >= [{', '.join(str(int(a)) for a in at_least)}][k + 1]"
+    )
+    ranked = f"SELECT k, h, rank() OVER (PARTITION BY k ORDER BY c DESC) AS r FROM ({grouped})"
+    return f"SELECT k, assumeNotNull(h) FROM ({ranked}) WHERE r <= {TOP}", src.parts.params
 
 
 def top_sql(
@@ -138,6 +189,87 @@ def top_sql(
     return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
 
 
+def shared_groups_sql(ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList]) -> tuple[str, dict[str, Any]]:
+    """Step 2 of two or more lists in one read of their common rows: each list's groups whose
+    hash is in its parameter `c<i>` (Array(UInt64)), as top_sql(candidates=True) finds them,
+    as rows (list index, its keys padded with '' to the longest list's, hash, declined,
+    in_review, max_score), in each list's order. Read with GROUPING_SETTINGS."""
+    src = _parts(q, splits)
+    names = [f"h{i}" for i in range(len(tops))]
+    columns = list(dict.fromkeys(k for t in tops for k in t.keys))
+
+    def hashes(of: str) -> str:
+        return ", ".join(
+            f"if({' AND '.join(filter(None, (t.where, f'{getattr(t, of)} IN {{c{i}:Array(UInt64)}}')))}, "
+            f"{getattr(t, of)}, NULL) AS {h}"
+            for i, (t, h) in enumerate(zip(tops, names, strict=True))
+        )  # fmt: skip
+
+    found = " OR ".join(f"{h} IS NOT NULL" for h in names)
+    first = " OR ".join(f"{t.stored_hash} IN {{c{i}:Array(UInt64)}}" for i, t in enumerate(tops))
+    inner = _union(ch, src, f"{', '.join(columns)}, {hashes('stored_hash')}, declined AS dn, in_review AS rn, max_score AS m",
+                   f"{', '.join(columns)}, {hashes('live_hash')}, {_COUNTS}, max(d.score) AS m",
+                   ", ".join([*columns, *names]), True, f"({found})", f"({first})")  # fmt: skip
+    which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
+    width = max(len(t.keys) for t in tops)
+    def key(t: TopList, j: int) -> str:
+        return f"toString({t.keys[j]})" if j < len(t.keys) else "''"
+
+    padded = [
+        "multiIf(" + "".join(f"k = {i}, {key(t, j)}, " for i, t in enumerate(tops[:-1])) + f"{key(tops[-1], j)}) AS a{j}"
+        for j in range(width)
+    ]
+    sets = ", ".join(f"({', '.join([*t.keys, h])})" for t, h in zip(tops, names, strict=True))
+    keys = ", ".join(f"a{j}" for j in range(width))
+    return (
+        f"SELECT k, {keys}, h, declined, in_review, max_score FROM ("
+        f"SELECT {which} AS k, {', '.join(padded)}, coalesce({', '.join(names)}) AS h, sum(dn) AS declined, "
+        f"sum(rn) AS in_review, {_MAX} AS max_score FROM ({inner}) GROUP BY GROUPING SETS ({sets}) "
+        f"HAVING h IS NOT NULL) ORDER BY k, declined + in_review DESC, max_score DESC, {keys}",
+        src.parts.params,
+    )
+
+
+class SharedSteps:
+    """Both steps of a render's lists (two steps each) in one query each (shared_candidates_sql,
+    shared_groups_sql): the lists read the same rollup rows and live edges, so one read and one
+    grouping of them per step instead of one per list (each list's FINAL read of the edges and
+    their scores' join once, not twice). The first list to ask runs them; the others wait."""
+
+    def __init__(self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
+                 panels: Sequence[TopPanel]) -> None:  # fmt: skip
+        tops = [p.top for p in panels]
+        self._candidates, parts_params = shared_candidates_sql(ch, q, splits, tops, [p.at_least for p in panels])
+        self._groups, _ = shared_groups_sql(ch, q, splits, tops)
+        self._ch, self._params, self._panels = ch, {**params, **parts_params}, tuple(panels)
+        self._found: asyncio.Task[list[list[tuple[Any, ...]] | None]] | None = None
+
+    def __contains__(self, panel: object) -> bool:
+        return panel in self._panels
+
+    async def groups(self, panel: TopPanel) -> list[tuple[Any, ...]] | None:
+        """Step 2's rows of `panel` (its keys, declined, in_review, max_score, hash), or None
+        when its step 1 sends it to the groups by columns."""
+        if self._found is None:
+            self._found = asyncio.ensure_future(self._read())
+        return (await self._found)[self._panels.index(panel)]
+
+    async def _read(self) -> list[list[tuple[Any, ...]] | None]:
+        found = await self._ch.query(self._candidates, self._params, settings=GROUPING_SETTINGS)
+        hashes = [[h for k, h in found if k == i] for i in range(len(self._panels))]
+        going = [p.takes_step_two(hs) for p, hs in zip(self._panels, hashes, strict=True)]
+        if not any(going):
+            return [None] * len(self._panels)
+        chosen = {f"c{i}": hs if go else [] for i, (hs, go) in enumerate(zip(hashes, going, strict=True))}
+        rows = await self._ch.query(self._groups, {**self._params, **chosen}, settings=GROUPING_SETTINGS)
+        width = len(rows[0]) - 5 if rows else 0  # k, the padded keys, h, declined, in_review, max_score
+        out: list[list[tuple[Any, ...]] | None] = []
+        for i, (panel, go) in enumerate(zip(self._panels, going, strict=True)):
+            n = len(panel.top.keys)
+            out.append([(*r[1 : 1 + n], *r[2 + width : 5 + width], r[1 + width]) for r in rows if r[0] == i] if go else None)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class TopPanel:
     """A top-suspects panel read from the rollup (reads.ClickHousePanels)."""
@@ -146,24 +278,38 @@ class TopPanel:
     rollups: tuple[Rollup, ...] = (SUSPECTS,)
     max_candidates: int = MAX_CANDIDATES
     two_steps_after: timedelta = TWO_STEPS_AFTER
+    at_least: int = AT_LEAST
 
     def two_steps(self, q: PanelQuery) -> bool:
         return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
 
+    def takes_step_two(self, hashes: Sequence[int]) -> bool:
+        """Whether step 1's `hashes` go to step 2. Fewer than TOP counting at_least: the list
+        reaches below it, by columns. Too many: most groups tie, as well group them all by
+        columns."""
+        short = self.at_least > 1 and len(hashes) < TOP
+        return not short and len(hashes) <= self.max_candidates
+
     async def rows(
-        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any]
+        self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
+        shared: SharedSteps | None = None,
     ) -> Sequence[tuple[Any, ...]]:
+        """`shared`: the render's steps of every list, when it holds this one."""
         by_columns, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}  # the same parts in every query of the list
         if self.two_steps(q):
-            sql, _ = candidates_sql(ch, q, splits, self.top)
-            hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
-            if len(hashes) <= self.max_candidates:  # else most groups tie: as well group them all by columns
-                sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
-                found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
-                if len({r[-1] for r in found}) == len(found):
-                    return [r[:-1] for r in found[:TOP]]
-                # else two of its groups share a hash: by columns
+            found: Sequence[tuple[Any, ...]] | None = None
+            if shared is not None and self in shared:
+                found = await shared.groups(self)
+            else:
+                sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
+                hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+                if self.takes_step_two(hashes):
+                    sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+                    found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+            if found is not None and len({r[-1] for r in found}) == len(found):
+                return [r[:-1] for r in found[:TOP]]
+            # else step 1 sent it here, or two of its groups share a hash: by columns
         return await ch.query(by_columns, params, settings=_SETTINGS)
 
 

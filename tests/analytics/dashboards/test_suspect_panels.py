@@ -22,7 +22,7 @@ from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import day_states, hour_split, hour_splits
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.suspect_panels import (
-    END_USERS, MAX_CANDIDATES, RECIPIENTS, TWO_STEPS_AFTER, TopList, TopPanel,
+    AT_LEAST, END_USERS, MAX_CANDIDATES, RECIPIENTS, TWO_STEPS_AFTER, SharedSteps, TopList, TopPanel,
 )  # fmt: skip
 from api.staff.risk_dashboard_service import Bucket
 from tests.analytics.dashboards.suspect_history import random_orders, replays, store
@@ -133,17 +133,25 @@ class _Counting:
 
 
 # The lists (some with hashes that collide, each a function of the group's columns as it must
-# be), how many candidate hashes they pass on, and how many queries a list then takes.
+# be), how many candidate hashes they pass on, the least count step 1 ranks, and how many
+# queries a list may then take: candidates and their groups (2), then by columns when two groups
+# share a hash (3), or candidates then by columns when fewer than TOP hashes count at least
+# `at_least` or too many tie (2).
 CASES = {
-    "the panels' own hashes": ((END_USERS, RECIPIENTS), MAX_CANDIDATES, 2),
+    "the panels' own hashes": ((END_USERS, RECIPIENTS), MAX_CANDIDATES, AT_LEAST, (2,)),
+    "the panels' own hashes, every count ranked": ((END_USERS, RECIPIENTS), MAX_CANDIDATES, 1, (2,)),
     "every group collides": ((TopList(END_USERS.keys, "toUInt64(0)", "toUInt64(0)"),
                               TopList(RECIPIENTS.keys, "toUInt64(0)", "toUInt64(0)", RECIPIENTS.where)),
-                             MAX_CANDIDATES, 3),
+                             MAX_CANDIDATES, 1, (3,)),
     "the busiest groups collide": ((
         TopList(END_USERS.keys, *[f"if(end_user_id IN ('eu_0', 'eu_1'), 1, {END_USER_HASH})"] * 2),
         TopList(RECIPIENTS.keys, *[f"if(recipient LIKE 'tok_%', 1, {RECIPIENT_HASH})"] * 2, RECIPIENTS.where),
-    ), MAX_CANDIDATES, 3),
-    "more candidates than passed on": ((END_USERS, RECIPIENTS), 1, 2),
+    ), MAX_CANDIDATES, 1, (3,)),
+    "the busiest groups collide, repeated groups ranked": ((
+        TopList(END_USERS.keys, *[f"if(end_user_id IN ('eu_0', 'eu_1'), 1, {END_USER_HASH})"] * 2),
+        TopList(RECIPIENTS.keys, *[f"if(recipient LIKE 'tok_%', 1, {RECIPIENT_HASH})"] * 2, RECIPIENTS.where),
+    ), MAX_CANDIDATES, AT_LEAST, (2, 3)),
+    "more candidates than passed on": ((END_USERS, RECIPIENTS), 1, AT_LEAST, (2,)),
 }  # fmt: skip
 
 
@@ -159,7 +167,7 @@ async def test_colliding_hashes_or_too_many_candidates_fall_back_to_the_groups_b
     for table in ("flagged_orders", "flagged_decisions"):
         await ch.command(f"OPTIMIZE TABLE {ch.table(table)} FINAL")
     raw, counting = ClickHousePanels(ch, live=True), _Counting(ch)
-    lists, max_candidates, queries = CASES[case]
+    lists, max_candidates, at_least, queries = CASES[case]
     stepped = 0
     for i, q in enumerate(random_queries(rnd, 8)):
         q = replace(q, company_id=None) if i % 2 else q  # two steps: every company's ranges only
@@ -167,14 +175,20 @@ async def test_colliding_hashes_or_too_many_candidates_fall_back_to_the_groups_b
         two_steps_after = timedelta(days=1) if rnd.random() < 0.7 else TWO_STEPS_AFTER
         splits = await hour_splits(ch, (SUSPECTS,), q.time_from, q.time_to)
         params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": q.company_id or ""}
-        for panel, top in zip((TOP_END_USERS, TOP_RECIPIENTS), lists, strict=True):
+        reads = [TopPanel(top, max_candidates=max_candidates, two_steps_after=two_steps_after, at_least=at_least)
+                 for top in lists]  # fmt: skip
+        shared = _Counting(ch)
+        both = SharedSteps(shared, q, splits, params, reads)  # both lists' steps, one query each  # type: ignore[arg-type]
+        for panel, read in zip((TOP_END_USERS, TOP_RECIPIENTS), reads, strict=True):
             before = counting.queries
-            read = TopPanel(top, max_candidates=max_candidates, two_steps_after=two_steps_after)
             got = await read.rows(counting, q, splits, params)  # type: ignore[arg-type]
             assert list(got) == await raw.rows(panel, q)
-            if read.two_steps(q):  # candidates, their groups, [by columns]
-                assert counting.queries - before == queries or len(got) < 2
+            if read.two_steps(q):  # candidates, [their groups], [by columns]
+                assert counting.queries - before in queries or len(got) < 2
+                assert list(await read.rows(shared, q, splits, params, both)) == list(got)  # type: ignore[arg-type]
                 stepped += 1
             else:
                 assert counting.queries - before == 1
+        # Step 1 and [step 2] for both lists, then by columns for each list that needs it.
+        assert shared.queries <= 4 or not reads[0].two_steps(q)
     assert stepped > 3
