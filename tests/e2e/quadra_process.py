@@ -40,13 +40,25 @@ class QuadraProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "quadra-up.log"
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self, timeout: float = 300) -> None:
+        """Returns once /healthz answers; on failure the process is killed, so no test leaves a
+        `quadra up` behind (a start outside a test's try/finally has no one else to stop it).
+        The timeout is for a loaded 2-core machine: a start takes 10-20 s on a quiet one."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "quadra.cli", "up"],
             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+        try:
+            self._until_ready(timeout)
+        except BaseException:
+            if self.proc.poll() is None:
+                self.kill()
+            raise
+
+    def _until_ready(self, timeout: float) -> None:
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -63,10 +75,16 @@ class QuadraProcess:
     def key(self) -> str:
         return (self.data_dir / "demo-api-key").read_text().strip()
 
-    def terminate(self, timeout: float = 60) -> int:
+    def terminate(self, timeout: float = 90) -> int:
+        """SIGTERM, then the exit code; killed if it outlives `timeout` (the stop budget is 45 s,
+        quadra/stopping.py), so a test that fails here leaves nothing running."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
 
     def kill(self) -> None:
         assert self.proc is not None
