@@ -222,7 +222,7 @@ class StaffTopUps:
     async def _top_up(self, client: httpx.AsyncClient, company: str, idem: str) -> None:
         headers = {**self.staff, "Idempotency-Key": idem}
         body = {"amount": 1_000_000, "reference": idem}
-        for _ in range(600):
+        for _ in range(150):
             try:
                 r = await client.post(f"/staff/v1/companies/{company}/balances/EUR/top-ups", json=body, headers=headers)
             except httpx.TransportError:
@@ -235,4 +235,4 @@ class StaffTopUps:
                 return
             self.retries += 1
             await asyncio.sleep(2.0)
-        self.problems.append(f"top-up {idem}: no 2xx after 600 tries")
+        self.problems.append(f"top-up {idem}: no 2xx after 150 tries")

@@ -39,6 +39,7 @@ class SoakReport:
     spool: list[str] | None = None
     log_errors: dict[str, int] = field(default_factory=dict)
     unexpected_exits: list[str] = field(default_factory=list)
+    start_failures: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -93,7 +94,8 @@ def summary_table(r: SoakReport) -> str:
         ("audit verify (ClickHouse)", r.audit.cell() if r.audit else "not run"),
         ("audit verify --source kafka", r.audit_kafka.cell() if r.audit_kafka else "not run"),
         ("outbox spool", "not checked" if r.spool is None else "empty" if not r.spool else f"{len(r.spool)} files LEFT"),
-        ("error lines in logs", ", ".join(f"{k} {v}" for k, v in r.log_errors.items() if v) or "none"),
+        ("failed starts", "; ".join(r.start_failures) or "none"),
+        ("error lines in logs (not aiokafka's)", ", ".join(f"{k} {v}" for k, v in r.log_errors.items() if v) or "none"),
         ("verdict", "CLEAN" if r.clean else f"FAILED ({len(r.problems)} problems)"),
     ]  # fmt: skip
     lines = ["| what | result |", "| --- | --- |"]

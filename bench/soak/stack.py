@@ -8,6 +8,9 @@ forget, at each SIGKILL of `quadra up`, what it had paid, and "paid exactly once
 checked (a payout repeated after the kill would even look like a first one).
 
 Each restart appends to the process's log: the previous log is renamed `<name>.log.<n>` first.
+A start that exits or does not get ready within the start-up timeout is noted, killed and tried
+again (up to START_TRIES): on the loaded 2-core machine a `quadra up` once failed its start
+(KafkaTimeoutError after 40 s while its own event loop stalled) and then hung in its shutdown.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from quadra.local_kafka import LocalKafka, LocalKafkaConfig
 from quadra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+START_TRIES = 3
 
 
 def _keep_log(path: Path) -> None:
@@ -56,6 +60,7 @@ class SoakStack:
         self.worker: Subprocess | None = None
         self.demo_key = ""
         self.unexpected_exits: list[str] = []  # processes that died without being killed
+        self.start_failures: list[str] = []  # starts that exited or hung (then killed, tried again)
 
     # --- start and stop ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -70,11 +75,9 @@ class SoakStack:
             "QUADRA_SANDBOX_EMBEDDED": "false",
             "QUADRA_PROVIDERS_URL": self.sandbox_url,
         })  # fmt: skip
-        self.up.start()
-        self.demo_key = await self.up.wait_ready(self.startup_timeout_s)
+        self.demo_key = await self._start_up()
         self.worker = second_worker(self.up, self.work)
-        self.worker.start()
-        await self.wait_worker_banner()
+        await self._start_worker()
 
     async def stop_quadra(self) -> dict[str, int | None]:
         """SIGTERM to both Quadra processes (SIGKILL after the grace); their exit codes."""
@@ -107,10 +110,39 @@ class SoakStack:
         self.worker.proc.wait(10)
 
     async def restart_worker(self) -> None:
+        await self._start_worker()
+
+    async def _start_worker(self) -> None:
         assert self.worker is not None
-        _keep_log(self.worker.log_path)
-        self.worker.start()
-        await self.wait_worker_banner()
+        for attempt in range(1, START_TRIES + 1):
+            _keep_log(self.worker.log_path)
+            self.worker.start()
+            try:
+                await self.wait_worker_banner()
+                return
+            except BenchError as exc:
+                self._failed_start("the extra worker", attempt, exc, self.worker.proc)
+        raise BenchError(f"the extra worker did not start in {START_TRIES} tries")
+
+    async def _start_up(self) -> str:
+        assert self.up is not None
+        for attempt in range(1, START_TRIES + 1):
+            _keep_log(self.up.log_path)
+            self.up.start()
+            try:
+                return await self.up.wait_ready(self.startup_timeout_s)
+            except BenchError as exc:
+                self._failed_start("quadra up", attempt, exc, self.up.proc)
+        raise BenchError(f"quadra up did not start in {START_TRIES} tries")
+
+    def _failed_start(self, name: str, attempt: int, exc: BenchError, proc: subprocess.Popen[bytes] | None) -> None:
+        """Noted (a finding: see the summary) and killed, so the next try starts clean."""
+        first = str(exc).splitlines()[0] if str(exc) else repr(exc)
+        self.start_failures.append(f"{name} start {attempt} failed: {first}")
+        print(f"  {self.start_failures[-1]}", flush=True)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
     def kill_up(self) -> None:
         assert self.up is not None and self.up.proc is not None
@@ -118,10 +150,7 @@ class SoakStack:
         self.up.proc.wait(10)
 
     async def restart_up(self) -> None:
-        assert self.up is not None
-        _keep_log(self.up.log_path)
-        self.up.start()
-        await self.up.wait_ready(self.startup_timeout_s)
+        await self._start_up()
 
     async def stop_broker(self) -> None:
         await asyncio.to_thread(self.broker.stop)
