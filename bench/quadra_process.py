@@ -18,7 +18,7 @@ from bench.errors import BenchError
 from bench.stats import process_cpu_s
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STOP_GRACE_S = 30.0  # SIGTERM, then SIGKILL if it has not exited by then
+STOP_GRACE_S = 60.0  # SIGTERM, then SIGKILL if it has not exited by then (the stop budget: 45 s)
 _LOG_PROBLEM_MARKS = (" ERROR ", " WARNING ", " CRITICAL ", "Traceback")
 
 

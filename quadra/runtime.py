@@ -159,7 +159,7 @@ async def _start_roles(
         _start_refresher(settings, clickhouse, started)
         started.stops.append(("pattern detectors", await start_pattern_detector(settings, names, bootstrap, clickhouse)))
 
-    if roles == frozenset(Role) and settings.payouts is PayoutsMode.PROVIDERS:
+    if serves_sandbox(settings, roles):
         # One process runs everything (`quadra up`): the provider sandbox too.
         port = await _serve_sandbox(settings, started)
         settings = settings.model_copy(update={"providers_url": f"http://127.0.0.1:{port}"})
@@ -206,6 +206,11 @@ def _start_refresher(settings: Settings, clickhouse: ClickHouse, started: Starte
         await _cancelled(task)
 
     started.stops.append(("rollup refresher", stop))
+
+
+def serves_sandbox(settings: Settings, roles: frozenset[Role]) -> bool:
+    """Whether this process serves the provider sandbox and dispatches to it."""
+    return roles == frozenset(Role) and settings.payouts is PayoutsMode.PROVIDERS and settings.sandbox_embedded
 
 
 async def _serve_sandbox(settings: Settings, started: Started) -> int:

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     providers_url: str = Field("http://127.0.0.1:8090", pattern=r"^https?://[^\s]+$")
     providers_token: SecretStr = SecretStr(DEV_PROVIDERS_TOKEN)
     sandbox_port: int = Field(8090, ge=0, le=65535)
+    # false: `quadra up` serves no sandbox of its own and dispatches to providers_url like a
+    # `quadra worker` does. For a sandbox that must outlive `quadra up` (its payout counts are
+    # in memory): bench.soak kills `quadra up` and checks afterwards that nothing was paid twice.
+    sandbox_embedded: bool = True
 
     # Sink batching: flush when either bound is reached. Under load a batch is 50,000 messages:
     # each insert costs ClickHouse a part to write and merge, and 10,000-message batches took

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -43,12 +44,12 @@ def _ok(response: httpx.Response) -> dict:
     return response.json()  # type: ignore[no-any-return]
 
 
-async def _set_webhook(client: httpx.AsyncClient, key: str, hook_url: str) -> None:
+async def _set_webhook(client: httpx.AsyncClient, key: str, hook_url: str, event_types: Sequence[str]) -> None:
     """The new key reaches the API through the key directory (a topic): 401 until it has."""
     for _ in range(100):
         response = await client.put(
             "/v1/webhook-endpoint", headers={"Authorization": f"Bearer {key}"},
-            json={"url": hook_url, "event_types": ["order.completed", "order.failed"]},
+            json={"url": hook_url, "event_types": list(event_types)},
         )  # fmt: skip
         if response.status_code != 401:
             _ok(response)
@@ -57,18 +58,30 @@ async def _set_webhook(client: httpx.AsyncClient, key: str, hook_url: str) -> No
     raise BenchError("a new company's API key was not accepted within 20 s")
 
 
-async def extra_companies(up: QuadraProcess, count: int, hook_url: str) -> list[Company]:
-    """`count` fresh companies, each ready to take orders and to send webhooks to `hook_url`."""
-    if count <= 0:
-        return []
+async def staff_headers(up: QuadraProcess) -> dict[str, str]:
+    """A fresh staff admin (`quadra admin create-user`, as an operator would), signed in."""
     env = {**os.environ, "QUADRA_KAFKA_BOOTSTRAP": up.bootstrap, "QUADRA_TOPIC_PREFIX": up.prefix,
            "QUADRA_DATA_DIR": str(up.data_dir)}  # fmt: skip
     email, password = f"pipe-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(18)
     await asyncio.to_thread(create_staff_admin, env, email, password)
-    companies = []
     async with httpx.AsyncClient(base_url=up.url, timeout=30, trust_env=False) as client:
         login = _ok(await client.post("/staff/v1/login", json={"email": email, "password": password}))
-        staff = {"Authorization": f"Bearer {login['token']}"}
+    return {"Authorization": f"Bearer {login['token']}"}
+
+
+async def extra_companies(
+    up: QuadraProcess, count: int, hook_url: str,
+    event_types: Sequence[str] = ("order.completed", "order.failed"),
+    staff: dict[str, str] | None = None,
+) -> list[Company]:  # fmt: skip
+    """`count` fresh companies, each ready to take orders and to send webhooks to `hook_url`
+    (`staff`: the headers of a signed-in staff admin; a new one when None)."""
+    if count <= 0:
+        return []
+    if staff is None:
+        staff = await staff_headers(up)
+    companies = []
+    async with httpx.AsyncClient(base_url=up.url, timeout=30, trust_env=False) as client:
         catalog = _ok(await client.get(f"/staff/v1/companies/{DEMO_COMPANY}/catalog", headers=staff))
         for n in range(count):
             company = _ok(await client.post("/staff/v1/companies", headers=staff, json={
@@ -85,6 +98,6 @@ async def extra_companies(up: QuadraProcess, count: int, hook_url: str) -> list[
                 f"/staff/v1/companies/{cid}/balances/EUR/top-ups", json={"amount": TOP_UP_MINOR, "reference": "bench"},
                 headers={**staff, "Idempotency-Key": f"pipe-top-up-{cid}"},
             ))  # fmt: skip
-            await _set_webhook(client, key, hook_url)
+            await _set_webhook(client, key, hook_url, event_types)
             companies.append(Company(cid, key))
     return companies

@@ -5,7 +5,7 @@ import base64
 import pytest
 from pydantic import ValidationError
 
-from quadra.runtime import Role, RoleLayoutError, check_role_layout
+from quadra.runtime import Role, RoleLayoutError, check_role_layout, serves_sandbox
 from quadra.settings import Settings
 
 
@@ -78,3 +78,24 @@ def test_embedded_clickhouse_needs_api_and_sink_in_one_process(
     else:
         with pytest.raises(RoleLayoutError, match="quadra up"):
             check_role_layout(settings, frozenset(roles))
+
+
+@pytest.mark.parametrize(
+    ("values", "roles", "serves"),
+    [
+        ({}, set(Role), True),
+        ({}, {Role.WORKER}, False),
+        ({"payouts": "settlement"}, set(Role), False),
+        ({"sandbox_embedded": False}, set(Role), False),  # bench.soak: a sandbox outliving `quadra up`
+    ],
+)
+def test_only_quadra_up_with_providers_serves_the_sandbox_unless_told_not_to(
+    values: dict[str, object], roles: set[Role], serves: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUADRA_SANDBOX_EMBEDDED", raising=False)
+    assert serves_sandbox(_settings(**values), frozenset(roles)) is serves
+
+
+def test_the_embedded_sandbox_is_switched_off_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUADRA_SANDBOX_EMBEDDED", "false")
+    assert _settings().sandbox_embedded is False

@@ -1,0 +1,172 @@
+"""The end of the soak: every accepted order settled, then the checks.
+
+- settle: GET /v1/orders/{id} for every accepted order until it is terminal; an order resting
+  `in_review` is reviewed through the staff API as an analyst would (approved or declined,
+  by a hash of its id), then followed to its end;
+- one order per key: distinct keys have distinct orders, and the same key with the same body
+  sent again now (every retried key, and a sample of the others) answers 200 and the same order;
+- the magic values ended as docs/sandbox.md says;
+- the provider sandbox executed every completed order exactly once and nothing else;
+- after `quadra up` stopped: `quadra ledger verify --clickhouse` and `quadra audit verify`
+  (the CLIs, on the soak's broker and `quadra up`'s embedded ClickHouse), and the API's local
+  spool (`<data_dir>/outbox`, streams/outbox.py) left empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.soak.load import EXPECTED, Accepted
+
+TERMINAL = frozenset({"completed", "failed", "declined", "rejected"})
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Settled:
+    status: dict[str, str] = field(default_factory=dict)  # order id → terminal status
+    reviews: Counter[str] = field(default_factory=Counter)  # approve / decline
+    unsettled: dict[str, str] = field(default_factory=dict)  # order id → last status seen
+    problems: list[str] = field(default_factory=list)
+
+
+def review_action(order_id: str) -> str:
+    return "approve" if zlib.crc32(order_id.encode()) % 2 == 0 else "decline"
+
+
+async def settle(url: str, accepted: dict[str, Accepted], staff: dict[str, str], timeout_s: float) -> Settled:
+    out = Settled()
+    pending = {a.order_id: a for a in accepted.values()}
+    reviewed: set[str] = set()
+    gate = asyncio.Semaphore(16)
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=url, timeout=30, trust_env=False) as client:
+
+        async def look(order: Accepted) -> None:
+            async with gate:
+                try:
+                    r = await client.get(f"/v1/orders/{order.order_id}", headers={"Authorization": f"Bearer {order.api_key}"})
+                except httpx.TransportError:
+                    return
+                if r.status_code != 200:
+                    out.unsettled[order.order_id] = f"GET answered {r.status_code}"
+                    return
+                status = str(r.json()["status"])
+                out.unsettled[order.order_id] = status
+                if status in TERMINAL:
+                    out.status[order.order_id] = status
+                    pending.pop(order.order_id, None)
+                    out.unsettled.pop(order.order_id, None)
+                elif status == "in_review" and order.order_id not in reviewed:
+                    await review(order.order_id)
+
+        async def review(order_id: str) -> None:
+            action = review_action(order_id)
+            try:
+                r = await client.post(
+                    f"/staff/v1/fraud/orders/{order_id}/review",
+                    headers={**staff, "Idempotency-Key": f"soak-review-{order_id}"},
+                    json={"action": action, "note": "bench.soak reviewer"},
+                )  # fmt: skip
+            except httpx.TransportError:
+                return
+            if r.status_code < 300:
+                reviewed.add(order_id)
+                out.reviews[action] += 1
+            elif r.status_code != 503:
+                out.problems.append(f"review of {order_id}: {r.status_code} {r.text[:200]}")
+                reviewed.add(order_id)
+
+        while pending and time.monotonic() < deadline:
+            await asyncio.gather(*(look(o) for o in list(pending.values())))
+            if pending:
+                await asyncio.sleep(2.0)
+    for order_id, last in out.unsettled.items():
+        out.problems.append(f"order {order_id} not terminal after {timeout_s:.0f} s (last seen: {last})")
+    return out
+
+
+async def replay_keys(url: str, accepted: dict[str, Accepted], seed: int, sample: int = 300) -> list[str]:
+    """The same key and body again: 200 and the same order, for every retried key and a sample."""
+    retried = [k for k, a in accepted.items() if a.attempts > 1]
+    others = sorted(set(accepted) - set(retried))
+    random.Random(seed).shuffle(others)
+    keys = retried + others[: max(0, sample - len(retried))]
+    problems: list[str] = []
+    gate = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(base_url=url, timeout=30, trust_env=False) as client:
+
+        async def again(key: str) -> None:
+            a = accepted[key]
+            async with gate:
+                r = await client.post("/v1/orders", json=a.body,
+                                      headers={"Authorization": f"Bearer {a.api_key}", "Idempotency-Key": key})  # fmt: skip
+            if r.status_code != 200 or r.json().get("id") != a.order_id:
+                problems.append(f"{key} sent again: {r.status_code} {r.text[:200]} (its order: {a.order_id})")
+
+        await asyncio.gather(*(again(k) for k in keys))
+    return problems
+
+
+def order_problems(accepted: dict[str, Accepted], settled: Settled, executions: dict[str, int]) -> list[str]:
+    problems: list[str] = []
+    ids = [a.order_id for a in accepted.values()]
+    if len(set(ids)) != len(ids):
+        dupes = [i for i, n in Counter(ids).items() if n > 1]
+        problems.append(f"{len(dupes)} orders answer more than one key, e.g. {dupes[:3]}")
+    for key, a in accepted.items():
+        status = settled.status.get(a.order_id)
+        expected = EXPECTED.get(a.kind)
+        if status is not None and expected is not None and status not in expected:
+            problems.append(f"{key} ({a.kind}) ended {status}, expected {sorted(expected)}")
+    for order_id, count in executions.items():
+        if count > 1:
+            problems.append(f"order {order_id} paid {count} times by the sandbox")
+    completed = {i for i, s in settled.status.items() if s == "completed"}
+    paid = set(executions)
+    if completed - paid:
+        problems.append(f"{len(completed - paid)} completed orders the sandbox never paid, e.g. {sorted(completed - paid)[:3]}")
+    if paid - completed:
+        extra = sorted(paid - completed)
+        problems.append(f"{len(extra)} orders paid but not completed, e.g. "
+                        f"{[(i, settled.status.get(i, settled.unsettled.get(i, 'unknown'))) for i in extra[:3]]}")  # fmt: skip
+    return problems
+
+
+@dataclass
+class CliResult:
+    code: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+    def cell(self) -> str:
+        last = self.output.strip().splitlines()[:1]
+        return ("ok" if self.ok else f"FAILED ({self.code})") + (f": {last[0][:90]}" if last else "")
+
+
+def quadra_cli(env: dict[str, str], *args: str, timeout_s: float = 900) -> CliResult:
+    """`quadra …` as an operator runs it, with the soak's settings."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "quadra.cli", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=timeout_s)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return CliResult(-1, f"`quadra {' '.join(args)}` still running after {timeout_s:.0f} s")
+    return CliResult(done.returncode, done.stdout + done.stderr)
+
+
+def spool_leftovers(data_dir: Path) -> list[Path]:
+    """Request-log and key-use records still waiting in the API's local spool."""
+    return sorted((data_dir / "outbox").rglob("*.jsonl"))
