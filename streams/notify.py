@@ -48,6 +48,7 @@ from domain.webhooks import (
 from streams import messages
 from streams import webhook_messages as wm
 from streams.fault_points import crash_point
+from streams.fencing import FenceWatch
 from streams.kafka_clients import stop_all
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class Notify:
         self._clock = clock
         self._companies: dict[str, _Company] = {}
         self._partitions: set[int] = set()  # whose state is loaded
+        self._fences = FenceWatch()
         self._outcomes: list[tuple[int, AttemptRecord]] = []  # attempted, not yet committed
         # Ids of deliveries that ended lately. Webhooks are at-least-once (partners dedupe by
         # webhook-id) and relevant order events are written exactly once, so this is only a
@@ -147,9 +149,13 @@ class Notify:
             try:
                 await self._open()
                 await self._loop()
-            except ProducerFenced:
-                log.error("%s: fenced by a newer instance; stopping", self._config.transactional_id)
-                raise
+            except ProducerFenced:  # streams/fencing.py: an aborted transaction, or a twin
+                if self._fences.too_many():
+                    log.error("%s: fenced again and again: another instance has this id; stopping",
+                              self._config.transactional_id)  # fmt: skip
+                    raise
+                log.warning("%s: fenced; reopening from the last commit", self._config.transactional_id)
+                await asyncio.sleep(self._config.retry_backoff_s)
             except Exception:
                 log.exception("%s failed; restarting from the last commit", self._config.transactional_id)
                 await asyncio.sleep(self._config.retry_backoff_s)

@@ -11,8 +11,10 @@ Why not Faust tables here: Faust flushes changelog and outputs without a transac
 crash can persist one and not the other; money needs both or neither.
 
 A restarted worker reuses its transactional id, which fences its dead predecessor and aborts
-whatever that one left open. (A worker that was merely paused past its session timeout is not
-fenced against its successor: run workers with distinct, stable ids and health checks.)
+whatever that one left open. A fenced processor reopens from the last commit (the broker also
+fences a transaction it aborted for its timeout); streams/fencing.py says when it stops instead.
+(A worker that was merely paused past its session timeout is not fenced against its successor:
+run workers with distinct, stable ids and health checks.)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
 from streams.fault_points import crash_point
+from streams.fencing import FenceWatch
 from streams.kafka_clients import stop_all
 from streams.topic_reader import drain
 
@@ -45,6 +48,7 @@ class ProcessorConfig:
     transaction_timeout_ms: int = 15_000
     session_timeout_ms: int = 10_000
     retry_backoff_s: float = 1.0
+    fence_limit: int = 3  # fences within 5 min a processor reopens after (streams/fencing.py)
     fault_point: str = ""  # a test-only crash point before each commit (streams/fault_points.py)
 
 
@@ -128,6 +132,7 @@ class TransactionalProcessor:
         self._producer: AIOKafkaProducer | None = None
         self.committed_batches = 0
         self.failed_batches = 0
+        self._fences = FenceWatch(config.fence_limit)
 
     async def run(self) -> None:
         """Process until stop(); on any failure start over from the committed state."""
@@ -136,9 +141,14 @@ class TransactionalProcessor:
                 await self._open()
                 await self._loop()
             except ProducerFenced:
-                log.error("%s: fenced by a newer instance with the same id; stopping",
-                          self._config.transactional_id)  # fmt: skip
-                raise
+                if self._fences.too_many():
+                    log.error("%s: fenced again and again: another instance has this id; stopping",
+                              self._config.transactional_id)  # fmt: skip
+                    raise
+                self.failed_batches += 1
+                log.warning("%s: fenced (a transaction the broker aborted, or a newer instance with "
+                            "this id); reopening from the last commit", self._config.transactional_id)  # fmt: skip
+                await asyncio.sleep(self._config.retry_backoff_s)
             except Exception:
                 self.failed_batches += 1
                 log.exception("%s: batch failed; restarting from the last commit",
