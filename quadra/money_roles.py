@@ -103,7 +103,11 @@ def _start_payouts(
         settlement = Settlement(SettlementConfig(
             bootstrap, f"{prefix}quadra-settlement", *topics, settings.settlement_failure_share))  # fmt: skip
         return "settlement", _run_until_stopped("settlement", settlement)
-    client = httpx.AsyncClient(base_url=settings.providers_url)
+    # Keep-alive connections for every payout dispatch has in flight: httpx keeps 20 by
+    # default, so a wider burst closed and reopened connections (a TCP setup per call, on both
+    # ends when the sandbox runs in this process).
+    connections = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    client = httpx.AsyncClient(base_url=settings.providers_url, limits=connections)
     vault = CardVault(
         parse_card_keys(settings.card_keys.get_secret_value()),
         settings.card_token_key.get_secret_value().encode(),
