@@ -2,9 +2,10 @@
 
 At-least-once over `payouts.requested` (read_committed: only reservations the ledger
 committed). Paying twice is prevented at the provider, never by hoping: every payout carries
-the order id as its idempotency key, and before paying, dispatch asks the providers whether
-they already know the order (a redelivery after a crash, or an earlier ambiguous call). Only
-when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
+the order id as its idempotency key, and before paying, dispatch asks the providers that could
+know the order from an earlier try (a redelivery after a crash, an earlier ambiguous call, a
+fail-over) whether they do; the provider it pays first answers a repeated pay with what it did.
+Only when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
 
 What a provider delivers for the end user (gift code, virtual card details) is sealed by the
 card vault at once and travels only as ciphertext. Every provider call becomes a sanitized
@@ -31,7 +32,7 @@ from domain.cards import CardVault
 from domain.catalog import ProductSource
 from domain.events import events_for
 from domain.orders import Order, OrderStatus
-from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, PayoutRequest
+from providers.base import OutcomeState, PayoutOutcome, PayoutRequest
 from providers.routing import Router
 from streams import messages
 from streams.fault_points import crash_point
@@ -74,6 +75,7 @@ class Dispatch:
         self._vault = vault
         self._call_log = call_log
         self._stopping = asyncio.Event()
+        self._paying: dict[str, asyncio.Future[PayoutOutcome]] = {}  # order id → its payout
         self.dispatched = 0
 
     async def stop(self) -> None:
@@ -175,8 +177,19 @@ class Dispatch:
         return self._vault.seal(orjson.dumps(outcome.details, option=orjson.OPT_SORT_KEYS).decode())
 
     async def _pay_once(self, request: PayoutRequest) -> PayoutOutcome:
-        known = await self._router.status(request.product_type, request.order_id)
-        outcome = known if _knows(known) else await self._router.pay(request)
+        """One payout per order in this process: a redelivered order already in the window
+        (a producer retry, a restart) waits for the same payout instead of racing it."""
+        paying = self._paying.get(request.order_id)
+        if paying is None:
+            paying = asyncio.ensure_future(self._pay_and_follow(request))
+            self._paying[request.order_id] = paying
+            paying.add_done_callback(lambda _: self._paying.pop(request.order_id, None))
+        return await paying
+
+    async def _pay_and_follow(self, request: PayoutRequest) -> PayoutOutcome:
+        # Providers that may know the order from an earlier try are asked before paying; the
+        # one paid first needs no question (providers.routing.Router.pay_unless_known).
+        outcome = await self._router.pay_unless_known(request)
         deadline = asyncio.get_running_loop().time() + self._config.settle_timeout_s
         while outcome.state in (OutcomeState.PENDING, OutcomeState.UNKNOWN):
             if asyncio.get_running_loop().time() > deadline:
@@ -209,7 +222,3 @@ class Dispatch:
             await producer.send(self._call_log.topic, value, key=(record.company_id or "-").encode())
         return len(records)
 
-
-def _knows(outcome: PayoutOutcome) -> bool:
-    """A provider has this order already (whatever its state): never pay it again."""
-    return not (outcome.state is OutcomeState.UNKNOWN and outcome.reason == REASON_NOT_FOUND)
