@@ -103,12 +103,10 @@ def _start_payouts(
         settlement = Settlement(SettlementConfig(
             bootstrap, f"{prefix}quadra-settlement", *topics, settings.settlement_failure_share))  # fmt: skip
         return "settlement", _run_until_stopped("settlement", settlement)
-    # As many connections as are kept alive: httpx's default (100, 20 kept) closed and reopened
-    # connections in bursts (a TCP setup per call, on both ends with the sandbox in process).
-    # Not more: httpcore checks every pooled connection for expiry on every request (38 % of
-    # the client's CPU with ~50 connections); a call holds its connection for milliseconds
-    # (a pending payout waits between calls, not on one), so 20 serve hundreds in flight.
-    connections = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    # All kept alive (httpx keeps 20 of 100: bursts reopened connections) and few: httpcore
+    # checks every pooled connection on every request (settings.provider_connections).
+    n = settings.provider_connections
+    connections = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     client = httpx.AsyncClient(base_url=settings.providers_url, limits=connections)
     vault = CardVault(
         parse_card_keys(settings.card_keys.get_secret_value()),

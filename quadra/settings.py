@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     providers_url: str = Field("http://127.0.0.1:8090", pattern=r"^https?://[^\s]+$")
     providers_token: SecretStr = SecretStr(DEV_PROVIDERS_TOKEN)
     sandbox_port: int = Field(8090, ge=0, le=65535)
+    # HTTP connections dispatch keeps to the providers (all kept alive). Few is cheaper:
+    # httpcore checks every pooled connection on every request, and more than it keeps alive
+    # were closed and reopened. Enough for calls/s × the providers' latency (10 at 5 ms: 2,000
+    # calls/s); raise it for slow remote providers (bench.pipeline.payout_cost measures).
+    provider_connections: int = Field(10, ge=1, le=1000)
 
     # Sink batching: flush when either bound is reached. Under load a batch is 50,000 messages:
     # each insert costs ClickHouse a part to write and merge, and 10,000-message batches took
