@@ -128,6 +128,7 @@ class Dispatch:
             if clock() >= next_commit:
                 await self._commit(consumer, producer, window)
                 next_commit = clock() + interval
+        fetching.result()  # a fetch that failed with nothing in flight fails the loop too
         await self._commit(consumer, producer, window)
 
     async def _commit(
