@@ -57,6 +57,9 @@ class QuadraProcess:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
+        # Not ready: stop it here, the caller's teardown never learns of a process that did
+        # not start (on a loaded machine one was left running, with its broker gone).
+        self.kill()
         raise AssertionError(f"quadra up not ready in {timeout}s:\n{self.tail()}")
 
     @property
