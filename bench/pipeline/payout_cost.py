@@ -29,6 +29,7 @@ from collections import Counter
 import httpx
 import uvicorn
 
+from domain.cards import with_luhn_digit
 from domain.money import Money
 from providers.base import CallRecord, OutcomeState, PayoutOutcome, PayoutRequest, ProductType, ProviderConfig
 from quadra.money_roles import sandbox_router
@@ -45,8 +46,6 @@ def _free_port() -> int:
 
 
 def _requests(n: int, run: str) -> list[PayoutRequest]:
-    from domain.cards import with_luhn_digit
-
     out = []
     for i in range(n):
         order_id = f"ord_{run}{i:024x}"[:36]
