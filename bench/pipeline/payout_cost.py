@@ -12,8 +12,8 @@ back:
   chain, pay, then follow the pending payout by status);
 - `pay_unless_known`: what dispatch does now (providers.routing.Router.pay_unless_known);
 
-each with httpx's default pool (100 connections, 20 kept alive) and with the one dispatch
-uses now (20, all kept alive).
+each with httpx's default pool (100 connections, 20 kept alive) and with pools of the
+`--pools` sizes, all kept alive (dispatch keeps QUADRA_PROVIDER_CONNECTIONS = 10).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--payouts", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--pools", type=lambda t: [int(x) for x in t.split(",")], default=[20],
+    parser.add_argument("--pools", type=lambda t: [int(x) for x in t.split(",")], default=[10, 20],
                         help="pool sizes (all kept alive) next to httpx's default")
     parser.add_argument("--flows", type=lambda t: t.split(","), default=["old", "new"])
     asyncio.run(main_async(parser.parse_args()))
