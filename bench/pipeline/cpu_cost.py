@@ -113,6 +113,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await watcher.stop()
         await hooks.stop()
         await up.stop()
+        await broker.stop_if_ours()  # a broker this run started does not outlive it
     span = t1 - t0
     used, idle = cpu1 - cpu0, idle_per_s * span
     decided = sum(1 for s in step.sends if s.status)
