@@ -40,6 +40,11 @@ def _is_provider_failure(outcome: PayoutOutcome) -> bool:
     )
 
 
+def _not_found(outcome: PayoutOutcome) -> bool:
+    """The provider answered that it does not know the order: it never executed it."""
+    return outcome.state is OutcomeState.UNKNOWN and outcome.reason == REASON_NOT_FOUND
+
+
 class Router:
     def __init__(self, routes: Mapping[ProductType, Sequence[Route]]) -> None:
         self._routes = {product: tuple(chain) for product, chain in routes.items()}
@@ -58,27 +63,58 @@ class Router:
         raise LookupError(f"no provider named {name}")
 
     async def pay(self, request: PayoutRequest) -> PayoutOutcome:
-        chain = self.chain(request.product_type)
         last: PayoutOutcome | None = None
-        for route in chain:
-            if not route.breaker.allow():
-                last = PayoutOutcome(
-                    OutcomeState.UNKNOWN,
-                    route.provider.name,
-                    reason=REASON_CIRCUIT_OPEN,
-                    fault=Fault.UNAVAILABLE,
-                )
-                continue
-            outcome = await route.provider.pay(request)
-            if _is_provider_failure(outcome):
-                route.breaker.record_failure()
-            else:
-                route.breaker.record_success()
+        for route in self.chain(request.product_type):
+            outcome = await self._pay_at(route, request)
             if not outcome.safe_to_fail_over:
                 return outcome
             last = outcome
         assert last is not None  # the chain is never empty
         return last
+
+    async def pay_unless_known(self, request: PayoutRequest) -> PayoutOutcome:
+        """Pays an order that may have been tried before (a redelivery after a crash, an earlier
+        ambiguous call), never twice, asking no more than that needs.
+
+        Every call carries the order id as its idempotency key, so a provider that executed the
+        order before answers a repeated pay with what it did (or 409 idempotency_mismatch, which
+        `pay` resolves by status). So only the providers this pay would NOT call first can hold
+        an earlier attempt unseen (one it failed over to): those are asked first. And before
+        failing over from a provider, that provider is asked whether it knows the order (an
+        earlier attempt may have reached it, though this call did not); only not_found lets the
+        payout move on. A card transfer takes 2 calls (status at B, pay at A) where asking
+        every provider and then paying took 3; a single-provider product 1 instead of 2.
+        """
+        chain = self.chain(request.product_type)
+        for route in chain[1:]:
+            outcome = await route.provider.status(request.order_id)
+            if not _not_found(outcome):
+                return outcome  # known there, or unanswered: the caller follows it by status
+        last: PayoutOutcome | None = None
+        for index, route in enumerate(chain):
+            if index > 0:  # failing over from the previous provider: did an earlier try reach it?
+                previous = await chain[index - 1].provider.status(request.order_id)
+                if not _not_found(previous):
+                    return previous
+            outcome = await self._pay_at(route, request)
+            if not outcome.safe_to_fail_over:
+                return outcome
+            last = outcome
+        assert last is not None  # the chain is never empty
+        return last
+
+    async def _pay_at(self, route: Route, request: PayoutRequest) -> PayoutOutcome:
+        if not route.breaker.allow():
+            return PayoutOutcome(
+                OutcomeState.UNKNOWN, route.provider.name, reason=REASON_CIRCUIT_OPEN,
+                fault=Fault.UNAVAILABLE,
+            )  # fmt: skip
+        outcome = await route.provider.pay(request)
+        if _is_provider_failure(outcome):
+            route.breaker.record_failure()
+        else:
+            route.breaker.record_success()
+        return outcome
 
     async def status(self, product_type: ProductType, order_id: str) -> PayoutOutcome:
         """Asks every provider of the chain: the first one that knows the order answers.

@@ -47,7 +47,9 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("aiokafka", "faust", "mode", "kafka"):
+    # httpx logs every request at INFO: each provider call of dispatch and each webhook
+    # attempt would be a log line (3-5 per order); both are in the request log already.
+    for noisy in ("aiokafka", "faust", "mode", "kafka", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
 
 

@@ -103,7 +103,11 @@ def _start_payouts(
         settlement = Settlement(SettlementConfig(
             bootstrap, f"{prefix}quadra-settlement", *topics, settings.settlement_failure_share))  # fmt: skip
         return "settlement", _run_until_stopped("settlement", settlement)
-    client = httpx.AsyncClient(base_url=settings.providers_url)
+    # All kept alive (httpx keeps 20 of 100: bursts reopened connections) and few: httpcore
+    # checks every pooled connection on every request (settings.provider_connections).
+    n = settings.provider_connections
+    connections = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    client = httpx.AsyncClient(base_url=settings.providers_url, limits=connections)
     vault = CardVault(
         parse_card_keys(settings.card_keys.get_secret_value()),
         settings.card_token_key.get_secret_value().encode(),

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     # `quadra worker` does. For a sandbox that must outlive `quadra up` (its payout counts are
     # in memory): bench.soak kills `quadra up` and checks afterwards that nothing was paid twice.
     sandbox_embedded: bool = True
+    # HTTP connections dispatch keeps to the providers (all kept alive). Few is cheaper:
+    # httpcore checks every pooled connection on every request, and more than it keeps alive
+    # were closed and reopened. Enough for calls/s × the providers' latency (10 at 5 ms: 2,000
+    # calls/s); raise it for slow remote providers (bench.pipeline.payout_cost measures).
+    provider_connections: int = Field(10, ge=1, le=1000)
 
     # Sink batching: flush when either bound is reached. Under load a batch is 50,000 messages:
     # each insert costs ClickHouse a part to write and merge, and 10,000-message batches took

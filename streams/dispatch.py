@@ -2,13 +2,18 @@
 
 At-least-once over `payouts.requested` (read_committed: only reservations the ledger
 committed). Paying twice is prevented at the provider, never by hoping: every payout carries
-the order id as its idempotency key, and before paying, dispatch asks the providers whether
-they already know the order (a redelivery after a crash, or an earlier ambiguous call). Only
-when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
+the order id as its idempotency key, and before paying, dispatch asks the providers that could
+know the order from an earlier try (a redelivery after a crash, an earlier ambiguous call, a
+fail-over) whether they do; the provider it pays first answers a repeated pay with what it did.
+Only when no provider knows it does dispatch pay. Card numbers are decrypted here and nowhere else.
 
 What a provider delivers for the end user (gift code, virtual card details) is sealed by the
 card vault at once and travels only as ciphertext. Every provider call becomes a sanitized
 `outbound` request-log record, produced with the results, before the offsets are committed.
+
+Up to `max_in_flight` payouts run at once (streams/inflight.py): each result is produced when
+its payout settles, and a partition's offset is committed past a record only when it and every
+earlier record have produced theirs, so what a crash redoes is at most the window in flight.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -26,10 +32,11 @@ from domain.cards import CardVault
 from domain.catalog import ProductSource
 from domain.events import events_for
 from domain.orders import Order, OrderStatus
-from providers.base import REASON_NOT_FOUND, OutcomeState, PayoutOutcome, PayoutRequest
+from providers.base import OutcomeState, PayoutOutcome, PayoutRequest
 from providers.routing import Router
 from streams import messages
 from streams.fault_points import crash_point
+from streams.inflight import InFlight
 from streams.ledger_messages import PayoutResult, encode_payout_result
 from streams.outbound_calls import OutboundCallLog
 from streams.relay import RelayClients, run_relay
@@ -46,6 +53,10 @@ class DispatchConfig:
     events_topic: str
     settle_timeout_s: float = 30.0  # how long to follow a pending payout before retrying later
     poll_interval_s: float = 0.2
+    # Payouts in flight at once (each mostly waits for its provider), and how often the
+    # offsets of the finished prefix are committed (a crash redoes at most the window).
+    max_in_flight: int = 256
+    commit_interval_s: float = 0.2
 
 
 class Unsettled(RuntimeError):
@@ -64,6 +75,7 @@ class Dispatch:
         self._vault = vault
         self._call_log = call_log
         self._stopping = asyncio.Event()
+        self._paying: dict[str, asyncio.Future[PayoutOutcome]] = {}  # order id → its payout
         self.dispatched = 0
 
     async def stop(self) -> None:
@@ -71,23 +83,64 @@ class Dispatch:
 
     async def run(self) -> None:
         c = self._config
-        # Small polls: every record is a provider call, and results should not wait on a batch.
+        # Small polls: the window takes what it has room for (getmany's max_records) anyway.
         await run_relay("dispatch", RelayClients(c.bootstrap, c.group_id, c.requests_topic, 50),
                         self._loop, self._stopping)  # fmt: skip
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        # A sliding window (streams/inflight.py), not a barrier per poll: a payout waiting for
+        # its bank holds up no other, and the offsets move past each contiguous finished prefix.
+        window: InFlight[tuple[Order, PayoutResult] | None] = InFlight(self._config.max_in_flight)
+        fetching = asyncio.create_task(self._fetch(consumer, window), name="dispatch-fetch")
+        try:
+            await self._hand_on(consumer, producer, window, fetching)
+        finally:
+            fetching.cancel()
+            await asyncio.gather(fetching, return_exceptions=True)
+            await window.cancel_all()  # redone from the last commit by whoever reads on
+
+    async def _fetch(self, consumer: AIOKafkaConsumer, window: InFlight[Any]) -> None:
         while not self._stopping.is_set():
-            batch = await consumer.getmany(timeout_ms=200)
-            for records in batch.values():
-                # Payouts of one batch run concurrently: providers are slow, Kafka is not.
-                results = await asyncio.gather(*(self._settle(r) for r in records))
+            await window.wait_for_room()
+            batch = await consumer.getmany(timeout_ms=200, max_records=window.room)
+            for tp, records in batch.items():
+                for record in records:
+                    window.start(tp, record.offset, self._settle(record))
+
+    async def _hand_on(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
+        window: InFlight[tuple[Order, PayoutResult] | None], fetching: asyncio.Task[None],
+    ) -> None:  # fmt: skip
+        """Produces each payout's result as soon as it is known; commits every interval."""
+        clock = asyncio.get_running_loop().time
+        interval = self._config.commit_interval_s
+        next_commit = clock() + interval
+        while not (fetching.done() and not len(window)):
+            first = await window.next_finished(max(0.0, min(next_commit - clock(), 0.2)))
+            for slot in ([first] if first else []) + window.finished_now():
+                settled = slot.task.result()  # Unsettled and other errors: restart from the commit
                 crash_point("dispatch")  # paid at the provider, nothing produced or committed
-                for order, result in filter(None, results):
-                    await self._emit(producer, order, result)
-            await self._emit_calls(producer)
-            if batch:
-                await producer.flush()  # results are durable before the offsets move on
-                await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+                if settled is not None:
+                    await self._emit(producer, *settled)
+                window.hand_on(slot)
+            if fetching.done():
+                fetching.result()  # a failed fetch fails the loop (stopping ends it cleanly)
+            if clock() >= next_commit:
+                await self._commit(consumer, producer, window)
+                next_commit = clock() + interval
+        fetching.result()  # a fetch that failed with nothing in flight fails the loop too
+        await self._commit(consumer, producer, window)
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, window: InFlight[Any]
+    ) -> None:
+        """Call-log records and results are durable before the offsets move past them."""
+        calls = await self._emit_calls(producer)
+        offsets = window.committable()
+        if offsets or calls:
+            await producer.flush()
+        if offsets:
+            await consumer.commit(offsets)
 
     async def _settle(self, record: ConsumerRecord) -> tuple[Order, PayoutResult] | None:
         try:
@@ -125,8 +178,19 @@ class Dispatch:
         return self._vault.seal(orjson.dumps(outcome.details, option=orjson.OPT_SORT_KEYS).decode())
 
     async def _pay_once(self, request: PayoutRequest) -> PayoutOutcome:
-        known = await self._router.status(request.product_type, request.order_id)
-        outcome = known if _knows(known) else await self._router.pay(request)
+        """One payout per order in this process: a redelivered order already in the window
+        (a producer retry, a restart) waits for the same payout instead of racing it."""
+        paying = self._paying.get(request.order_id)
+        if paying is None:
+            paying = asyncio.ensure_future(self._pay_and_follow(request))
+            self._paying[request.order_id] = paying
+            paying.add_done_callback(lambda _: self._paying.pop(request.order_id, None))
+        return await paying
+
+    async def _pay_and_follow(self, request: PayoutRequest) -> PayoutOutcome:
+        # Providers that may know the order from an earlier try are asked before paying; the
+        # one paid first needs no question (providers.routing.Router.pay_unless_known).
+        outcome = await self._router.pay_unless_known(request)
         deadline = asyncio.get_running_loop().time() + self._config.settle_timeout_s
         while outcome.state in (OutcomeState.PENDING, OutcomeState.UNKNOWN):
             if asyncio.get_running_loop().time() > deadline:
@@ -150,14 +214,12 @@ class Dispatch:
         await producer.send(self._config.results_topic, encode_payout_result(result), key=key)
         self.dispatched += 1
 
-    async def _emit_calls(self, producer: AIOKafkaProducer) -> None:
+    async def _emit_calls(self, producer: AIOKafkaProducer) -> int:
         if self._call_log is None:
-            return
-        for record in self._call_log.drain():
+            return 0
+        records = self._call_log.drain()
+        for record in records:
             value = messages.encode_request_log(record)
             await producer.send(self._call_log.topic, value, key=(record.company_id or "-").encode())
+        return len(records)
 
-
-def _knows(outcome: PayoutOutcome) -> bool:
-    """A provider has this order already (whatever its state): never pay it again."""
-    return not (outcome.state is OutcomeState.UNKNOWN and outcome.reason == REASON_NOT_FOUND)

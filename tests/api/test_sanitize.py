@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from api.sanitize import MAX_LOGGED_BODY, sanitize_body, sanitize_headers, sanitize_text
+from api.sanitize import (
+    MAX_LOGGED_BODY, cannot_hold_secrets, redact_all, sanitize_body, sanitize_headers, sanitize_text,
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,34 @@ def test_a_csv_body_given_as_its_prefix_is_masked_capped_and_sized() -> None:
     assert "4111 1111 1111 1111" not in logged and "411111******1111" in logged
     assert len(logged) < MAX_LOGGED_BODY + 100 and logged.endswith("more chars]")
     assert sanitize_body(b"a,b\r\n1,2\r\n", total=9) == "a,b\r\n1,2\r\n"
+
+
+# Texts for the fast path: it must give what every rule gives, and skip only what no rule changes.
+_HIDING = [
+    "4111111111111111", "card 4111 1111 1111 1111", "qk_test_abc123", "Bearer qk_live_x",
+    '{"cvv":"123"}', '{"delivery":{"code":"GIFT"}}', '"pan": "5500000000000004"',
+    "password=hunter2&x=1", "csrf_token=abc", "a=b", 'say "hi"', "5500-0000-0000-0004",
+]  # fmt: skip
+_PLAIN = [
+    "", "/v1/orders", "application/json", "Python/3.11 aiohttp/3.9.5", "127.0.0.1:8000",
+    "pipe1234-r50-123", "gzip, deflate", "order 12345678901", "ord_" + "a" * 32, "x" * 10_000,
+    "QK_TEST_upper-case-is-not-a-key", "ünïcödé ✓",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", _HIDING + _PLAIN)
+@pytest.mark.parametrize("cap", [8, 512, MAX_LOGGED_BODY])
+def test_the_fast_path_gives_what_every_rule_gives(text: str, cap: int) -> None:
+    full = redact_all(text)
+    expected = full if len(full) <= cap else full[:cap] + f"…[{len(full) - cap} more chars]"
+    assert sanitize_text(text, cap) == expected
+
+
+@pytest.mark.parametrize("text", _HIDING)
+def test_text_that_may_hold_a_secret_takes_every_rule(text: str) -> None:
+    assert not cannot_hold_secrets(text)
+
+
+@pytest.mark.parametrize("text", _PLAIN)
+def test_plain_header_values_paths_and_ids_skip_the_rules(text: str) -> None:
+    assert cannot_hold_secrets(text)

@@ -143,3 +143,76 @@ async def test_unrouted_product_and_provider_lookup() -> None:
     assert router.provider("topup") is topup
     with pytest.raises(LookupError):
         await router.pay(REQUEST)
+
+
+# -- pay_unless_known: what dispatch calls; as few calls as never paying twice allows ---------
+
+NOT_FOUND = error(404, "not_found")
+
+
+async def test_a_new_card_transfer_asks_bank_b_then_pays_at_a_without_asking_a() -> None:
+    a = Script(pay=[result("ord_1", "accepted")])
+    b = Script(status=[NOT_FOUND])
+    router, _, _ = setup(a, b)
+    outcome = await router.pay_unless_known(REQUEST)
+    assert (outcome.provider, outcome.state) == ("bank-a", OutcomeState.PENDING)
+    # A answers a repeated pay (same idempotency key) with what it did: no question needed.
+    assert a.calls("GET") == [] and len(a.calls("POST")) == 1
+    assert len(b.calls("GET")) == 1 and b.calls("POST") == []
+
+
+async def test_an_earlier_try_paid_at_bank_b_is_reported_and_nothing_is_paid_again() -> None:
+    # A crash after a fail-over to B: A is up again, but paying it would pay twice.
+    a, b = Script(), Script(status=[result("ord_1", "completed", code=200)])
+    router, _, _ = setup(a, b)
+    outcome = await router.pay_unless_known(REQUEST)
+    assert (outcome.provider, outcome.state) == ("bank-b", OutcomeState.PAID)
+    assert a.requests == [] and b.calls("POST") == []
+
+
+async def test_bank_b_unanswered_pays_nowhere() -> None:
+    a, b = Script(), Script(status=[error(503, "down")] * 2)
+    router, _, _ = setup(a, b)
+    outcome = await router.pay_unless_known(REQUEST)
+    assert outcome.provider == "bank-b" and outcome.state is OutcomeState.UNKNOWN
+    assert a.requests == [] and b.calls("POST") == []
+
+
+async def test_fails_over_to_b_only_after_a_says_it_never_saw_the_order() -> None:
+    a = Script(pay=[error(503, "down")] * 2, status=[NOT_FOUND])
+    b = Script(status=[NOT_FOUND], pay=[result("ord_1", "accepted")])
+    router, _, _ = setup(a, b)
+    outcome = await router.pay_unless_known(REQUEST)
+    assert (outcome.provider, outcome.state) == ("bank-b", OutcomeState.PENDING)
+    assert len(a.calls("GET")) == 1 and len(b.calls("POST")) == 1
+
+
+@pytest.mark.parametrize(
+    ("a_status", "state"),
+    [(result("ord_1", "completed", code=200), OutcomeState.PAID), (error(503, "down"), OutcomeState.UNKNOWN)],
+    ids=["an-earlier-try-reached-a", "a-unanswered"],
+)
+async def test_no_fail_over_when_a_knows_the_order_or_cannot_say(a_status: httpx.Response, state: OutcomeState) -> None:
+    # This pay call did not reach A (503), but an earlier one may have: B is not paid.
+    a = Script(pay=[error(503, "down")] * 2, status=[a_status] * 2)
+    b = Script(status=[NOT_FOUND])
+    router, _, _ = setup(a, b)
+    outcome = await router.pay_unless_known(REQUEST)
+    assert outcome.provider == "bank-a" and outcome.state is state
+    assert b.calls("POST") == []
+
+
+async def test_an_open_breaker_at_a_still_asks_a_before_paying_b() -> None:
+    a = Script(status=[NOT_FOUND])
+    b = Script(status=[NOT_FOUND], pay=[result("ord_1", "accepted")])
+    router, breaker_a, _ = setup(a, b, threshold=1)
+    breaker_a.record_failure()
+    outcome = await router.pay_unless_known(REQUEST)
+    assert outcome.provider == "bank-b" and a.calls("POST") == [] and len(a.calls("GET")) == 1
+
+
+async def test_a_single_provider_product_is_paid_with_one_call() -> None:
+    script = Script(pay=[result("ord_1", "completed")])
+    router = Router({ProductType.MOBILE_TOPUP: [Route(TopUpProvider(script.client(), CONFIG), CircuitBreaker())]})
+    outcome = await router.pay_unless_known(request_for(ProductType.MOBILE_TOPUP))
+    assert outcome.state is OutcomeState.PAID and [r.method for r in script.requests] == ["POST"]

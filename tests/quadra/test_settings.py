@@ -37,6 +37,12 @@ def test_rate_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert (s.rate_limit_failed_auth_per_s, s.rate_limit_failed_auth_burst) == (10.0, 100)
 
 
+def test_provider_connections_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings().provider_connections == 10
+    monkeypatch.setenv("QUADRA_PROVIDER_CONNECTIONS", "64")
+    assert _settings().provider_connections == 64
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -50,6 +56,8 @@ def test_rate_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPat
         {"rate_limit_per_s": 0},
         {"rate_limit_burst": 0},
         {"rate_limit_failed_auth_per_s": -1},
+        {"provider_connections": 0},
+        {"provider_connections": 100_000},
     ],
 )
 def test_invalid_settings_are_refused_at_start(values: dict[str, object]) -> None:

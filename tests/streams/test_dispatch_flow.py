@@ -178,3 +178,27 @@ async def test_deliveries_are_sealed_and_every_provider_call_is_logged_without_s
     ]:
         for secret in secrets:
             assert secret.encode() not in raw, f"{secret!r} in clear on a topic"
+
+
+async def test_a_slow_payout_holds_up_no_later_one(kafka_bootstrap: str, harness: Harness) -> None:
+    # Bank A answers the first card transfer after 1.5 s; the top-up behind it in the same
+    # partition (and poll) must not wait for it: its result comes out first.
+    names = harness.names
+    await harness.sandbox.post(
+        "/_control/faults",
+        json={"provider": "bank-a", "mode": "timeout_after_accept", "times": 1, "latency_ms": 1500},
+    )
+    card = VAULT.protect("4111111111111111")
+    slow = _reserved(21, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token,
+                     card_bin=card.bin, card_last4=card.last4, card_ciphertext=card.ciphertext))  # fmt: skip
+    fast = _reserved(22, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
+    async with producer(kafka_bootstrap) as p:
+        for order in (slow, fast):
+            await p.send(names(PAYOUTS_REQUESTED), messages.encode_order_event(events_for(order)[-1]), key=b"cmp_a")
+
+    records = await read_topic(kafka_bootstrap, names(PAYOUTS_RESULTS), 2, 2, 60)
+    results = [decode_payout_result(r.value) for r in records]
+    assert [r.order.id for r in results] == [fast.id, slow.id]
+    assert all(r.paid for r in results)
+    executions = (await harness.sandbox.get("/_control/stats")).json()["executions"]
+    assert sum(sum(v.values()) for v in executions.values()) == 2
