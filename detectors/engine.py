@@ -16,7 +16,7 @@ import numpy as np
 
 from detectors.decision import DEFAULT_POLICY, DecisionPolicy, decide, quiet
 from detectors.features import FEATURE_NAMES, FeatureState, OrderFacts, facts_from_order
-from detectors.features.state import DEFAULT_LABEL_DELAY
+from detectors.features.state import DEFAULT_LABEL_DELAY, not_before_clock
 from detectors.features.windows import DAY, RISK_WINDOWS, VELOCITY_WINDOWS
 from detectors.lists import ListIndex
 from detectors.lists.entries import identifiers_for
@@ -140,10 +140,6 @@ def stream_facts(features: FeatureState, orders: Sequence[Order]) -> list[OrderF
     clocks: dict[str, int] = {}
     facts: list[OrderFacts] = []
     for order in orders:
-        clock = clocks.get(order.company_id)
-        if clock is None:
-            clock = features.company(order.company_id).clock
-        at = max(int(order.created_at.timestamp()), clock)
-        clocks[order.company_id] = at
+        at = not_before_clock(features, clocks, order.company_id, int(order.created_at.timestamp()))
         facts.append(facts_from_order(order, at=at))
     return facts

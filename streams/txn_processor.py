@@ -110,6 +110,16 @@ class Restoring(Protocol):
     def restore(self, states: Mapping[int, PartitionState]) -> Awaitable[None]: ...
 
 
+class PartitionLoadError(RuntimeError):
+    """The state of assigned partitions could not be loaded (or rebuilt): the processor must
+    not process them without it, so it reopens from the last commit, which rejoins the group
+    and loads them again."""
+
+    def __init__(self, partitions: Sequence[int], why: str) -> None:
+        super().__init__(f"state of partitions {sorted(partitions)} not loaded: {why}")
+        self.partitions = sorted(partitions)
+
+
 class _Rebalance(ConsumerRebalanceListener):
     def __init__(self, processor: TransactionalProcessor) -> None:
         self._processor = processor
@@ -128,6 +138,9 @@ class TransactionalProcessor:
         self._states: dict[int, PartitionState] = {}
         self._lock = asyncio.Lock()  # a batch and a rebalance never interleave
         self._stopping = asyncio.Event()
+        # Why the last assignment's state is missing: aiokafka only logs what a rebalance
+        # listener raises and keeps the partitions assigned, so the loop raises it instead.
+        self._load_failure: PartitionLoadError | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self.committed_batches = 0
@@ -189,6 +202,7 @@ class TransactionalProcessor:
     async def _close(self) -> None:
         async with self._lock:
             self._states.clear()  # reloaded from the state topic on the next assignment
+            self._load_failure = None
         await stop_all(self._consumer, self._producer)
         self._consumer = self._producer = None
 
@@ -196,10 +210,20 @@ class TransactionalProcessor:
         consumer = self._consumer
         assert consumer is not None
         while not self._stopping.is_set():
+            self._raise_load_failure()  # also when the failed partitions are idle
             batch = await consumer.getmany(timeout_ms=200, max_records=self._config.max_batch)
             if batch:
                 async with self._lock:
+                    self._raise_load_failure()
+                    missing = {tp.partition for tp in batch} - set(self._states)
+                    if missing:  # never a KeyError deep in a batch
+                        raise PartitionLoadError(sorted(missing), "records came before their state")
                     await self._process(batch)
+
+    def _raise_load_failure(self) -> None:
+        failure, self._load_failure = self._load_failure, None
+        if failure is not None:
+            raise failure
 
     async def _process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         producer = self._producer
@@ -244,11 +268,22 @@ class TransactionalProcessor:
     async def _on_assigned(self, assigned: list[TopicPartition]) -> None:
         async with self._lock:
             wanted = {tp.partition for tp in assigned} - set(self._states)
-            if wanted:
+            if not wanted:
+                return
+            try:
                 loaded = await self._load(wanted)
                 if isinstance(self._handler, Restoring):
                     await self._handler.restore(loaded)
-                self._states.update(loaded)
+            except Exception as exc:
+                # Raised from here, aiokafka would log it and go on with these partitions
+                # assigned and no state: the loop raises it, and run() reopens.
+                log.exception("%s: loading the state of partitions %s failed; reopening",
+                              self._config.transactional_id, sorted(wanted))  # fmt: skip
+                failure = PartitionLoadError(sorted(wanted), f"{type(exc).__name__}: {exc}")
+                failure.__cause__ = exc
+                self._load_failure = failure
+                return
+            self._states.update(loaded)
 
     async def _load(self, partitions: set[int]) -> dict[int, PartitionState]:
         """Read the committed state of these partitions from the compacted state topic."""

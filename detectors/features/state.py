@@ -33,7 +33,7 @@ _WIDTH = len(FEATURE_NAMES)
 
 from detectors.features.compiled import CompanyFeatures, warm_up  # numba: imported on first use
 
-__all__ = ["DEFAULT_LABEL_DELAY", "CompanyFeatures", "FeatureState", "PythonCompanyFeatures"]
+__all__ = ["DEFAULT_LABEL_DELAY", "CompanyFeatures", "FeatureState", "PythonCompanyFeatures", "not_before_clock"]
 
 
 class FeatureState:
@@ -70,3 +70,17 @@ class FeatureState:
             self.company(company_id).rows(orders[i:j], out[i:j])
             i = j
         return out
+
+
+def not_before_clock(features: FeatureState, clocks: dict[str, int], company_id: str, at: int) -> int:
+    """The time an order of `company_id` at `at` is fed at: never before its company's clock,
+    as features need time order per company. `clocks` carries each company's clock over orders
+    given but not fed yet (a batch being built); this updates it. The live path
+    (detectors.engine.stream_facts) and the replay of logged facts both clamp with this."""
+    clock = clocks.get(company_id)
+    if clock is None:
+        clock = features.company(company_id).clock
+    if at < clock:
+        at = clock
+    clocks[company_id] = at
+    return at

@@ -17,7 +17,7 @@ from streams import messages
 from streams.admin import ensure_topics
 from streams.intake_agent import IntakeHandler
 from streams.topics import (
-    FRAUD_DECISIONS, INTAKE_REPLIES, INTAKE_STATE, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED,
+    FRAUD_DECISIONS, FRAUD_FACTS, INTAKE_REPLIES, INTAKE_STATE, ORDERS_DECIDED, ORDERS_EVENTS, ORDERS_REQUESTED,
     TopicNames,
 )  # fmt: skip
 from streams.txn_processor import ProcessorConfig, TransactionalProcessor
@@ -117,6 +117,33 @@ async def test_a_restarted_intake_rebuilds_the_features_from_its_facts(
             await send(n)
         await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 3)
     # A new processor (a restarted worker): its feature state comes from fraud.facts only.
+    async with running_intake(kafka_bootstrap, names, topic_prefix):
+        await send(3)
+        decisions = await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 4)
+    counts = sorted(fm.decode_decision(r.value)["features"]["user_count_1h"] for r in decisions)
+    assert counts == [0, 1, 2, 3]
+
+
+async def test_facts_logged_twice_rebuild_the_features_as_if_once(kafka_bootstrap: str, topic_prefix: str) -> None:
+    """docs/reliability.md: a double processing wrote the same facts again after later ones;
+    every restore then refused time going back and the partition got no state at all."""
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
+
+    async def send(n: int) -> None:
+        request = order_request(request_id=f"{n:032x}", idempotency_key=f"r{n}", body_hash=f"h{n}",
+                                received_at=T0 + timedelta(seconds=n))  # fmt: skip
+        async with producer(kafka_bootstrap) as p:
+            await p.send_and_wait(names(ORDERS_REQUESTED), messages.encode_order_request(request), key=b"cmp_a")
+
+    async with running_intake(kafka_bootstrap, names, topic_prefix):
+        for n in range(3):
+            await send(n)
+        await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 3)
+    facts = await read_topic(kafka_bootstrap, names(FRAUD_FACTS), PARTITIONS, 3)
+    async with producer(kafka_bootstrap) as p:  # the first two again, after the third
+        for record in sorted(facts, key=lambda r: r.offset)[:2]:
+            await p.send_and_wait(names(FRAUD_FACTS), record.value, key=record.key, partition=record.partition)
     async with running_intake(kafka_bootstrap, names, topic_prefix):
         await send(3)
         decisions = await read_topic(kafka_bootstrap, names(FRAUD_DECISIONS), PARTITIONS, 4)
