@@ -1,20 +1,24 @@
 """Exactly-once keyed-state processing on Kafka transactions (aiokafka).
 
 A batch from co-partitioned input topics is handed, record by record, to a handler that reads
-and writes the keyed state of the record's partition and returns outputs. The outputs, the
-changed state (to a compacted state topic, same partition) and the input offsets are then
-written in ONE transaction: after a crash (kill -9 at any instant), a broker restart or any
-error, nothing of an unfinished batch is visible to `read_committed` readers, the state is
-reloaded from the state topic and the batch is processed again from the committed offsets.
+and writes the keyed state of the record's partition and returns outputs. Per input partition,
+the outputs, the changed state (to a compacted state topic, same partition) and the input
+offsets are then written in ONE transaction: after a crash (kill -9 at any instant), a broker
+restart or any error, nothing of an unfinished batch is visible to `read_committed` readers, the
+state is reloaded from the state topic and the batch is processed again from the committed
+offsets.
 
 Why not Faust tables here: Faust flushes changelog and outputs without a transaction, so a
 crash can persist one and not the other; money needs both or neither.
 
-A restarted worker reuses its transactional id, which fences its dead predecessor and aborts
-whatever that one left open. A fenced processor reopens from the last commit (the broker also
-fences a transaction it aborted for its timeout); streams/fencing.py says when it stops instead.
-(A worker that was merely paused past its session timeout is not fenced against its successor:
-run workers with distinct, stable ids and health checks.)
+Fencing: one transactional id per input partition, `<group>.p<partition>` (the pre-KIP-447
+Kafka Streams scheme), whoever owns it. The new owner of a partition starts its producer before
+it loads the partition's state, which fences every earlier owner, dead or merely paused past its
+session timeout, and aborts what it left open; a paused one's late commit then fails instead of
+writing a second time what the new owner writes (the soak saw ledger entries and fraud facts
+twice with one id per worker: aiokafka sends no group generation with the offsets). A fenced
+processor therefore reopens from the last commit and rejoins the group; so does one whose
+transaction the broker aborted for its timeout, which looks the same.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
 from streams.fault_points import crash_point
-from streams.fencing import FenceWatch
 from streams.kafka_clients import stop_all
 from streams.topic_reader import drain
 
@@ -41,14 +44,13 @@ log = logging.getLogger(__name__)
 class ProcessorConfig:
     bootstrap: str
     group_id: str
-    transactional_id: str
+    transactional_id: str  # this worker's name in logs; transactions use <group_id>.p<partition>
     input_topics: tuple[str, ...]
     state_topic: str
     max_batch: int = 500
     transaction_timeout_ms: int = 15_000
     session_timeout_ms: int = 10_000
     retry_backoff_s: float = 1.0
-    fence_limit: int = 3  # fences within 5 min a processor reopens after (streams/fencing.py)
     fault_point: str = ""  # a test-only crash point before each commit (streams/fault_points.py)
 
 
@@ -142,10 +144,9 @@ class TransactionalProcessor:
         # listener raises and keeps the partitions assigned, so the loop raises it instead.
         self._load_failure: PartitionLoadError | None = None
         self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
+        self._producers: dict[int, AIOKafkaProducer] = {}  # by owned input partition
         self.committed_batches = 0
         self.failed_batches = 0
-        self._fences = FenceWatch(config.fence_limit)
 
     async def run(self) -> None:
         """Process until stop(); on any failure start over from the committed state."""
@@ -154,13 +155,9 @@ class TransactionalProcessor:
                 await self._open()
                 await self._loop()
             except ProducerFenced:
-                if self._fences.too_many():
-                    log.error("%s: fenced again and again: another instance has this id; stopping",
-                              self._config.transactional_id)  # fmt: skip
-                    raise
                 self.failed_batches += 1
-                log.warning("%s: fenced (a transaction the broker aborted, or a newer instance with "
-                            "this id); reopening from the last commit", self._config.transactional_id)  # fmt: skip
+                log.warning("%s: fenced (a partition's new owner, or a transaction the broker aborted "
+                            "for its timeout); reopening from the last commit", self._config.transactional_id)  # fmt: skip
                 await asyncio.sleep(self._config.retry_backoff_s)
             except Exception:
                 self.failed_batches += 1
@@ -175,15 +172,6 @@ class TransactionalProcessor:
 
     async def _open(self) -> None:
         c = self._config
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=c.bootstrap,
-            transactional_id=c.transactional_id,
-            enable_idempotence=True,
-            acks="all",
-            transaction_timeout_ms=c.transaction_timeout_ms,
-            linger_ms=2,
-        )
-        await self._producer.start()  # fences a dead predecessor, aborting its open transaction
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=c.bootstrap,
             group_id=c.group_id,
@@ -203,8 +191,24 @@ class TransactionalProcessor:
         async with self._lock:
             self._states.clear()  # reloaded from the state topic on the next assignment
             self._load_failure = None
-        await stop_all(self._consumer, self._producer)
-        self._consumer = self._producer = None
+            producers, self._producers = list(self._producers.values()), {}
+        await stop_all(self._consumer, *producers)
+        self._consumer = None
+
+    async def _producer_of(self, partition: int) -> AIOKafkaProducer:
+        """The partition's transactional producer; starting it fences every earlier owner."""
+        c = self._config
+        producer = AIOKafkaProducer(
+            bootstrap_servers=c.bootstrap, transactional_id=f"{c.group_id}.p{partition}",
+            enable_idempotence=True, acks="all", transaction_timeout_ms=c.transaction_timeout_ms,
+            linger_ms=2,
+        )  # fmt: skip
+        try:
+            await producer.start()
+        except BaseException:
+            await stop_all(producer)
+            raise
+        return producer
 
     async def _loop(self) -> None:
         consumer = self._consumer
@@ -226,33 +230,38 @@ class TransactionalProcessor:
             raise failure
 
     async def _process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        producer = self._producer
-        assert producer is not None
-        touched: dict[int, PartitionState] = {}
-        await producer.begin_transaction()
+        by_partition: dict[int, dict[TopicPartition, list[ConsumerRecord]]] = {}
+        for tp, records in batch.items():
+            by_partition.setdefault(tp.partition, {})[tp] = records
         try:
-            for tp, records in batch.items():
-                state = self._states[tp.partition]
-                touched[tp.partition] = state
-                for out in self._outputs(state, records):
-                    await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
-            for state in touched.values():
-                for key, value in state.changed.items():
-                    await producer.send(
-                        self._config.state_topic, value, key=key, partition=state.partition
-                    )
-            offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
-            await producer.send_offsets_to_transaction(offsets, self._config.group_id)
-            crash_point(self._config.fault_point)
-            await producer.commit_transaction()
+            # Each partition's transaction on its own producer, side by side; all of them end
+            # before a failure reopens (which stops the producers).
+            results = await asyncio.gather(*(self._commit(p, part) for p, part in by_partition.items()),
+                                           return_exceptions=True)  # fmt: skip
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
         except BaseException:
             # The in-memory state now holds uncommitted changes: the caller reopens, which
             # reloads committed state and re-reads from committed offsets.
             self._states.clear()
             raise
-        for state in touched.values():
-            state.changed.clear()
         self.committed_batches += 1
+
+    async def _commit(self, partition: int, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        producer = self._producers[partition]
+        state = self._states[partition]
+        await producer.begin_transaction()
+        for records in batch.values():
+            for out in self._outputs(state, records):
+                await producer.send(out.topic, out.value, key=out.key, partition=out.partition)
+        for key, value in state.changed.items():
+            await producer.send(self._config.state_topic, value, key=key, partition=partition)
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        await producer.send_offsets_to_transaction(offsets, self._config.group_id)
+        crash_point(self._config.fault_point)
+        await producer.commit_transaction()
+        state.changed.clear()
 
     def _outputs(self, state: PartitionState, records: list[ConsumerRecord]) -> Sequence[Output]:
         handler = self._handler
@@ -262,8 +271,10 @@ class TransactionalProcessor:
 
     async def _on_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
-            for partition in {tp.partition for tp in revoked}:
+            gone = {tp.partition for tp in revoked}
+            for partition in gone:
                 self._states.pop(partition, None)
+            await stop_all(*(self._producers.pop(p) for p in gone if p in self._producers))
 
     async def _on_assigned(self, assigned: list[TopicPartition]) -> None:
         async with self._lock:
@@ -271,6 +282,8 @@ class TransactionalProcessor:
             if not wanted:
                 return
             try:
+                for partition in sorted(wanted - set(self._producers)):  # fence, then read the state
+                    self._producers[partition] = await self._producer_of(partition)
                 loaded = await self._load(wanted)
                 if isinstance(self._handler, Restoring):
                     await self._handler.restore(loaded)
