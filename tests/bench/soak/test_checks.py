@@ -33,3 +33,11 @@ def test_the_reviewer_is_deterministic_and_uses_both_actions() -> None:
     actions = [review_action(f"ord_{n}") for n in range(100)]
     assert actions == [review_action(f"ord_{n}") for n in range(100)]
     assert set(actions) == {"approve", "decline"}
+
+
+def test_an_order_the_rules_held_and_the_reviewer_declined_may_end_declined_whatever_its_kind() -> None:
+    """The soak's first all-faults run: a blocked-BIN card transfer (expected: failed by the
+    provider) was held by a velocity rule and declined by the soak's own reviewer."""
+    accepted = _accepted(k1=("o1", "blocked-bin"), k2=("o2", "blocked-bin"))
+    settled = Settled(status={"o1": "declined", "o2": "declined"}, declined_in_review={"o1"})
+    assert order_problems(accepted, settled, {}) == ["k2 (blocked-bin) ended declined, expected ['failed']"]
