@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from sandbox.validation import luhn_check_digit
+
 # What a magic order must end as (after the soak's review: approve → completed).
 EXPECTED: dict[str, frozenset[str]] = {
     "magic-success": frozenset({"completed"}),
@@ -49,13 +51,7 @@ MAGIC_CARD = {
 
 def luhn_card(rng: random.Random, bin6: str) -> str:
     digits = bin6 + "".join(str(rng.randrange(10)) for _ in range(9))
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:  # doubled: these sit at odd positions once the check digit is appended
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return digits + str((10 - total % 10) % 10)
+    return digits + luhn_check_digit(digits)
 
 
 def order_body(rng: random.Random, kind: str) -> dict[str, Any]:
