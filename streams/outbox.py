@@ -49,16 +49,19 @@ class KafkaOutbox:
         self._spooled = asyncio.Event()
 
     async def send_and_wait(self, topic: str, value: bytes, key: bytes) -> None:
-        """The producer's call, so the request log and audit trail take either. Returns once the broker has the record or, after `wait_s`, the spool has it (fsynced).
-        Raises only when neither could take it (the spool full or its disk failing)."""
+        """The producer's call, so the request log and audit trail take either. Returns once
+        the broker has the record or, after `wait_s`, the spool has it (fsynced). Raises only
+        when neither could take it (the spool full or its disk failing)."""
         sending = asyncio.ensure_future(self._send_and_wait(topic, value, key=key))
         done, _ = await asyncio.wait({sending}, timeout=self._wait_s)
-        if sending in done and not sending.cancelled() and sending.exception() is None:
-            return
-        if sending in done:
-            log.warning("kafka refused a %s record, spooling it: %r", topic, sending.exception())
-        else:
+        if sending not in done:
             sending.add_done_callback(_retrieve)
+        elif sending.cancelled():
+            log.warning("the send of a %s record was cancelled, spooling it", topic)
+        elif (error := sending.exception()) is None:
+            return
+        else:
+            log.warning("kafka refused a %s record, spooling it: %r", topic, error)
         await asyncio.to_thread(self._spool.append, [SpooledRecord(topic, key, value)])
         self._spooled.set()
 
