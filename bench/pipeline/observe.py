@@ -20,6 +20,8 @@ import time
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.hook_server import HookServer
+
 FINAL_STATUSES = frozenset({"completed", "failed", "declined", "rejected", "in_review"})
 
 
@@ -93,49 +95,20 @@ class EventWatcher:
             await asyncio.wait_for(self._consumer.stop(), 30)
 
 
-class WebhookReceiver:
-    """A minimal HTTP/1.1 server on 127.0.0.1: 204 to every request, arrival time per order."""
+class WebhookReceiver(HookServer):
+    """The partner's endpoint: 204 to every delivery, arrival time per order."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received: dict[str, float] = {}
         self.deliveries = 0
-        self._server: asyncio.base_events.Server | None = None
-        self.port = 0
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(self._server.sockets[0].getsockname()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value.strip())
-                body = await reader.readexactly(length) if length else b""
-                self._record(body)
-                writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+    def answer(self, headers: dict[bytes, bytes], body: bytes) -> bool:
+        self._record(body)
+        return True
 
     def _record(self, body: bytes) -> None:
         self.deliveries += 1
         with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
             order_id = str(orjson.loads(body)["data"]["id"])
             self.received.setdefault(order_id, time.perf_counter())
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 5)

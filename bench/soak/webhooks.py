@@ -9,11 +9,12 @@ soak, so a delivery refused during a webhook fault may be due only after the soa
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
 import orjson
+
+from bench.hook_server import HookServer
 
 
 @dataclass
@@ -25,40 +26,14 @@ class WebhookCounts:
     events: set[tuple[str, str]] = field(default_factory=set)  # (order id, event type) accepted
 
 
-class FlakyWebhookReceiver:
+class FlakyWebhookReceiver(HookServer):
     def __init__(self) -> None:
+        super().__init__()
         self.counts = WebhookCounts()
         self.failing = False
-        self._server: asyncio.base_events.Server | None = None
-        self.port = 0
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = int(self._server.sockets[0].getsockname()[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                headers: dict[bytes, bytes] = {}
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    headers[name.strip().lower()] = value.strip()
-                length = int(headers.get(b"content-length", b"0") or 0)
-                body = await reader.readexactly(length) if length else b""
-                if self._record(headers.get(b"webhook-id", b"").decode(errors="replace"), body):
-                    writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
-                else:
-                    writer.write(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
+    def answer(self, headers: dict[bytes, bytes], body: bytes) -> bool:
+        return self._record(headers.get(b"webhook-id", b"").decode(errors="replace"), body)
 
     def _record(self, webhook_id: str, body: bytes) -> bool:
         """True when the delivery is accepted (2xx)."""
@@ -74,9 +49,3 @@ class FlakyWebhookReceiver:
             payload = orjson.loads(body)
             c.events.add((str(payload["data"]["id"]), str(payload["type"])))
         return True
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 5)
