@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 _DIGITS = re.compile(r"[0-9]{12,19}")
 # A run of 12-19 digits, single spaces or dashes allowed between them, not inside a longer run.
 _CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
 def luhn_valid(number: str) -> bool:
@@ -55,7 +56,11 @@ def contains_card_number(text: str) -> bool:
     """Whether free text holds something that passes for a card number (Luhn-valid 12-19 digits).
 
     Partners sometimes paste a card number into the wrong field (an id, metadata); such text
-    must be refused at the edge, or it would travel the log and the tables in clear."""
+    must be refused at the edge, or it would travel the log and the tables in clear. A canonical
+    UUID is not one, whatever its digits: ~0.3 % of random UUIDs hold a Luhn-valid run of 12-19
+    digits across a dash ("…-a230-6493238157b2"), and partners use UUIDs for keys and ids."""
+    if _UUID.match(text):
+        return False
     return any(
         luhn_valid(match.group(0).replace(" ", "").replace("-", ""))
         for match in _CARD_LIKE.finditer(text)
