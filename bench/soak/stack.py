@@ -20,7 +20,9 @@ import contextlib
 import os
 import subprocess
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -30,6 +32,8 @@ from bench.pipeline.stack import Subprocess, second_worker
 from bench.quadra_process import QuadraProcess, free_port
 from quadra.local_kafka import LocalKafka, LocalKafkaConfig
 from quadra.settings import Settings
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 START_TRIES = 3
@@ -114,26 +118,25 @@ class SoakStack:
 
     async def _start_worker(self) -> None:
         assert self.worker is not None
-        for attempt in range(1, START_TRIES + 1):
-            _keep_log(self.worker.log_path)
-            self.worker.start()
-            try:
-                await self.wait_worker_banner()
-                return
-            except BenchError as exc:
-                self._failed_start("the extra worker", attempt, exc, self.worker.proc)
-        raise BenchError(f"the extra worker did not start in {START_TRIES} tries")
+        await self._start_with_retries("the extra worker", self.worker, self.wait_worker_banner)
 
     async def _start_up(self) -> str:
-        assert self.up is not None
+        up = self.up
+        assert up is not None
+        return await self._start_with_retries("quadra up", up, lambda: up.wait_ready(self.startup_timeout_s))
+
+    async def _start_with_retries(
+        self, name: str, process: QuadraProcess | Subprocess, ready: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Starts `process` (its log kept) until `ready` says it is up, START_TRIES at most."""
         for attempt in range(1, START_TRIES + 1):
-            _keep_log(self.up.log_path)
-            self.up.start()
+            _keep_log(process.log_path)
+            process.start()
             try:
-                return await self.up.wait_ready(self.startup_timeout_s)
+                return await ready()
             except BenchError as exc:
-                self._failed_start("quadra up", attempt, exc, self.up.proc)
-        raise BenchError(f"quadra up did not start in {START_TRIES} tries")
+                self._failed_start(name, attempt, exc, process.proc)
+        raise BenchError(f"{name} did not start in {START_TRIES} tries")
 
     def _failed_start(self, name: str, attempt: int, exc: BenchError, proc: subprocess.Popen[bytes] | None) -> None:
         """Noted (a finding: see the summary) and killed, so the next try starts clean."""

@@ -6,6 +6,7 @@ measure balances as differences over their own orders, never as absolute figures
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,12 @@ def partner_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
             q.terminate()
 
 
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
-    """A broker of the test's own, for tests that stop or restart it (the session's must not)."""
+@contextmanager
+def broker_at(home: Path) -> Iterator[LocalKafka]:
+    """A running broker of its own under `home` (free ports, the session's jars), stopped after."""
     version = Settings.model_fields["local_kafka_version"].default
     broker = LocalKafka(LocalKafkaConfig(
-        home=tmp_path / "kafka", port=free_port(), controller_port=free_port(), version=version,
+        home=home, port=free_port(), controller_port=free_port(), version=version,
         libs_dir=REPO / "var" / "kafka" / f"libs-{version}"))  # fmt: skip
     broker.ensure_jars()
     broker.start()
@@ -42,3 +43,10 @@ def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
+    """A broker of the test's own, for tests that stop or restart it (the session's must not)."""
+    with broker_at(tmp_path / "kafka") as broker:
+        yield broker

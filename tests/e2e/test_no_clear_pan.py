@@ -39,9 +39,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from domain.cards import luhn_valid
-from quadra.local_kafka import LocalKafka, LocalKafkaConfig
-from quadra.settings import Settings
+from quadra.local_kafka import LocalKafka
 from tests.conftest import REPO, free_port
+from tests.e2e.conftest import broker_at
 from tests.e2e.quadra_process import QuadraProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
@@ -135,16 +135,8 @@ class Run:
 @pytest.fixture(scope="module")
 def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalKafka]:
     """A broker of this module's own: every topic and segment on it is this run's."""
-    version = Settings.model_fields["local_kafka_version"].default
-    broker = LocalKafka(LocalKafkaConfig(
-        home=tmp_path_factory.mktemp("pan-kafka"), port=free_port(), controller_port=free_port(),
-        version=version, libs_dir=REPO / "var" / "kafka" / f"libs-{version}"))  # fmt: skip
-    broker.ensure_jars()
-    broker.start()
-    try:
+    with broker_at(tmp_path_factory.mktemp("pan-kafka")) as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
 def _order_body(product: str, amount: int, recipient: dict, **extra: object) -> dict:

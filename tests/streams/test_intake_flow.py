@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -100,17 +101,21 @@ async def test_requests_are_admitted_once_per_key(kafka_bootstrap: str, intake: 
     assert all(partitions[r.key] == r.partition for r in decided)
 
 
+async def _send_request(bootstrap: str, names: TopicNames, n: int) -> None:
+    """Order request n of company cmp_a, received n seconds after T0."""
+    request = order_request(request_id=f"{n:032x}", idempotency_key=f"r{n}", body_hash=f"h{n}",
+                            received_at=T0 + timedelta(seconds=n))  # fmt: skip
+    async with producer(bootstrap) as p:
+        await p.send_and_wait(names(ORDERS_REQUESTED), messages.encode_order_request(request), key=b"cmp_a")
+
+
 async def test_a_restarted_intake_rebuilds_the_features_from_its_facts(
     kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
 
-    async def send(n: int) -> None:
-        request = order_request(request_id=f"{n:032x}", idempotency_key=f"r{n}", body_hash=f"h{n}",
-                                received_at=T0 + timedelta(seconds=n))  # fmt: skip
-        async with producer(kafka_bootstrap) as p:
-            await p.send_and_wait(names(ORDERS_REQUESTED), messages.encode_order_request(request), key=b"cmp_a")
+    send = functools.partial(_send_request, kafka_bootstrap, names)
 
     async with running_intake(kafka_bootstrap, names, topic_prefix):
         for n in range(3):
@@ -130,11 +135,7 @@ async def test_facts_logged_twice_rebuild_the_features_as_if_once(kafka_bootstra
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
 
-    async def send(n: int) -> None:
-        request = order_request(request_id=f"{n:032x}", idempotency_key=f"r{n}", body_hash=f"h{n}",
-                                received_at=T0 + timedelta(seconds=n))  # fmt: skip
-        async with producer(kafka_bootstrap) as p:
-            await p.send_and_wait(names(ORDERS_REQUESTED), messages.encode_order_request(request), key=b"cmp_a")
+    send = functools.partial(_send_request, kafka_bootstrap, names)
 
     async with running_intake(kafka_bootstrap, names, topic_prefix):
         for n in range(3):
