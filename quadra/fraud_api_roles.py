@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiokafka import AIOKafkaProducer
-
 from analytics.clickhouse import ClickHouse
 from analytics.fraud_cases_repo import ClickHouseCases
 from analytics.fraud_repo import ClickHouseFraudReads
@@ -18,13 +16,14 @@ from api.staff.services import StaffServices
 from domain.audit import AuditTrail
 from quadra.settings import Settings
 from streams.fraud_clients import KafkaCaseLog, KafkaReviews
+from streams.healing_producer import RecordWriter
 from streams.replies import CommandBus
 from streams.topics import FRAUD_CASES, FRAUD_REVIEWS, TopicNames
 
 
 def with_fraud_desk(
     staff: StaffServices, settings: Settings, names: TopicNames, clickhouse: ClickHouse,
-    producer: AIOKafkaProducer, bus: CommandBus, audit: AuditTrail,
+    producer: RecordWriter, bus: CommandBus, audit: AuditTrail,
 ) -> StaffServices:  # fmt: skip
     """The staff services plus fraud review. `producer` must be idempotent (case events)."""
     reviews = KafkaReviews(bus, names(FRAUD_REVIEWS), settings.intake_reply_timeout_s)
@@ -37,3 +36,4 @@ def with_fraud_desk(
 
 def partner_fraud_reports(clickhouse: ClickHouse) -> PartnerFraudReports:
     return PartnerFraudReports(ClickHouseFraudReports(clickhouse))
+

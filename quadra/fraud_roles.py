@@ -34,6 +34,7 @@ from streams import fraud_messages as fm
 from streams.sink import SinkRoute, TableTarget
 from streams.fraud_clients import KafkaCaseLog
 from streams.fraud_lists import KafkaListStore, ListDirectory
+from streams.healing_producer import HealingProducer
 from streams.fraud_rules import RuleDirectory
 from streams.pattern_detector import PatternConfig, run_periodically
 from streams.topics import FRAUD_CASES, FRAUD_DECISIONS, FRAUD_LISTS, FRAUD_RULES, PARTNER_EVENTS, TopicNames
@@ -109,7 +110,9 @@ async def start_pattern_detector(
     settings: Settings, names: TopicNames, bootstrap: str, clickhouse: ClickHouse
 ) -> Callable[[], Awaitable[None]]:
     """The cross-company detectors, where the sink runs (they read what it wrote)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = HealingProducer(
+        lambda: AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    )
     await producer.start()
     lists = KafkaListStore(producer, names(FRAUD_LISTS))
     cases = KafkaCaseLog(producer, names(FRAUD_CASES))

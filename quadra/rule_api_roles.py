@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
 from analytics.clickhouse import ClickHouse
 from analytics.rule_history_repo import ClickHouseDecisionHistory
 from api.staff.list_service import Companies, ListAdmin
@@ -21,11 +19,12 @@ from domain.audit import AuditTrail
 from domain.cards import CardVault
 from streams.fraud_lists import KafkaListStore, ListDirectory
 from streams.fraud_rules import KafkaRuleStore, RuleDirectory
+from streams.healing_producer import RecordWriter
 from streams.topics import FRAUD_LISTS, FRAUD_RULES, TopicNames
 
 
 async def with_fraud_rules(
-    staff: StaffServices, names: TopicNames, bootstrap: str, producer: AIOKafkaProducer, clickhouse: ClickHouse,
+    staff: StaffServices, names: TopicNames, bootstrap: str, producer: RecordWriter, clickhouse: ClickHouse,
     vault: CardVault, companies: Companies, audit: AuditTrail, stops: list[tuple[str, Callable[[], Any]]],
 ) -> StaffServices:  # fmt: skip
     """The staff services plus fraud rules and lists. `producer` must be idempotent, acks=all."""
@@ -39,3 +38,4 @@ async def with_fraud_rules(
     list_admin = ListAdmin(lists.index, KafkaListStore(producer, names(FRAUD_LISTS)), vault, companies, audit)
     desk = RuleDesk(admin, RuleTrials(admin, ClickHouseDecisionHistory(clickhouse)), list_admin)
     return replace(staff, rule_desk=desk)
+

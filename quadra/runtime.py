@@ -55,6 +55,7 @@ from streams.admin import ensure_topics
 from streams.audit_trail import KafkaAuditTrail
 from streams.batch_store import KafkaBatchStore
 from streams.feeds import KeyDirectory, OrderFeed
+from streams.healing_producer import HealingProducer
 from streams.intake_client import KafkaIntake
 from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.outbox import KafkaOutbox
@@ -245,8 +246,8 @@ async def _start_api(
     seed_demo: bool,
     started: Started,
 ) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1
+    producer = HealingProducer(  # streams/healing_producer.py: aiokafka can break its sequence
+        lambda: AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1)
     )
     await producer.start()
     started.stops.append(("producer", producer.stop))

@@ -9,8 +9,6 @@ from typing import Protocol
 
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
 from domain.catalog import CompanyProduct, Product, ProductRevision
 from domain.companies import Company, CompanyProfile, KeyMode, hash_api_key, new_api_key
 from domain.errors import DomainError
@@ -22,6 +20,7 @@ from domain.registry import (
     SetCompanyCatalog,
 )
 from domain.ledger_commands import BalanceCommand, CommandKind
+from streams.healing_producer import RecordWriter
 from streams.ledger_messages import CommandEnvelope, encode_command
 from quadra.catalog_seed import SANDBOX_CATALOG
 from streams.command_client import NoReply
@@ -122,7 +121,7 @@ async def publish_demo_catalog(registry: Registry, companies: Companies, wait_s:
 DEMO_TOP_UPS = (("EUR", 100_000_000), ("USD", 100_000_000))  # 1,000,000.00 each, sandbox money
 
 
-async def publish_demo_funds(producer: AIOKafkaProducer, topic: str) -> None:
+async def publish_demo_funds(producer: RecordWriter, topic: str) -> None:
     """Top up the demo company once: the command ids make every later publish a no-op."""
     for currency, amount in DEMO_TOP_UPS:
         command = BalanceCommand(

@@ -9,8 +9,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
 from analytics.audit_search import ClickHouseAuditSearch
 from analytics.clickhouse import ClickHouse, Reads
 from analytics.dashboards.reads import ClickHousePanels
@@ -34,6 +32,7 @@ from domain.staff import LockoutPolicy
 from quadra.settings import Environment, Settings
 from streams.directories import CompanyDirectory, StaffDirectory
 from streams.feeds import KeyDirectory
+from streams.healing_producer import RecordWriter
 from streams.product_directory import KafkaProductStore, ProductDirectory
 from streams.registry_agent import register_registry
 from streams.registry_client import KafkaRegistry, KeyUseReporter
@@ -80,7 +79,7 @@ async def start_registry_api(
     settings: Settings,
     names: TopicNames,
     bootstrap: str,
-    producer: AIOKafkaProducer,
+    producer: RecordWriter,
     keys: KeyDirectory,
     audit: AuditTrail,
     stops: Stops,

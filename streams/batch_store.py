@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaProducer
-
 from domain.batches import BatchHeader, RejectedLine
 from streams.batch_messages import encode_batch_header, encode_rejected_line, rejected_line_key
+from streams.healing_producer import RecordWriter
 
 
 class KafkaBatchStore:
-    def __init__(self, producer: AIOKafkaProducer, headers_topic: str, lines_topic: str) -> None:
+    def __init__(self, producer: RecordWriter, headers_topic: str, lines_topic: str) -> None:
         self._producer = producer
         self._headers = headers_topic
         self._lines = lines_topic
@@ -28,3 +27,4 @@ class KafkaBatchStore:
             for r in lines
         ]
         await asyncio.gather(*sent)
+

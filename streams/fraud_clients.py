@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-
 from domain.fraud import CaseEvent, ReviewCommand
 from streams import fraud_messages as fm
 from streams.command_client import send_command
+from streams.healing_producer import RecordWriter
 from streams.replies import CommandBus
 
 
@@ -32,10 +31,11 @@ class KafkaCaseLog:
     """`producer` must be idempotent: a retried send never appends an event twice, and the
     event id (deterministic) makes a replayed one replace itself in the table."""
 
-    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+    def __init__(self, producer: RecordWriter, topic: str) -> None:
         self._producer = producer
         self._topic = topic
 
     async def append(self, event: CaseEvent) -> None:
         key = (event.company_id or event.case_id).encode()  # a company's cases stay in its partition
         await self._producer.send_and_wait(self._topic, fm.encode_case_event(event), key=key)
+

@@ -14,12 +14,13 @@ import json
 import logging
 from datetime import timedelta
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from detectors.lists import ListEntry, ListEntryError, ListIndex, ListKind, ListVerdict
 from domain.fraud import ReviewCommand
 from domain.orders import Order, RecipientKind
 from streams.feeds import SingleTopicReplica
+from streams.healing_producer import RecordWriter
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class ListDirectory(SingleTopicReplica):
 class KafkaListStore:
     """Staff and detectors write entries here: durable when `put`/`remove` return."""
 
-    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+    def __init__(self, producer: RecordWriter, topic: str) -> None:
         self._producer = producer  # idempotent, acks=all
         self._topic = topic
 

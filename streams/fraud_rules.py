@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from detectors.rules import Rule, RuleError, RuleSet
 from detectors.rules.defaults import DEFAULT_RULES
 from streams.feeds import SingleTopicReplica
+from streams.healing_producer import RecordWriter
 
 log = logging.getLogger(__name__)
 CURRENT = "current"
@@ -131,7 +132,7 @@ class KafkaRuleStore:
     """Staff saves and publishes: durable when the calls return, and applied to this node's
     book at once (read-your-writes)."""
 
-    def __init__(self, producer: AIOKafkaProducer, topic: str, book: RuleBook) -> None:
+    def __init__(self, producer: RecordWriter, topic: str, book: RuleBook) -> None:
         self._producer = producer
         self._topic = topic
         self._book = book

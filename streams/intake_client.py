@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
-
 from domain.orders import Order, OrderRequest, OrderStatus
 from streams import messages
 from streams.feeds import OrderFeed
+from streams.healing_producer import RecordWriter
 from streams.request_reply import publish_and_await
 
 
 class KafkaIntake:
-    def __init__(self, producer: AIOKafkaProducer, feed: OrderFeed, requests_topic: str) -> None:
+    def __init__(self, producer: RecordWriter, feed: OrderFeed, requests_topic: str) -> None:
         self._producer = producer
         self._feed = feed
         self._topic = requests_topic
@@ -35,3 +34,4 @@ class KafkaIntake:
 
     def recent(self, order_id: str) -> Order | None:
         return self._feed.recent(order_id)
+

@@ -49,7 +49,7 @@ from streams import messages
 from streams import webhook_messages as wm
 from streams.fault_points import crash_point
 from streams.fencing import FenceWatch
-from streams.kafka_clients import stop_all
+from streams.kafka_clients import commit_deadline_s, stop_all, within
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class Notify:
             enable_idempotence=True, acks="all", transaction_timeout_ms=c.transaction_timeout_ms,
             linger_ms=2,
         )  # fmt: skip
-        await self._producer.start()
+        await within(self._producer.start(), commit_deadline_s(c.transaction_timeout_ms), "notify's producer start")
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=c.bootstrap, group_id=c.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", isolation_level="read_committed",
@@ -224,7 +224,7 @@ class Notify:
             if batch:
                 offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
                 await producer.send_offsets_to_transaction(offsets, c.group_id)
-            await producer.commit_transaction()
+            await within(producer.commit_transaction(), commit_deadline_s(c.transaction_timeout_ms), "notify's commit")
         except BaseException:
             await self._drop(set(self._partitions))  # reloaded from committed state on reopen
             raise

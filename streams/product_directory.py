@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from domain.catalog import Catalog, Product, ProductRevision
 from streams.catalog_messages import decode_product_revision, encode_product_revision
 from streams.feeds import TopicTail
+from streams.healing_producer import RecordWriter
 
 
 class ProductDirectory:
@@ -66,7 +67,7 @@ class KafkaProductStore:
     """Saves product revisions: durable on the topic when `save` returns, and at once visible
     in this node's directory (read-your-writes)."""
 
-    def __init__(self, producer: AIOKafkaProducer, topic: str, directory: ProductDirectory) -> None:
+    def __init__(self, producer: RecordWriter, topic: str, directory: ProductDirectory) -> None:
         self._producer = producer  # must be idempotent (enable_idempotence=True, acks="all")
         self._topic = topic
         self._directory = directory
@@ -76,3 +77,4 @@ class KafkaProductStore:
             self._topic, encode_product_revision(revision), key=revision.product.id.encode()
         )
         self._directory.remember(revision)
+

@@ -9,13 +9,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from aiokafka import AIOKafkaProducer
-
 from domain.companies import ApiKey
 from domain.registry import RecordKeyUse, RegistryCommand, RegistryResult
 from streams.command_client import send_command
 from streams.directories import CompanyDirectory
 from streams.feeds import KeyDirectory
+from streams.healing_producer import RecordWriter
 from streams.messages import api_key_from_dict
 from streams.registry_messages import company_from_dict, encode_registry_command
 from streams.replies import CommandBus
@@ -58,7 +57,7 @@ class KeyUseReporter:
 
     def __init__(
         self,
-        producer: AIOKafkaProducer,
+        producer: RecordWriter,
         topic: str,
         every_s: float = 60.0,
         tick_s: float = 1.0,

@@ -8,11 +8,12 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 
 from domain.errors import DomainError
 from streams import messages
 from streams.feeds import TopicTail
+from streams.healing_producer import RecordWriter
 from streams.request_reply import publish_and_await
 
 
@@ -65,7 +66,7 @@ def decode_reply(raw: bytes | None) -> CommandReply:
 class CommandBus:
     """API side: publish a command (keyed for its partition) and await its reply."""
 
-    def __init__(self, producer: AIOKafkaProducer, bootstrap: str, replies_topic: str, partitions: int):
+    def __init__(self, producer: RecordWriter, bootstrap: str, replies_topic: str, partitions: int):
         self._producer = producer
         self._waiting: dict[str, asyncio.Future[CommandReply]] = {}
         self._tail = TopicTail(bootstrap, {replies_topic: partitions}, self._on_record, from_beginning=False)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import TypeVar
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from streams.healing_producer import RecordWriter
 
 T = TypeVar("T")
 
 
 async def publish_and_await(
-    producer: AIOKafkaProducer, topic: str, value: bytes, key: bytes, reply: asyncio.Future[T], timeout: float
+    producer: RecordWriter, topic: str, value: bytes, key: bytes, reply: asyncio.Future[T], timeout: float
 ) -> T | None:
     """The reply, or None when the publish or the reply did not complete within `timeout`
     (or the publish failed): the request may still be applied later."""
@@ -32,3 +32,4 @@ async def publish_and_await(
         return await asyncio.wait_for(asyncio.shield(reply), max(0.0, deadline - loop.time()))
     except (TimeoutError, KafkaError):
         return None
+

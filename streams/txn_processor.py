@@ -34,7 +34,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
 from streams.fault_points import crash_point
-from streams.kafka_clients import stop_all
+from streams.kafka_clients import TransactionStuck, commit_deadline_s, stop_all, within
 from streams.topic_reader import drain
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,10 @@ class ProcessorConfig:
     session_timeout_ms: int = 10_000
     retry_backoff_s: float = 1.0
     fault_point: str = ""  # a test-only crash point before each commit (streams/fault_points.py)
+
+    @property
+    def commit_deadline_s(self) -> float:
+        return commit_deadline_s(self.transaction_timeout_ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,10 @@ class TransactionalProcessor:
                 log.warning("%s: fenced (a partition's new owner, or a transaction the broker aborted "
                             "for its timeout); reopening from the last commit", self._config.transactional_id)  # fmt: skip
                 await asyncio.sleep(self._config.retry_backoff_s)
+            except TransactionStuck as exc:
+                self.failed_batches += 1
+                log.error("%s: %s; reopening from the last commit", self._config.transactional_id, exc)
+                await asyncio.sleep(self._config.retry_backoff_s)
             except Exception:
                 self.failed_batches += 1
                 log.exception("%s: batch failed; restarting from the last commit",
@@ -204,7 +212,7 @@ class TransactionalProcessor:
             linger_ms=2,
         )  # fmt: skip
         try:
-            await producer.start()
+            await within(producer.start(), c.commit_deadline_s, f"{c.group_id}.p{partition}'s producer start")
         except BaseException:
             await stop_all(producer)
             raise
@@ -236,8 +244,12 @@ class TransactionalProcessor:
         try:
             # Each partition's transaction on its own producer, side by side; all of them end
             # before a failure reopens (which stops the producers).
-            results = await asyncio.gather(*(self._commit(p, part) for p, part in by_partition.items()),
-                                           return_exceptions=True)  # fmt: skip
+            deadline_s = self._config.commit_deadline_s
+            results = await asyncio.gather(
+                *(within(self._commit(p, part), deadline_s, f"{self._config.group_id}.p{p}'s transaction")
+                  for p, part in by_partition.items()),
+                return_exceptions=True,
+            )  # fmt: skip
             for result in results:
                 if isinstance(result, BaseException):
                     raise result

@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaProducer
-
+from streams.healing_producer import RecordWriter
 from streams.webhook_messages import ReplayRequest, encode_replay
 
 
 class KafkaReplayQueue:
-    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+    def __init__(self, producer: RecordWriter, topic: str) -> None:
         self._producer = producer
         self._topic = topic
 
@@ -22,3 +21,4 @@ class KafkaReplayQueue:
             for r in requests
         ]
         await asyncio.gather(*sent)  # acknowledged by the broker before the caller is answered
+

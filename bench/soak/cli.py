@@ -9,6 +9,7 @@ import contextlib
 import logging
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -52,6 +53,9 @@ async def run_soak(args: argparse.Namespace, work: Path) -> SoakReport:
     report = SoakReport(minutes=args.minutes, rate=args.rate, companies=args.companies, seed=args.seed, work=work)
     stack = SoakStack(work, f"{run_id}.", args.startup_timeout)
     hooks = FlakyWebhookReceiver()
+    # SIGTERM cancels the soak like Ctrl-C, so the `finally` below stops the broker, the worker and
+    # the sandbox it started (the default SIGTERM left them running).
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
     await hooks.start()
     began = time.monotonic()
     try:
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="quadra-soak-"))
     try:
         report = asyncio.run(run_soak(args, work))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print(f"soak: interrupted; evidence in {work}", file=sys.stderr)
         return 130
     print(summary_table(report), flush=True)
