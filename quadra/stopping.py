@@ -60,6 +60,7 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    loop.add_signal_handler(signal.SIGUSR1, log_tasks)
 
 
 def exit_now(code: int, why: str) -> NoReturn:
@@ -69,3 +70,22 @@ def exit_now(code: int, why: str) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def log_tasks() -> None:
+    """SIGUSR1: every asyncio task and the chain of coroutines it waits in, to the log. A
+    wedged process shows nothing else (a thread dump shows only the idle event loop)."""
+    lines = [f"  {task.get_name()}: {' -> '.join(_awaiting(task.get_coro()))}" for task in asyncio.all_tasks()]
+    log.warning("%d asyncio tasks (SIGUSR1):\n%s", len(lines), "\n".join(sorted(lines)))
+
+
+def _awaiting(coro: Any) -> list[str]:
+    chain = []
+    while coro is not None and len(chain) < 30:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is None:
+            chain.append(type(coro).__name__)
+            break
+        chain.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno})")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return chain

@@ -38,11 +38,28 @@ class TransactionStuck(RuntimeError):
 
 
 async def within(step: Awaitable[T], deadline_s: float, what: str) -> T:
-    """`step`, or TransactionStuck when it takes longer than `deadline_s` (the step is cancelled)."""
+    """`step`, or TransactionStuck when it takes longer than `deadline_s`."""
+    done, result = await _bounded(step, deadline_s)
+    if not done:
+        raise TransactionStuck(f"{what} did not finish within {deadline_s:g} s")
+    return result  # type: ignore[return-value]
+
+
+async def _bounded(step: Awaitable[T], timeout_s: float) -> tuple[bool, T | None]:
+    """(True, result) of `step`, or (False, None) after `timeout_s`, the step then cancelled but
+    not awaited: not asyncio.wait_for, which waits for the cancelled step to end, and a step
+    stuck in aiokafka may never end (its fetcher retries through a cancellation;
+    quadra/stopping.py found that first)."""
+    task = asyncio.ensure_future(step)
     try:
-        return await asyncio.wait_for(step, deadline_s)
-    except TimeoutError:
-        raise TransactionStuck(f"{what} did not finish within {deadline_s:g} s") from None
+        await asyncio.wait({task}, timeout=timeout_s)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not task.done():
+        task.cancel()
+        return False, None
+    return True, task.result()
 
 
 async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -52,8 +69,9 @@ async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout
         if client is None:
             continue
         try:
-            await asyncio.wait_for(client.stop(), timeout_s)
-        except TimeoutError:
+            stopped, _ = await _bounded(client.stop(), timeout_s)
+            if stopped:
+                continue
             log.error("a Kafka %s did not stop within %g s (a batch the broker keeps refusing?); "
                       "abandoning it", type(client).__name__, timeout_s)  # fmt: skip
             await _abandon(client)
@@ -67,16 +85,14 @@ async def _abandon(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
     try:
         if isinstance(client, AIOKafkaProducer):
             if client._sender is not None:
-                await _bounded(client._sender.close())
-            await _bounded(client.client.close())
+                await _close_step(client._sender.close())
+            await _close_step(client.client.close())
         else:
-            await _bounded(client._client.close())
+            await _close_step(client._client.close())
     except Exception:
         log.exception("error while abandoning a Kafka client")
 
 
-async def _bounded(step: Awaitable[None]) -> None:
-    try:
-        await asyncio.wait_for(step, 5.0)
-    except TimeoutError:
+async def _close_step(step: Awaitable[None]) -> None:
+    if not (await _bounded(step, 5.0))[0]:
         log.error("abandoning a Kafka client: a close step hung for 5 s; leaving it")

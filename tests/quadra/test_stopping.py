@@ -4,6 +4,7 @@ broker is gone, cannot keep a process alive past the budget, and none is skipped
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -14,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from quadra.stopping import run_stops
+import pytest
+
+from quadra.stopping import log_tasks, run_stops
 
 
 async def test_hanging_stops_share_the_budget_and_every_stop_is_still_tried() -> None:
@@ -104,3 +107,21 @@ def test_a_second_signal_ends_the_process_at_once() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def test_sigusr1_logs_where_every_task_waits(caplog: pytest.LogCaptureFixture) -> None:
+    async def deep_wait(event: asyncio.Event) -> None:
+        await event.wait()
+
+    async def waiting_role(event: asyncio.Event) -> None:
+        await deep_wait(event)
+
+    event = asyncio.Event()
+    task = asyncio.create_task(waiting_role(event), name="the-waiting-role")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING, logger="quadra"):
+        log_tasks()
+    event.set()
+    await task
+    line = next(line for line in caplog.text.splitlines() if "the-waiting-role" in line)
+    assert "waiting_role" in line and "deep_wait" in line and "wait (locks.py" in line

@@ -8,6 +8,7 @@ broker of the test's own is paused (SIGSTOP) instead: the same unending wait, on
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import signal
@@ -42,13 +43,19 @@ def paused_broker_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
 async def topic(paused_broker_home: LocalKafka, request: pytest.FixtureRequest) -> str:
     """A topic of the test's own: an abandoned transaction holds its partition's LSO back."""
     name = request.node.name.removeprefix("test_")[:100]
-    admin = AIOKafkaAdminClient(bootstrap_servers=paused_broker_home.bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, 1, 1)])
-    finally:
-        await admin.close()
-    return name
+    deadline = time.monotonic() + 60
+    while True:  # the previous test paused the broker: it may still be catching up
+        admin = AIOKafkaAdminClient(bootstrap_servers=paused_broker_home.bootstrap)
+        try:
+            await admin.start()
+            await admin.create_topics([NewTopic(name, 1, 1)])
+            return name
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
 
 
 @pytest.fixture
