@@ -38,18 +38,22 @@ class TransactionStuck(RuntimeError):
 
 
 async def within(step: Awaitable[T], deadline_s: float, what: str) -> T:
-    """`step`, or TransactionStuck when it takes longer than `deadline_s`."""
-    done, result = await _bounded(step, deadline_s)
-    if not done:
+    """`step`, or TransactionStuck when it takes longer than `deadline_s` (or a cancellation
+    leaks out of aiokafka, as when a sender task it awaits is cancelled)."""
+    task = await _bounded(step, deadline_s)
+    if task is None:
         raise TransactionStuck(f"{what} did not finish within {deadline_s:g} s")
-    return result  # type: ignore[return-value]
+    if task.cancelled():
+        raise TransactionStuck(f"{what} was cancelled from inside aiokafka")
+    return task.result()
 
 
-async def _bounded(step: Awaitable[T], timeout_s: float) -> tuple[bool, T | None]:
-    """(True, result) of `step`, or (False, None) after `timeout_s`, the step then cancelled but
-    not awaited: not asyncio.wait_for, which waits for the cancelled step to end, and a step
-    stuck in aiokafka may never end (its fetcher retries through a cancellation;
-    quadra/stopping.py found that first)."""
+async def _bounded(step: Awaitable[T], timeout_s: float) -> asyncio.Future[T] | None:
+    """The finished `step` as a task, or None after `timeout_s`, the step then cancelled but not
+    awaited: not asyncio.wait_for, which waits for the cancelled step to end, and a step stuck
+    in aiokafka may never end (its fetcher retries through a cancellation; quadra/stopping.py
+    found that first). A finished task is returned, not its result: a CancelledError from inside
+    it must not pass for the caller's own cancellation (it ended a processor's task for good)."""
     task = asyncio.ensure_future(step)
     try:
         await asyncio.wait({task}, timeout=timeout_s)
@@ -58,8 +62,8 @@ async def _bounded(step: Awaitable[T], timeout_s: float) -> tuple[bool, T | None
         raise
     if not task.done():
         task.cancel()
-        return False, None
-    return True, task.result()
+        return None
+    return task
 
 
 async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -69,8 +73,10 @@ async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout
         if client is None:
             continue
         try:
-            stopped, _ = await _bounded(client.stop(), timeout_s)
-            if stopped:
+            task = await _bounded(client.stop(), timeout_s)
+            if task is not None and not task.cancelled():
+                if (error := task.exception()) is not None:
+                    log.error("error while closing a Kafka client", exc_info=error)
                 continue
             log.error("a Kafka %s did not stop within %g s (a batch the broker keeps refusing?); "
                       "abandoning it", type(client).__name__, timeout_s)  # fmt: skip
@@ -94,5 +100,18 @@ async def _abandon(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
 
 
 async def _close_step(step: Awaitable[None]) -> None:
-    if not (await _bounded(step, 5.0))[0]:
+    task = await _bounded(step, 5.0)
+    if task is None:
         log.error("abandoning a Kafka client: a close step hung for 5 s; leaving it")
+    elif not task.cancelled() and task.exception() is not None:
+        log.error("abandoning a Kafka client: a close step failed", exc_info=task.exception())
+
+
+def is_failure(exc: BaseException) -> bool:
+    """True for an Exception, and for a CancelledError that is not the running task's own
+    cancellation (aiokafka lets one out when a task it awaits is cancelled): both mean reopen.
+    A real cancellation (a stop) is not a failure."""
+    if isinstance(exc, asyncio.CancelledError):
+        task = asyncio.current_task()
+        return task is not None and task.cancelling() == 0
+    return isinstance(exc, Exception)

@@ -49,7 +49,7 @@ from streams import messages
 from streams import webhook_messages as wm
 from streams.fault_points import crash_point
 from streams.fencing import FenceWatch
-from streams.kafka_clients import commit_deadline_s, stop_all, within
+from streams.kafka_clients import commit_deadline_s, is_failure, stop_all, within
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,9 @@ class Notify:
                     raise
                 log.warning("%s: fenced; reopening from the last commit", self._config.transactional_id)
                 await asyncio.sleep(self._config.retry_backoff_s)
-            except Exception:
+            except (Exception, asyncio.CancelledError) as exc:
+                if not is_failure(exc):
+                    raise  # our own cancellation: a stop
                 log.exception("%s failed; restarting from the last commit", self._config.transactional_id)
                 await asyncio.sleep(self._config.retry_backoff_s)
             finally:

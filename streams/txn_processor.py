@@ -34,7 +34,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import ProducerFenced
 
 from streams.fault_points import crash_point
-from streams.kafka_clients import TransactionStuck, commit_deadline_s, stop_all, within
+from streams.kafka_clients import TransactionStuck, commit_deadline_s, is_failure, stop_all, within
 from streams.topic_reader import drain
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,9 @@ class TransactionalProcessor:
                 self.failed_batches += 1
                 log.error("%s: %s; reopening from the last commit", self._config.transactional_id, exc)
                 await asyncio.sleep(self._config.retry_backoff_s)
-            except Exception:
+            except (Exception, asyncio.CancelledError) as exc:
+                if not is_failure(exc):
+                    raise  # our own cancellation: a stop
                 self.failed_batches += 1
                 log.exception("%s: batch failed; restarting from the last commit",
                               self._config.transactional_id)  # fmt: skip
