@@ -68,3 +68,27 @@ async def test_a_uuid_key_or_id_is_never_taken_for_a_card_number(api: ApiHarness
     grouped = "4111-1111-1111-1111"
     refused = await api.client.post("/v1/orders", json=order_body(), headers={**JSON, "Idempotency-Key": grouped})
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ord_01a21ddd693ed728d322527868325eaa",  # 322527868325 is Luhn-valid: a 400 in the soak
+        "soak-review-ord_01a21ddd693ed728d322527868325eaa",
+        "review-cff5b03e-010f-4487-a230-6493238157b2",  # a UUID inside a longer key
+        "665f1c2a9b3e4d5f6a7b8c9d",  # an object id: 24 hex
+    ],
+)
+async def test_opaque_ids_in_keys_and_references_are_never_taken_for_card_numbers(api: ApiHarness, value: str) -> None:
+    body = order_body(external_id=value, metadata={"ref": value})
+    response = await api.client.post("/v1/orders", json=body, headers={**JSON, "Idempotency-Key": value})
+    assert response.status_code in (201, 202), response.text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [f"ord_{PAN}", f"{PAN}-review", f"x{PAN}", f"{PAN}abc"],  # not hex ids: no letter, or too short
+)
+async def test_a_card_number_next_to_an_id_is_still_refused(api: ApiHarness, value: str) -> None:
+    response = await api.client.post("/v1/orders", json=order_body(), headers={**JSON, "Idempotency-Key": value})
+    assert response.status_code == 400, response.text
