@@ -131,9 +131,15 @@ class OrderService:
         return OrderResponse(202 if order.status not in RESTING_STATUSES else status, order, wait)
 
     async def get(self, company_id: str, order_id: str) -> Order:
+        """The newest of what this process's order feed has seen and what the read model holds.
+        The feed answers right after creation, before the sink has stored the order; an order it
+        shows in flight is also read from the read model, since a feed that falls behind must not
+        hide a newer state (the soak saw one show `dispatched` for 15 min after completion)."""
         order = self._intake.recent(order_id)
-        if order is None:
-            order = await self._reader.find(company_id, order_id)
+        if order is None or not order.status.is_terminal:
+            stored = await self._reader.find(company_id, order_id)
+            if stored is not None and (order is None or stored.version > order.version):
+                order = stored
         if order is None or order.company_id != company_id:
             raise errors.not_found("No such order for this key")
         return order

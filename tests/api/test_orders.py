@@ -82,6 +82,28 @@ async def test_get_falls_back_to_the_reader_for_older_orders(api: ApiHarness) ->
     assert response.status_code == 200 and response.json()["id"] == created["id"]
 
 
+async def test_get_shows_the_read_models_newer_state_when_the_feed_lags(api: ApiHarness) -> None:
+    """The soak's stale feed: the process's feed last saw `dispatched`, the read model (the
+    sink's ClickHouse rows) has `completed`; the partner must see `completed`."""
+    created = (await api.client.post("/v1/orders", json=order_body(), headers=_headers())).json()
+    seen = api.intake.orders[created["id"]]
+    at = seen.updated_at
+    dispatched = seen.transition(OrderStatus.DISPATCHED, "", at)
+    api.intake.orders[seen.id] = dispatched
+    api.reader.orders[seen.id] = dispatched.transition(OrderStatus.COMPLETED, "", at)
+
+    response = await api.client.get(f"/v1/orders/{created['id']}")
+    assert response.status_code == 200 and response.json()["status"] == "completed"
+
+
+async def test_get_keeps_the_feeds_state_when_it_is_newer_or_final(api: ApiHarness) -> None:
+    created = (await api.client.post("/v1/orders", json=order_body(), headers=_headers())).json()
+    seen = api.intake.orders[created["id"]]
+    api.reader.orders[seen.id] = seen  # the sink is behind: still the first version
+    api.intake.orders[seen.id] = seen.transition(OrderStatus.DISPATCHED, "", seen.updated_at)
+    assert (await api.client.get(f"/v1/orders/{created['id']}")).json()["status"] == "dispatched"
+
+
 async def test_prefer_wait_is_applied_and_reported(api: ApiHarness) -> None:
     # a declined order is at rest at once: the wait ends with 201
     api.intake.decide = lambda order: Decision(OrderStatus.DECLINED, "blocked end user")
