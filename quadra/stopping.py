@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from streams.bounded import finished_within
+
 log = logging.getLogger("quadra")
 
 
@@ -33,11 +35,8 @@ async def run_stops(
             result = stop()
             if not asyncio.iscoroutine(result):
                 continue
-            # Not wait_for: it waits for the cancelled stop to end, which a stuck one never does.
-            task = asyncio.ensure_future(result)
-            await asyncio.wait({task}, timeout=max(last_chance_s, min(each_s, deadline - loop.time())))
-            if not task.done():
-                task.cancel()
+            task = await finished_within(result, max(last_chance_s, min(each_s, deadline - loop.time())))
+            if task is None:
                 unfinished.append(name)
                 log.warning("%s did not stop in time; going on with the rest", name)
             elif not task.cancelled() and (error := task.exception()) is not None:

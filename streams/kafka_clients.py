@@ -19,6 +19,8 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streams.bounded import finished_within
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -40,30 +42,12 @@ class TransactionStuck(RuntimeError):
 async def within(step: Awaitable[T], deadline_s: float, what: str) -> T:
     """`step`, or TransactionStuck when it takes longer than `deadline_s` (or a cancellation
     leaks out of aiokafka, as when a sender task it awaits is cancelled)."""
-    task = await _bounded(step, deadline_s)
+    task = await finished_within(step, deadline_s)
     if task is None:
         raise TransactionStuck(f"{what} did not finish within {deadline_s:g} s")
     if task.cancelled():
         raise TransactionStuck(f"{what} was cancelled from inside aiokafka")
     return task.result()
-
-
-async def _bounded(step: Awaitable[T], timeout_s: float) -> asyncio.Future[T] | None:
-    """The finished `step` as a task, or None after `timeout_s`, the step then cancelled but not
-    awaited: not asyncio.wait_for, which waits for the cancelled step to end, and a step stuck
-    in aiokafka may never end (its fetcher retries through a cancellation; quadra/stopping.py
-    found that first). A finished task is returned, not its result: a CancelledError from inside
-    it must not pass for the caller's own cancellation (it ended a processor's task for good)."""
-    task = asyncio.ensure_future(step)
-    try:
-        await asyncio.wait({task}, timeout=timeout_s)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    if not task.done():
-        task.cancel()
-        return None
-    return task
 
 
 async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -73,7 +57,7 @@ async def stop_all(*clients: AIOKafkaConsumer | AIOKafkaProducer | None, timeout
         if client is None:
             continue
         try:
-            task = await _bounded(client.stop(), timeout_s)
+            task = await finished_within(client.stop(), timeout_s)
             if task is not None and not task.cancelled():
                 if (error := task.exception()) is not None:
                     log.error("error while closing a Kafka client", exc_info=error)
@@ -100,7 +84,7 @@ async def _abandon(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
 
 
 async def _close_step(step: Awaitable[None]) -> None:
-    task = await _bounded(step, 5.0)
+    task = await finished_within(step, 5.0)
     if task is None:
         log.error("abandoning a Kafka client: a close step hung for 5 s; leaving it")
     elif not task.cancelled() and task.exception() is not None:

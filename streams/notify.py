@@ -50,6 +50,7 @@ from streams import webhook_messages as wm
 from streams.fault_points import crash_point
 from streams.fencing import FenceWatch
 from streams.kafka_clients import commit_deadline_s, is_failure, stop_all, within
+from streams.topic_reader import drain
 
 log = logging.getLogger(__name__)
 
@@ -375,17 +376,14 @@ class Notify:
             await reader.seek_to_beginning(*tps)
             ends = await reader.end_offsets(tps)
             found: dict[int, dict[bytes, bytes]] = {p: {} for p in partitions}
-            pending = {tp for tp in tps if ends[tp] > 0}
-            while pending:
-                for tp, records in (await reader.getmany(*pending, timeout_ms=500)).items():
-                    for record in records:
-                        if record.value is None:
-                            found[tp.partition].pop(record.key, None)
-                        else:
-                            found[tp.partition][record.key] = record.value
-                for tp in list(pending):
-                    if await reader.position(tp) >= ends[tp]:
-                        pending.discard(tp)
+
+            def apply(tp: TopicPartition, record: ConsumerRecord) -> None:
+                if record.value is None:
+                    found[tp.partition].pop(record.key, None)
+                else:
+                    found[tp.partition][record.key] = record.value
+
+            await drain(reader, tps, ends, apply)
         finally:
             await reader.stop()
         loaded: dict[int, list[Delivery]] = {}
