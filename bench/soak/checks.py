@@ -1,8 +1,8 @@
 """The end of the soak: every accepted order settled, then the checks.
 
 - settle: GET /v1/orders/{id} for every accepted order until it is terminal; an order resting
-  `in_review` is reviewed through the staff API as an analyst would (approved or declined,
-  by a hash of its id), then followed to its end;
+  `in_review` that the analyst (bench/soak/analyst.py) has not reviewed during the load is
+  reviewed now, then followed to its end;
 - one order per key: distinct keys have distinct orders, and the same key with the same body
   sent again now (every retried key, and a sample of the others) answers 200 and the same order;
 - the magic values ended as docs/sandbox.md says;
@@ -19,13 +19,13 @@ import random
 import subprocess
 import sys
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from bench.soak.analyst import Analyst
 from bench.soak.load import EXPECTED, Accepted
 
 TERMINAL = frozenset({"completed", "failed", "declined", "rejected"})
@@ -38,18 +38,14 @@ class Settled:
     reviews: Counter[str] = field(default_factory=Counter)  # approve / decline
     # Any order the rules hold ends as the reviewer chose, whatever its kind expects.
     declined_in_review: set[str] = field(default_factory=set)
+    reviewed_during_load: int = 0
     unsettled: dict[str, str] = field(default_factory=dict)  # order id → last status seen
     problems: list[str] = field(default_factory=list)
 
 
-def review_action(order_id: str) -> str:
-    return "approve" if zlib.crc32(order_id.encode()) % 2 == 0 else "decline"
-
-
-async def settle(url: str, accepted: dict[str, Accepted], staff: dict[str, str], timeout_s: float) -> Settled:
+async def settle(url: str, accepted: dict[str, Accepted], analyst: Analyst, timeout_s: float) -> Settled:
     out = Settled()
     pending = {a.order_id: a for a in accepted.values()}
-    reviewed: set[str] = set()
     gate = asyncio.Semaphore(16)
     deadline = time.monotonic() + timeout_s
     async with httpx.AsyncClient(base_url=url, timeout=30, trust_env=False) as client:
@@ -69,32 +65,16 @@ async def settle(url: str, accepted: dict[str, Accepted], staff: dict[str, str],
                     out.status[order.order_id] = status
                     pending.pop(order.order_id, None)
                     out.unsettled.pop(order.order_id, None)
-                elif status == "in_review" and order.order_id not in reviewed:
-                    await review(order.order_id)
-
-        async def review(order_id: str) -> None:
-            action = review_action(order_id)
-            try:
-                r = await client.post(
-                    f"/staff/v1/fraud/orders/{order_id}/review",
-                    headers={**staff, "Idempotency-Key": f"soak-review-{order_id}"},
-                    json={"action": action, "note": "bench.soak reviewer"},
-                )  # fmt: skip
-            except httpx.TransportError:
-                return
-            if r.status_code < 300:
-                reviewed.add(order_id)
-                out.reviews[action] += 1
-                if action == "decline":
-                    out.declined_in_review.add(order_id)
-            elif r.status_code != 503:
-                out.problems.append(f"review of {order_id}: {r.status_code} {r.text[:200]}")
-                reviewed.add(order_id)
+                elif status == "in_review":
+                    await analyst.review(client, order.order_id)
 
         while pending and time.monotonic() < deadline:
             await asyncio.gather(*(look(o) for o in list(pending.values())))
             if pending:
                 await asyncio.sleep(2.0)
+    out.reviews, out.declined_in_review = analyst.reviews.counts, analyst.reviews.declined
+    out.reviewed_during_load = analyst.reviews.before_settling
+    out.problems += analyst.reviews.problems
     for order_id, last in out.unsettled.items():
         out.problems.append(f"order {order_id} not terminal after {timeout_s:.0f} s (last seen: {last})")
     return out

@@ -19,6 +19,7 @@ import httpx
 
 from bench.errors import BenchError
 from bench.pipeline.companies import extra_companies, staff_headers
+from bench.soak.analyst import Analyst
 from bench.soak.checks import order_problems, quadra_cli, replay_keys, settle, spool_leftovers
 from bench.soak.faults import FaultRunner
 from bench.soak.load import PartnerLoad, StaffTopUps
@@ -74,8 +75,9 @@ async def run_soak(args: argparse.Namespace, work: Path) -> SoakReport:
               f"{args.minutes:g} min, {len(plan)} faults planned", flush=True)  # fmt: skip
         load = PartnerLoad(stack.up.url, companies, args.rate, args.seed, run_id)
         top_ups = StaffTopUps(stack.up.url, staff, [c for c, _ in companies], args.top_up_every, run_id)
+        analyst = Analyst(stack.up.url, staff, args.review_every)
         runner = FaultRunner(stack, hooks, plan, duration_s, args.quiet_tail)
-        tasks = [asyncio.create_task(load.run()), asyncio.create_task(top_ups.run())]
+        tasks = [asyncio.create_task(t.run()) for t in (load, top_ups, analyst)]
         progress = asyncio.create_task(_progress(report, load, 30.0))
         load_started = time.monotonic()
         try:
@@ -88,14 +90,15 @@ async def run_soak(args: argparse.Namespace, work: Path) -> SoakReport:
         report.faults, report.skipped_faults = runner.records, runner.skipped
         print("load stopped; waiting for every order to be accepted and settled …", flush=True)
         await load.drain(args.settle_timeout)
+        analyst.stop()  # the settling reviews what is left
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), 120)
         except TimeoutError:
-            report.problems.append("a staff top-up still had no 2xx 120 s after the load stopped")
+            report.problems.append("a staff top-up or the analyst's sweep still running 120 s after the load stopped")
         progress.cancel()
         report.load, report.top_ups, report.top_up_retries = load.stats, top_ups.done, top_ups.retries
         report.problems += load.stats.problems + load.stats.gave_up + top_ups.problems
-        settled = await settle(stack.up.url, load.stats.accepted, staff, args.settle_timeout)
+        settled = await settle(stack.up.url, load.stats.accepted, analyst, args.settle_timeout)
         report.settled = settled
         report.problems += settled.problems
         report.problems += await replay_keys(stack.up.url, load.stats.accepted, args.seed)
@@ -162,6 +165,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--faults", type=_kinds, default=tuple(FaultKind),
                    help="only these kinds, comma-separated: " + ", ".join(k.name.lower() for k in FaultKind))
     p.add_argument("--top-up-every", type=float, default=20.0, help="seconds between staff balance top-ups")
+    p.add_argument("--review-every", type=float, default=15.0, help="seconds between the analyst's sweeps of the review queue")
     p.add_argument("--startup-timeout", type=float, default=300.0, help="seconds for a (re)started process before it is killed and tried again")
     p.add_argument("--settle-timeout", type=float, default=900.0, help="seconds for the orders to settle")
     p.add_argument("--webhook-grace", type=float, default=10.0, help="seconds for the last webhooks")

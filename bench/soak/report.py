@@ -83,7 +83,8 @@ def summary_table(r: SoakReport) -> str:
                     f"{r.top_up_retries} top-up retries; {r.top_ups} staff top-ups"),
         ("terminal statuses", (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
                               + (f"; {len(settled.unsettled)} NOT terminal" if settled.unsettled else "")),
-        ("reviews", ", ".join(f"{k} {v}" for k, v in sorted(settled.reviews.items())) or "none"),
+        ("reviews", (", ".join(f"{k} {v}" for k, v in sorted(settled.reviews.items())) or "none")
+         + f" ({settled.reviewed_during_load} during the load)"),
         ("provider payouts", f"{r.paid} executions in the sandbox for {statuses['completed']} completed orders"),
         ("webhooks received", f"{hooks.deliveries} deliveries, {hooks.refused} answered 500 by the fault, "
                               f"{len(hooks.accepted_ids)} distinct ids accepted ("

@@ -1,4 +1,5 @@
-from bench.soak.checks import Settled, order_problems, review_action
+from bench.soak.analyst import review_action
+from bench.soak.checks import Settled, order_problems
 from bench.soak.load import Accepted
 
 
