@@ -3,7 +3,9 @@ apply_registry_command), so the use cases see what the Kafka agents would answer
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -203,7 +205,10 @@ def staff_services(
 def _fake_exports(audit: AuditTrail) -> TransactionExports:
     rows = InMemoryExportRows([export_row(n) for n in range(3)])
     directory = Path(tempfile.mkdtemp(prefix="quadra-test-exports-"))
-    return TransactionExports(rows, ExportJobs(rows, directory), audit, directory)
+    exports = TransactionExports(rows, ExportJobs(rows, directory), audit, directory)
+    # Removed with the harness (or at exit): every staff test builds one, CI left ~6,500 behind.
+    weakref.finalize(exports, shutil.rmtree, directory, ignore_errors=True)
+    return exports
 
 
 def _fake_reports() -> ReportService:
