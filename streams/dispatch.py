@@ -115,30 +115,36 @@ class Dispatch:
         clock = asyncio.get_running_loop().time
         interval = self._config.commit_interval_s
         next_commit = clock() + interval
+        deliveries: list[asyncio.Future[Any]] = []  # sent since the last commit
         while not (fetching.done() and not len(window)):
             first = await window.next_finished(max(0.0, min(next_commit - clock(), 0.2)))
             for slot in ([first] if first else []) + window.finished_now():
                 settled = slot.task.result()  # Unsettled and other errors: restart from the commit
                 crash_point("dispatch")  # paid at the provider, nothing produced or committed
                 if settled is not None:
-                    await self._emit(producer, *settled)
+                    deliveries += await self._emit(producer, *settled)
                 window.hand_on(slot)
             if fetching.done():
                 fetching.result()  # a failed fetch fails the loop (stopping ends it cleanly)
             if clock() >= next_commit:
-                await self._commit(consumer, producer, window)
+                await self._commit(consumer, producer, window, deliveries)
                 next_commit = clock() + interval
         fetching.result()  # a fetch that failed with nothing in flight fails the loop too
-        await self._commit(consumer, producer, window)
+        await self._commit(consumer, producer, window, deliveries)
 
     async def _commit(
-        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, window: InFlight[Any]
-    ) -> None:
-        """Call-log records and results are durable before the offsets move past them."""
-        calls = await self._emit_calls(producer)
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, window: InFlight[Any],
+        deliveries: list[asyncio.Future[Any]],
+    ) -> None:  # fmt: skip
+        """Call-log records and results are durable before the offsets move past them. Each
+        delivery is awaited, not the producer's flush(): flush waits for the batches but raises
+        nothing, so a batch the broker refused (an expired one after an outage, a broken
+        sequence) lost its results while the offsets moved on. The soak found 136 orders paid
+        at the bank and left `reserved` for good that way."""
+        deliveries += await self._emit_calls(producer)
         offsets = window.committable()
-        if offsets or calls:
-            await producer.flush()
+        sent, deliveries[:] = list(deliveries), []
+        await asyncio.gather(*sent)  # the first refusal fails the loop: redone from the commit
         if offsets:
             await consumer.commit(offsets)
 
@@ -207,19 +213,22 @@ class Dispatch:
             email=r.email or order.end_user.email, product_code=product_code or None,
         )  # fmt: skip
 
-    async def _emit(self, producer: AIOKafkaProducer, order: Order, result: PayoutResult) -> None:
+    async def _emit(self, producer: AIOKafkaProducer, order: Order, result: PayoutResult) -> list[asyncio.Future[Any]]:
         key = order.company_id.encode()
         event = events_for(order, since=order.version - 1)[-1]
-        await producer.send(self._config.events_topic, messages.encode_order_event(event), key=key)
-        await producer.send(self._config.results_topic, encode_payout_result(result), key=key)
+        sent = [
+            await producer.send(self._config.events_topic, messages.encode_order_event(event), key=key),
+            await producer.send(self._config.results_topic, encode_payout_result(result), key=key),
+        ]
         self.dispatched += 1
+        return sent
 
-    async def _emit_calls(self, producer: AIOKafkaProducer) -> int:
+    async def _emit_calls(self, producer: AIOKafkaProducer) -> list[asyncio.Future[Any]]:
         if self._call_log is None:
-            return 0
-        records = self._call_log.drain()
-        for record in records:
-            value = messages.encode_request_log(record)
-            await producer.send(self._call_log.topic, value, key=(record.company_id or "-").encode())
-        return len(records)
+            return []
+        return [
+            await producer.send(self._call_log.topic, messages.encode_request_log(record),
+                                key=(record.company_id or "-").encode())
+            for record in self._call_log.drain()
+        ]  # fmt: skip
 
