@@ -1,8 +1,6 @@
 """The end of the soak: every accepted order settled, then the checks.
 
-- settle: GET /v1/orders/{id} for every accepted order until it is terminal; an order resting
-  `in_review` that the analyst (bench/soak/analyst.py) has not reviewed during the load is
-  reviewed now, then followed to its end;
+- settle (bench/soak/settle.py): every accepted order terminal, in the order list and by GET;
 - one order per key: distinct keys have distinct orders, and the same key with the same body
   sent again now (every retried key, and a sample of the others) answers 200 and the same order;
 - the magic values ended as docs/sandbox.md says;
@@ -18,66 +16,16 @@ import asyncio
 import random
 import subprocess
 import sys
-import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from bench.soak.analyst import Analyst
 from bench.soak.load import EXPECTED, Accepted
+from bench.soak.settle import Settled
 
-TERMINAL = frozenset({"completed", "failed", "declined", "rejected"})
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Settled:
-    status: dict[str, str] = field(default_factory=dict)  # order id → terminal status
-    reviews: Counter[str] = field(default_factory=Counter)  # approve / decline
-    # Any order the rules hold ends as the reviewer chose, whatever its kind expects.
-    declined_in_review: set[str] = field(default_factory=set)
-    reviewed_during_load: int = 0
-    unsettled: dict[str, str] = field(default_factory=dict)  # order id → last status seen
-    problems: list[str] = field(default_factory=list)
-
-
-async def settle(url: str, accepted: dict[str, Accepted], analyst: Analyst, timeout_s: float) -> Settled:
-    out = Settled()
-    pending = {a.order_id: a for a in accepted.values()}
-    gate = asyncio.Semaphore(16)
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(base_url=url, timeout=30, trust_env=False) as client:
-
-        async def look(order: Accepted) -> None:
-            async with gate:
-                try:
-                    r = await client.get(f"/v1/orders/{order.order_id}", headers={"Authorization": f"Bearer {order.api_key}"})
-                except httpx.TransportError:
-                    return
-                if r.status_code != 200:
-                    out.unsettled[order.order_id] = f"GET answered {r.status_code}"
-                    return
-                status = str(r.json()["status"])
-                out.unsettled[order.order_id] = status
-                if status in TERMINAL:
-                    out.status[order.order_id] = status
-                    pending.pop(order.order_id, None)
-                    out.unsettled.pop(order.order_id, None)
-                elif status == "in_review":
-                    await analyst.review(client, order.order_id)
-
-        while pending and time.monotonic() < deadline:
-            await asyncio.gather(*(look(o) for o in list(pending.values())))
-            if pending:
-                await asyncio.sleep(2.0)
-    out.reviews, out.declined_in_review = analyst.reviews.counts, analyst.reviews.declined
-    out.reviewed_during_load = analyst.reviews.before_settling
-    out.problems += analyst.reviews.problems
-    for order_id, last in out.unsettled.items():
-        out.problems.append(f"order {order_id} not terminal after {timeout_s:.0f} s (last seen: {last})")
-    return out
 
 
 async def replay_keys(url: str, accepted: dict[str, Accepted], seed: int, sample: int = 300) -> list[str]:

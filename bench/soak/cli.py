@@ -20,11 +20,12 @@ import httpx
 from bench.errors import BenchError
 from bench.pipeline.companies import extra_companies, staff_headers
 from bench.soak.analyst import Analyst
-from bench.soak.checks import order_problems, quadra_cli, replay_keys, settle, spool_leftovers
+from bench.soak.checks import order_problems, quadra_cli, replay_keys, spool_leftovers
 from bench.soak.faults import FaultRunner
 from bench.soak.load import PartnerLoad, StaffTopUps
 from bench.soak.report import SoakReport, summary_table
 from bench.soak.schedule import FaultKind, fault_schedule
+from bench.soak.settle import settle
 from bench.soak.stack import SoakStack
 from bench.soak.webhooks import FlakyWebhookReceiver
 from bench.quadra_process import QuadraProcess

@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.soak.checks import CliResult, Settled
+from bench.soak.checks import CliResult
+from bench.soak.settle import Settled
 from bench.soak.faults import FaultRecord
 from bench.soak.load import LoadStats
 from bench.soak.schedule import FaultKind, PlannedFault
@@ -82,7 +83,8 @@ def summary_table(r: SoakReport) -> str:
         ("retries", f"{s.retries} order retries ({sum(1 for a in s.accepted.values() if a.attempts > 1)} keys retried), "
                     f"{r.top_up_retries} top-up retries; {r.top_ups} staff top-ups"),
         ("terminal statuses", (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
-                              + (f"; {len(settled.unsettled)} NOT terminal" if settled.unsettled else "")),
+                              + (f"; {len(settled.unsettled)} NOT terminal" if settled.unsettled else "")
+                              + f" ({settled.passes} settle passes)"),
         ("reviews", (", ".join(f"{k} {v}" for k, v in sorted(settled.reviews.items())) or "none")
          + f" ({settled.reviewed_during_load} during the load)"),
         ("provider payouts", f"{r.paid} executions in the sandbox for {statuses['completed']} completed orders"),

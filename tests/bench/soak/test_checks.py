@@ -1,5 +1,6 @@
 from bench.soak.analyst import review_action
-from bench.soak.checks import Settled, order_problems
+from bench.soak.checks import order_problems
+from bench.soak.settle import Settled
 from bench.soak.load import Accepted
 
 
