@@ -13,12 +13,13 @@ A 503 or a connection error leaves the order for the next sweep; any other refus
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+
+from bench.soak.load import stopped
 
 PAGE = 500  # the queue's largest page
 
@@ -51,11 +52,7 @@ class Analyst:
 
     async def run(self) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=30, trust_env=False) as client:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.interval_s)
-                if self._stop.is_set():
-                    return
+            while not await stopped(self._stop, self.interval_s):
                 await self.sweep(client)
 
     async def sweep(self, client: httpx.AsyncClient) -> None:

@@ -189,6 +189,13 @@ class PartnerLoad:
             self.stats.problems.append(f"{idem}: two orders for one key, {known.order_id} and {order.order_id}")
 
 
+async def stopped(stop: asyncio.Event, within_s: float) -> bool:
+    """Whether `stop` was set within `within_s` (returns as soon as it is)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), within_s)
+    return stop.is_set()
+
+
 class StaffTopUps:
     """Staff top up the companies' balances now and then (each with its Idempotency-Key,
     retried like the orders): money commands and audit-log entries during the faults too."""
@@ -206,11 +213,7 @@ class StaffTopUps:
     async def run(self) -> None:
         n = 0
         async with httpx.AsyncClient(base_url=self.url, timeout=30, trust_env=False) as client:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.interval_s)
-                if self._stop.is_set():
-                    return
+            while not await stopped(self._stop, self.interval_s):
                 company = self.companies[n % len(self.companies)]
                 await self._top_up(client, company, f"{self.run_id}-top-up-{n}")
                 n += 1
