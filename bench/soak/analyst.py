@@ -31,7 +31,8 @@ def review_action(order_id: str) -> str:
 @dataclass
 class Reviews:
     done: set[str] = field(default_factory=set)  # reviewed, or refused for good
-    # Any order the rules hold ends as the reviewer chose, whatever its kind expects.
+    # Any order the rules hold ends as the reviewer chose, whatever its kind expects: every
+    # order a decline was sent for, answered or not.
     declined: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)  # approve / decline
     sweeps: int = 0
@@ -80,6 +81,10 @@ class Analyst:
         if order_id in self.reviews.done:
             return
         action = review_action(order_id)
+        if action == "decline":
+            # Sent is enough: an answer lost to a restart (a connection error, a 503 after the
+            # command ran) may still have declined it, and a later sweep no longer sees it held.
+            self.reviews.declined.add(order_id)
         async with self._gate:
             try:
                 r = await client.post(
@@ -94,8 +99,6 @@ class Analyst:
         if r.status_code < 300:
             self.reviews.done.add(order_id)
             self.reviews.counts[action] += 1
-            if action == "decline":
-                self.reviews.declined.add(order_id)
         elif r.status_code not in (429, 503):
             self.reviews.problems.append(f"review of {order_id}: {r.status_code} {r.text[:200]}")
             self.reviews.done.add(order_id)

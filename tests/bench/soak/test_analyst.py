@@ -10,6 +10,9 @@ import httpx
 from bench.soak.analyst import Analyst, review_action
 
 
+LOST = -1  # the review runs, its answer is lost
+
+
 class StaffApi:
     def __init__(self, queue: list[str], page: int, refuse: dict[str, list[int]]) -> None:
         self.queue, self.page, self.refuse = queue, page, refuse
@@ -28,9 +31,12 @@ class StaffApi:
         self.posts.append(order_id)
         assert request.headers["idempotency-key"] == f"soak-review-{order_id}"
         codes = self.refuse.get(order_id, [])
-        if codes:
-            return httpx.Response(codes.pop(0), json={"title": "no"})
+        code = codes.pop(0) if codes else 200
+        if code not in (200, LOST):
+            return httpx.Response(code, json={"title": "no"})
         self.reviewed[order_id] = json.loads(request.content)["action"]
+        if code == LOST:  # done, and the process killed before it answered
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
         return httpx.Response(200, json={"order_id": order_id})
 
 
@@ -64,3 +70,15 @@ def test_a_503_is_tried_again_next_sweep_and_a_409_is_a_problem() -> None:
     _sweep(analyst, api)
     assert api.reviewed == {"ord_a": review_action("ord_a")}
     assert api.posts == ["ord_a", "ord_b", "ord_a"]
+
+
+def test_a_decline_whose_answer_was_lost_still_counts_as_the_reviewers() -> None:
+    """The first soak with the analyst: 11 orders its declines had ended, each answer lost to a
+    `quadra up` kill, and gone from the queue by the next sweep; they were taken for orders
+    declined against their kind's expectation."""
+    declined = next(f"ord_{n}" for n in range(50) if review_action(f"ord_{n}") == "decline")
+    api = StaffApi([declined], page=10, refuse={declined: [LOST]})
+    analyst = Analyst("http://quadra", {"Cookie": "s=1"}, interval_s=1)
+    _sweep(analyst, api)
+    assert api.reviewed == {declined: "decline"}
+    assert analyst.reviews.declined == {declined} and analyst.reviews.done == set()
