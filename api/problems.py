@@ -74,7 +74,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         fields = [errors.FieldError(exc.pointer, "invalid", exc.detail)] if exc.pointer else []
-        problem = errors.Problem(exc.status, exc.slug, exc.title, exc.detail, fields)
+        retry = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else {}
+        problem = errors.Problem(exc.status, exc.slug, exc.title, exc.detail, fields, retry)
         return problem_response(request, problem)
 
     @app.exception_handler(RequestValidationError)

@@ -7,6 +7,7 @@ class DomainError(Exception):
     status = 422
     slug = "domain-error"
     title = "The request cannot be carried out"
+    retry_after_s: int | None = None  # sent as Retry-After: when trying again makes sense
 
     def __init__(self, detail: str, pointer: str = "") -> None:
         super().__init__(detail)
@@ -24,6 +25,16 @@ class Conflict(DomainError):
     status = 409
     slug = "conflict"
     title = "Conflicts with the current state"
+
+
+class Unavailable(DomainError):
+    """A log or store the request needs did not answer (the broker restarting). Whatever the
+    request did before stays done; the same request again, with its Idempotency-Key, ends it."""
+
+    status = 503
+    slug = "temporarily-unavailable"
+    title = "Temporarily unavailable"
+    retry_after_s = 1
 
 
 class Forbidden(DomainError):

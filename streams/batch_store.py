@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 
 from domain.batches import BatchHeader, RejectedLine
+from streams.acknowledged import acknowledged
 from streams.batch_messages import encode_batch_header, encode_rejected_line, rejected_line_key
 from streams.healing_producer import RecordWriter
 
@@ -18,7 +19,8 @@ class KafkaBatchStore:
         self._lines = lines_topic
 
     async def save_header(self, header: BatchHeader) -> None:
-        await self._producer.send_and_wait(self._headers, encode_batch_header(header), key=header.id.encode())
+        await acknowledged(self._producer.send_and_wait(self._headers, encode_batch_header(header), key=header.id.encode()),
+                           "The batch")  # fmt: skip
 
     async def save_rejected(self, lines: Sequence[RejectedLine]) -> None:
         """All durable on return: sent back to back, then every acknowledgement awaited."""
@@ -26,5 +28,5 @@ class KafkaBatchStore:
             await self._producer.send(self._lines, encode_rejected_line(r), key=rejected_line_key(r))
             for r in lines
         ]
-        await asyncio.gather(*sent)
+        await acknowledged(asyncio.gather(*sent), "The batch's rejected lines")
 

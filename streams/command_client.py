@@ -22,6 +22,7 @@ class NoReply(DomainError):
     status = 503
     slug = "command-timeout"
     title = "The change was not confirmed in time"
+    retry_after_s = 1
 
     def __init__(self) -> None:
         super().__init__(

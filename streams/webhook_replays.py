@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from streams.acknowledged import acknowledged
 from streams.healing_producer import RecordWriter
 from streams.webhook_messages import ReplayRequest, encode_replay
 
@@ -20,5 +21,5 @@ class KafkaReplayQueue:
             await self._producer.send(self._topic, encode_replay(r), key=r.message.company_id.encode())
             for r in requests
         ]
-        await asyncio.gather(*sent)  # acknowledged by the broker before the caller is answered
+        await acknowledged(asyncio.gather(*sent), "The replay request")  # before the caller is answered
 

@@ -126,6 +126,9 @@ class RecordingLog:
 @dataclass
 class RecordingAuditTrail:
     events: list[AuditEvent] = field(default_factory=list)
+    refusal: Exception | None = None  # raised instead of recording, while set
 
     async def record(self, event: AuditEvent) -> None:
+        if self.refusal is not None:
+            raise self.refusal
         self.events.append(event)

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 
 @asynccontextmanager
@@ -46,3 +48,15 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+async def max_message_bytes(bootstrap: str, topic: str, size: int) -> None:
+    """Set the topic's record-batch size limit: a small one makes the broker refuse writes
+    (MESSAGE_TOO_LARGE), a real refusal to test what a writer does with it. Replaces the
+    topic's other dynamic configs (legacy AlterConfigs)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(size)})])
+    finally:
+        await admin.close()

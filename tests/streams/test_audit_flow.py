@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from domain.audit_chain import verify
+from domain.errors import Unavailable
 from streams.admin import ensure_topics
 from streams.audit_agent import AuditHandler
 from streams.audit_messages import decode_audit_event, decode_audit_record
@@ -16,7 +17,7 @@ from streams.audit_trail import KafkaAuditTrail
 from streams.topics import AUDIT_EVENTS, AUDIT_LOG, AUDIT_STATE, TopicNames
 from streams.txn_processor import ProcessorConfig, TransactionalProcessor
 from tests.domain.test_audit_chain import event
-from tests.streams.kafka_helpers import producer, read_topic
+from tests.streams.kafka_helpers import max_message_bytes, producer, read_topic
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 3
@@ -110,3 +111,21 @@ async def test_chains_per_partition_and_a_restart_replays_identical_records(
     newest = next(r for r in records if r.event.event_id == event(21).event_id)
     chain_len = sum(1 for chain, _ in positions if chain == newest.chain)
     assert newest.seq == chain_len
+
+
+async def test_an_audit_record_the_broker_refuses_is_unavailable_not_an_internal_error(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """The soak: a staff review's audit record met a broker restarting and the staff API
+    answered 500. A refusal (here a real one: the topic's size limit) is `Unavailable`: a 503
+    with Retry-After, and the same request again records it."""
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1, (AUDIT_EVENTS,))
+    await max_message_bytes(kafka_bootstrap, names(AUDIT_EVENTS), 100)
+    async with producer(kafka_bootstrap) as p:
+        with pytest.raises(Unavailable, match="MessageSizeTooLarge"):
+            await KafkaAuditTrail(p, names(AUDIT_EVENTS)).record(event(1, company_id="cmp_a"))
+        await max_message_bytes(kafka_bootstrap, names(AUDIT_EVENTS), 1_048_588)
+        await KafkaAuditTrail(p, names(AUDIT_EVENTS)).record(event(3, company_id="cmp_a"))
+    assert [decode_audit_event(m.value).event_id for m in await read_topic(
+        kafka_bootstrap, names(AUDIT_EVENTS), PARTITIONS, 1, 30)] == [event(3).event_id]  # fmt: skip

@@ -10,8 +10,6 @@ from dataclasses import dataclass, replace
 import httpx
 import orjson
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from domain.cards import CardVault
 from domain.catalog import Catalog, Product, ProductType
@@ -33,7 +31,7 @@ from streams.ledger_messages import decode_payout_result
 from streams.outbound_calls import OutboundCallLog
 from streams.topics import ORDERS_EVENTS, PAYOUTS_REQUESTED, PAYOUTS_RESULTS, REQUESTS_LOG, TopicNames
 from tests.builders import T0
-from tests.streams.kafka_helpers import producer, read_topic
+from tests.streams.kafka_helpers import max_message_bytes, producer, read_topic
 
 pytestmark = pytest.mark.kafka
 VAULT = CardVault({"k1": base64.b64decode(base64.b64encode(b"v" * 32))}, b"token")
@@ -206,15 +204,6 @@ async def test_a_slow_payout_holds_up_no_later_one(kafka_bootstrap: str, harness
     assert sum(sum(v.values()) for v in executions.values()) == 2
 
 
-async def _max_message_bytes(bootstrap: str, topic: str, size: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(size)})])
-    finally:
-        await admin.close()
-
-
 async def test_a_result_the_broker_refuses_is_produced_again_not_skipped(
     kafka_bootstrap: str, harness: Harness
 ) -> None:
@@ -224,7 +213,7 @@ async def test_a_result_the_broker_refuses_is_produced_again_not_skipped(
     result) until the limit is lifted; dispatch must not move its offset past the payout, and
     after the lift produces the result from the provider's answer, without paying again."""
     names = harness.names
-    await _max_message_bytes(kafka_bootstrap, names(PAYOUTS_RESULTS), 200)
+    await max_message_bytes(kafka_bootstrap, names(PAYOUTS_RESULTS), 200)
     order = _reserved(31, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
     async with producer(kafka_bootstrap) as p:
         await p.send_and_wait(names(PAYOUTS_REQUESTED), messages.encode_order_event(events_for(order)[-1]), key=b"cmp_a")
@@ -238,7 +227,7 @@ async def test_a_result_the_broker_refuses_is_produced_again_not_skipped(
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(2.0)  # refused, and several commit intervals (0.2 s) later
-    await _max_message_bytes(kafka_bootstrap, names(PAYOUTS_RESULTS), 1_048_588)
+    await max_message_bytes(kafka_bootstrap, names(PAYOUTS_RESULTS), 1_048_588)
 
     records = await read_topic(kafka_bootstrap, names(PAYOUTS_RESULTS), 2, 1, 30)
     result = decode_payout_result(records[0].value)

@@ -138,17 +138,21 @@ class FakeIntakeReviews:
     t: FraudTables
     commands: list[ReviewCommand] = field(default_factory=list)
     silent: bool = False
+    answered: dict[str, dict[str, Any]] = field(default_factory=dict)  # command id → its reply
 
     async def submit(self, command: ReviewCommand) -> dict[str, Any]:
         self.commands.append(command)
         if self.silent:
             raise NoReply()
+        if command.command_id in self.answered:  # a retried command answers the same
+            return self.answered[command.command_id]
         order = self.t.orders.get(command.order_id)
         if order is None or order.company_id != command.company_id:
             raise NotFound(f"no order {command.order_id}")
         after, _report = review_order(order, command)
         self.t.orders[after.id] = after
-        return {"order_id": after.id, "status": after.status.value}
+        self.answered[command.command_id] = {"order_id": after.id, "status": after.status.value}
+        return self.answered[command.command_id]
 
 
 @dataclass

@@ -3,6 +3,7 @@ through the intake (and its refusals), decisions, rule hits; every action audite
 
 from __future__ import annotations
 
+from domain.errors import Unavailable
 from domain.fraud import ReviewAction
 from domain.orders import OrderStatus
 from domain.staff import Role
@@ -112,7 +113,25 @@ async def test_no_answer_in_time_is_a_503_problem(fraud: Fraud) -> None:
     fraud.reviews.silent = True
     r = await fraud.call(Role.RISK, "POST", f"/orders/{order_id(1)}/review", json={"action": "approve"})
     assert r.status_code == 503 and r.json()["type"].endswith("/command-timeout"), r.text
+    assert r.headers["retry-after"] == "1"
     assert fraud.h.audit.events == []
+
+
+async def test_a_review_done_but_not_yet_audited_is_a_503_to_retry(fraud: Fraud) -> None:
+    """The soak: the intake declined the order, then the audit record met the broker
+    restarting (LeaderNotAvailable) and the analyst got a 500. The same request again
+    records it."""
+    fraud.h.audit.refusal = Unavailable("The audit log did not take the record")
+    headers = {"Idempotency-Key": "review-1"}
+    r = await fraud.call(Role.RISK, "POST", f"/orders/{order_id(1)}/review", json={"action": "decline"}, headers=headers)
+    assert r.status_code == 503 and r.json()["type"].endswith("/temporarily-unavailable"), r.text
+    assert r.headers["content-type"].startswith("application/problem+json") and r.headers["retry-after"] == "1"
+    assert len(fraud.reviews.commands) == 1 and fraud.h.audit.events == []
+    fraud.h.audit.refusal = None
+    again = await fraud.call(Role.RISK, "POST", f"/orders/{order_id(1)}/review", json={"action": "decline"}, headers=headers)
+    assert again.status_code == 200 and again.json()["status"] == "declined", again.text
+    assert [e.action for e in fraud.h.audit.events] == ["fraud.review_decline"]
+    assert fraud.reviews.commands[0].command_id == fraud.reviews.commands[1].command_id  # the same command
 
 
 async def test_decision_and_rule_stats(fraud: Fraud) -> None:
