@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.soak.load import stopped
-
-PAGE = 500  # the queue's largest page
-
+from bench.soak.paging import pages
 
 def review_action(order_id: str) -> str:
     return "approve" if zlib.crc32(order_id.encode()) % 2 == 0 else "decline"
@@ -35,7 +33,6 @@ class Reviews:
     # order a decline was sent for, answered or not.
     declined: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)  # approve / decline
-    sweeps: int = 0
     before_settling: int = 0  # reviewed by the sweeps, before the settling took over
     problems: list[str] = field(default_factory=list)
 
@@ -59,22 +56,9 @@ class Analyst:
     async def sweep(self, client: httpx.AsyncClient) -> None:
         """Every order the queue shows now, page by page; stops at the first page it cannot read
         (the API restarting), the next sweep starts over."""
-        self.reviews.sweeps += 1
-        cursor: str | None = None
-        while not self._stop.is_set():
-            params: dict[str, str | int] = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
-            try:
-                r = await client.get("/staff/v1/fraud/reviews", params=params, headers=self.staff)
-            except httpx.TransportError:
-                return
-            if r.status_code != 200:
-                if r.status_code not in (429, 503):
-                    self.reviews.problems.append(f"review queue: {r.status_code} {r.text[:200]}")
-                return
-            page = r.json()
-            await asyncio.gather(*(self.review(client, str(i["order_id"])) for i in page["data"]))
-            cursor = page.get("next_cursor")
-            if not cursor:
+        async for held in pages(client, "/staff/v1/fraud/reviews", self.staff, self.reviews.problems):
+            await asyncio.gather(*(self.review(client, str(i["order_id"])) for i in held))
+            if self._stop.is_set():
                 return
 
     async def review(self, client: httpx.AsyncClient, order_id: str) -> None:

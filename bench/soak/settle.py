@@ -21,9 +21,9 @@ import httpx
 
 from bench.soak.analyst import Analyst
 from bench.soak.load import Accepted
+from bench.soak.paging import pages
 
 TERMINAL = frozenset({"completed", "failed", "declined", "rejected"})
-PAGE = 500  # the order list's largest page
 
 
 @dataclass
@@ -87,23 +87,9 @@ async def settle(
 
 
 async def _listed(client: httpx.AsyncClient, api_key: str, problems: list[str]) -> dict[str, str]:
-    """Order id → status of every order the key's company lists now; a page the API cannot
-    answer (503, a restart) ends the listing early, the next pass lists again."""
+    """Order id → status of every order the key's company lists now (as far as the API answers;
+    the next pass lists again)."""
     statuses: dict[str, str] = {}
-    cursor: str | None = None
-    while True:
-        params: dict[str, str | int] = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
-        try:
-            r = await client.get("/v1/orders", params=params, headers={"Authorization": f"Bearer {api_key}"})
-        except httpx.TransportError:
-            return statuses
-        if r.status_code != 200:
-            problem = f"GET /v1/orders answered {r.status_code}: {r.text[:200]}"
-            if r.status_code not in (429, 503) and problem not in problems:
-                problems.append(problem)
-            return statuses
-        page = r.json()
-        statuses.update((str(o["id"]), str(o["status"])) for o in page["data"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return statuses
+    async for orders in pages(client, "/v1/orders", {"Authorization": f"Bearer {api_key}"}, problems):
+        statuses.update((str(o["id"]), str(o["status"])) for o in orders)
+    return statuses
