@@ -14,6 +14,11 @@ card vault at once and travels only as ciphertext. Every provider call becomes a
 Up to `max_in_flight` payouts run at once (streams/inflight.py): each result is produced when
 its payout settles, and a partition's offset is committed past a record only when it and every
 earlier record have produced theirs, so what a crash redoes is at most the window in flight.
+
+One owner per order at a time: in a rebalance, the payouts in flight on the revoked partitions
+end before the partitions move (streams/handover.py), and after a failure those in flight end
+before this consumer leaves the group. Two dispatchers paying one order at once could each find
+it unknown everywhere and pay it at two providers.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
 
 from domain.cards import CardVault
 from domain.catalog import ProductSource
@@ -36,6 +43,7 @@ from providers.base import OutcomeState, PayoutOutcome, PayoutRequest
 from providers.routing import Router
 from streams import messages
 from streams.fault_points import crash_point
+from streams.handover import Handover
 from streams.inflight import InFlight
 from streams.ledger_messages import PayoutResult, encode_payout_result
 from streams.outbound_calls import OutboundCallLog
@@ -57,6 +65,9 @@ class DispatchConfig:
     # offsets of the finished prefix are committed (a crash redoes at most the window).
     max_in_flight: int = 256
     commit_interval_s: float = 0.2
+    # How long payouts in flight may take to end before their partitions move to another
+    # dispatcher (a rebalance) or this one leaves the group (a failure); then they are cancelled.
+    handover_timeout_s: float = 30.0
 
 
 class Unsettled(RuntimeError):
@@ -84,19 +95,27 @@ class Dispatch:
     async def run(self) -> None:
         c = self._config
         # Small polls: the window takes what it has room for (getmany's max_records) anyway.
-        await run_relay("dispatch", RelayClients(c.bootstrap, c.group_id, c.requests_topic, 50),
-                        self._loop, self._stopping)  # fmt: skip
+        # The group waits for a handover a little longer than the handover may take.
+        clients = RelayClients(c.bootstrap, c.group_id, None, 50, rebalance_timeout_s=c.handover_timeout_s + 15)
+        await run_relay("dispatch", clients, self._loop, self._stopping)
 
     async def _loop(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
         # A sliding window (streams/inflight.py), not a barrier per poll: a payout waiting for
         # its bank holds up no other, and the offsets move past each contiguous finished prefix.
         window: InFlight[tuple[Order, PayoutResult] | None] = InFlight(self._config.max_in_flight)
+        commits = _Commits(consumer, producer, window, self._emit_calls)
+        timeout_s = self._config.handover_timeout_s
+        consumer.subscribe([self._config.requests_topic],
+                           listener=Handover("dispatch", window, commits.commit, timeout_s))  # fmt: skip
         fetching = asyncio.create_task(self._fetch(consumer, window), name="dispatch-fetch")
         try:
-            await self._hand_on(consumer, producer, window, fetching)
+            await self._hand_on(producer, window, commits, fetching)
         finally:
             fetching.cancel()
             await asyncio.gather(fetching, return_exceptions=True)
+            # Still a member of the group: no one else starts these orders while they end.
+            if not await window.settled(None, timeout_s):
+                log.error("dispatch: payouts still running %.0f s after a failure are cancelled", timeout_s)
             await window.cancel_all()  # redone from the last commit by whoever reads on
 
     async def _fetch(self, consumer: AIOKafkaConsumer, window: InFlight[Any]) -> None:
@@ -108,45 +127,28 @@ class Dispatch:
                     window.start(tp, record.offset, self._settle(record))
 
     async def _hand_on(
-        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer,
-        window: InFlight[tuple[Order, PayoutResult] | None], fetching: asyncio.Task[None],
+        self, producer: AIOKafkaProducer, window: InFlight[tuple[Order, PayoutResult] | None],
+        commits: _Commits, fetching: asyncio.Task[None],
     ) -> None:  # fmt: skip
         """Produces each payout's result as soon as it is known; commits every interval."""
         clock = asyncio.get_running_loop().time
         interval = self._config.commit_interval_s
         next_commit = clock() + interval
-        deliveries: list[asyncio.Future[Any]] = []  # sent since the last commit
         while not (fetching.done() and not len(window)):
             first = await window.next_finished(max(0.0, min(next_commit - clock(), 0.2)))
             for slot in ([first] if first else []) + window.finished_now():
                 settled = slot.task.result()  # Unsettled and other errors: restart from the commit
                 crash_point("dispatch")  # paid at the provider, nothing produced or committed
                 if settled is not None:
-                    deliveries += await self._emit(producer, *settled)
+                    commits.sent(await self._emit(producer, *settled))
                 window.hand_on(slot)
             if fetching.done():
                 fetching.result()  # a failed fetch fails the loop (stopping ends it cleanly)
             if clock() >= next_commit:
-                await self._commit(consumer, producer, window, deliveries)
+                await commits.commit()
                 next_commit = clock() + interval
         fetching.result()  # a fetch that failed with nothing in flight fails the loop too
-        await self._commit(consumer, producer, window, deliveries)
-
-    async def _commit(
-        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, window: InFlight[Any],
-        deliveries: list[asyncio.Future[Any]],
-    ) -> None:  # fmt: skip
-        """Call-log records and results are durable before the offsets move past them. Each
-        delivery is awaited, not the producer's flush(): flush waits for the batches but raises
-        nothing, so a batch the broker refused (an expired one after an outage, a broken
-        sequence) lost its results while the offsets moved on. The soak found 136 orders paid
-        at the bank and left `reserved` for good that way."""
-        deliveries += await self._emit_calls(producer)
-        offsets = window.committable()
-        sent, deliveries[:] = list(deliveries), []
-        await asyncio.gather(*sent)  # the first refusal fails the loop: redone from the commit
-        if offsets:
-            await consumer.commit(offsets)
+        await commits.commit()
 
     async def _settle(self, record: ConsumerRecord) -> tuple[Order, PayoutResult] | None:
         try:
@@ -224,6 +226,7 @@ class Dispatch:
         return sent
 
     async def _emit_calls(self, producer: AIOKafkaProducer) -> list[asyncio.Future[Any]]:
+        """The provider calls logged since the last time, produced (their deliveries)."""
         if self._call_log is None:
             return []
         return [
@@ -232,3 +235,54 @@ class Dispatch:
             for record in self._call_log.drain()
         ]  # fmt: skip
 
+
+
+class _Commits:
+    """Call-log records and results are durable before the offsets move past them, one commit
+    at a time (the loop's every interval, a rebalance's for the partitions it takes away).
+
+    Each delivery is awaited, not the producer's flush(): flush waits for the batches but raises
+    nothing, so a batch the broker refused (an expired one after an outage, a broken sequence)
+    lost its results while the offsets moved on. The soak found 136 orders paid at the bank and
+    left `reserved` for good that way. A refusal fails every later commit too (the loop restarts
+    from the last commit), also when a rebalance's commit met it first."""
+
+    def __init__(
+        self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer, window: InFlight[Any],
+        emit_calls: Callable[[AIOKafkaProducer], Awaitable[list[asyncio.Future[Any]]]],
+    ) -> None:  # fmt: skip
+        self._consumer = consumer
+        self._producer = producer
+        self._window = window
+        self._emit_calls = emit_calls
+        self._deliveries: list[asyncio.Future[Any]] = []  # sent since the last commit
+        self._lock = asyncio.Lock()
+        self._refused: BaseException | None = None
+
+    def sent(self, deliveries: list[asyncio.Future[Any]]) -> None:
+        self._deliveries += deliveries
+
+    async def commit(self, partitions: Collection[TopicPartition] | None = None) -> None:
+        """Commits the handed-on progress of `partitions` (None: of all) that this consumer
+        still owns. A commit the group refuses (it is rebalancing, or moved on without this
+        member) is no failure: whoever owns the partitions next redoes from the last commit."""
+        async with self._lock:
+            if self._refused is not None:
+                raise self._refused
+            self._deliveries += await self._emit_calls(self._producer)
+            offsets = self._window.committable(partitions)
+            sent, self._deliveries = self._deliveries, []
+            try:
+                await asyncio.gather(*sent)
+            except Exception as exc:
+                self._refused = exc
+                raise
+            owned = self._consumer.assignment()
+            offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
+            if not offsets:
+                return
+            try:
+                await self._consumer.commit(offsets)
+            except CommitFailedError as exc:
+                log.warning("dispatch: offsets not committed (%s); the partitions' next owner "
+                            "redoes from the last commit, asking the providers first", exc)  # fmt: skip

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Collection, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -24,12 +24,14 @@ T = TypeVar("T")
 
 @dataclass(eq=False)
 class Slot(Generic[T]):
-    """One record's work. `handed_on`: its outcome was used (produced); the offset may pass it."""
+    """One record's work. `handed_on`: its outcome was used (produced); the offset may pass it.
+    `dropped`: its partition left this window (a rebalance); its outcome is no one's to use."""
 
     tp: TopicPartition
     offset: int
     task: asyncio.Task[T]
     handed_on: bool = False
+    dropped: bool = False
 
 
 @dataclass
@@ -73,20 +75,60 @@ class InFlight(Generic[T]):
 
     async def next_finished(self, timeout_s: float) -> Slot[T] | None:
         """The next task that finished (its result or exception is ready), None after `timeout_s`."""
-        try:
-            return await asyncio.wait_for(self._finished.get(), timeout_s)
-        except TimeoutError:
-            return None
+        clock = asyncio.get_running_loop().time
+        deadline = clock() + timeout_s
+        while True:  # dropped slots are skipped
+            try:
+                slot = await asyncio.wait_for(self._finished.get(), max(0.0, deadline - clock()))
+            except TimeoutError:
+                return None
+            if not slot.dropped:
+                return slot
 
     def finished_now(self) -> list[Slot[T]]:
         """Every task that has finished and was not taken yet, without waiting."""
         out = []
         while not self._finished.empty():
-            out.append(self._finished.get_nowait())
+            slot = self._finished.get_nowait()
+            if not slot.dropped:
+                out.append(slot)
         return out
+
+    def holds(self, tps: Collection[TopicPartition]) -> bool:
+        """Is any record of these partitions still in the window (running or not handed on)?"""
+        return any(tp in self._slots for tp in tps)
+
+    async def settled(self, tps: Collection[TopicPartition] | None, timeout_s: float) -> bool:
+        """Waits until every task of these partitions (None: of all) has ended; False if some
+        still run after `timeout_s` (they are left running)."""
+        chosen = self._slots if tps is None else tps
+        tasks = {slot.task for tp in chosen for slot in self._slots.get(tp, ())}
+        if not tasks:
+            return True
+        _, running = await asyncio.wait(tasks, timeout=timeout_s)
+        return not running
+
+    async def drop(self, tps: Collection[TopicPartition]) -> int:
+        """Takes these partitions' records out of the window: tasks still running are cancelled
+        (and awaited), outcomes not handed on are never used, offsets not taken are forgotten.
+        For a partition that moves to another consumer, which redoes them from the last commit.
+        Returns how many records were dropped."""
+        slots = [slot for tp in tps for slot in self._slots.pop(tp, ())]
+        for slot in slots:
+            slot.dropped = True
+            slot.task.cancel()
+        await asyncio.gather(*(slot.task for slot in slots), return_exceptions=True)
+        for tp in tps:
+            self._next_offsets.pop(tp, None)
+        self._size -= len(slots)
+        if self._size < self.limit:
+            self._room.set()
+        return len(slots)
 
     def hand_on(self, slot: Slot[T]) -> None:
         """Its outcome was used: the record leaves the window once those before it have too."""
+        if slot.dropped:
+            return
         slot.handed_on = True
         slots = self._slots[slot.tp]
         while slots and slots[0].handed_on:
@@ -98,11 +140,14 @@ class InFlight(Generic[T]):
         if self._size < self.limit:
             self._room.set()
 
-    def committable(self) -> dict[TopicPartition, int]:
+    def committable(self, tps: Collection[TopicPartition] | None = None) -> dict[TopicPartition, int]:
         """Next offset per partition past the handed-on prefix, for partitions that moved since
-        the last call (taken: a second call returns only newer progress)."""
-        offsets, self._next_offsets = self._next_offsets, {}
-        return offsets
+        the last call (taken: a second call returns only newer progress); only those of `tps`
+        when given."""
+        if tps is None:
+            offsets, self._next_offsets = self._next_offsets, {}
+            return offsets
+        return {tp: self._next_offsets.pop(tp) for tp in tps if tp in self._next_offsets}
 
     async def cancel_all(self) -> None:
         """Stops every task still running (a failure or a restart: they are redone from the

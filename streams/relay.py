@@ -21,18 +21,22 @@ Loop = Callable[[AIOKafkaConsumer, AIOKafkaProducer], Awaitable[None]]
 class RelayClients:
     bootstrap: str
     group_id: str
-    topic: str
+    topic: str | None  # None: the loop subscribes itself (with its rebalance listener)
     max_poll_records: int = 500
+    # How long the group waits for this member to rejoin in a rebalance: the time its listener
+    # may take to hand its partitions over (aiokafka's default is the session timeout, 10 s).
+    rebalance_timeout_s: float = 10.0
 
 
 async def run_relay(name: str, clients: RelayClients, loop: Loop, stopping: asyncio.Event) -> None:
     """Run `loop` until `stopping` is set; after any error, start over with new clients."""
     while not stopping.is_set():
         consumer = AIOKafkaConsumer(
-            clients.topic, bootstrap_servers=clients.bootstrap, group_id=clients.group_id,
+            *([clients.topic] if clients.topic else []), bootstrap_servers=clients.bootstrap, group_id=clients.group_id,
             enable_auto_commit=False, auto_offset_reset="earliest",
             isolation_level="read_committed",  # only what transactional writers committed
             max_poll_records=clients.max_poll_records,
+            rebalance_timeout_ms=int(clients.rebalance_timeout_s * 1000),
         )  # fmt: skip
         producer = AIOKafkaProducer(bootstrap_servers=clients.bootstrap, acks="all", enable_idempotence=True)
         try:

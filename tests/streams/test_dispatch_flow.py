@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import httpx
 import orjson
 import pytest
 
-from domain.cards import CardVault
-from domain.catalog import Catalog, Product, ProductType
+from domain.catalog import ProductType
 from domain.events import events_for
-from domain.money import Money
-from domain.orders import EndUser, Order, OrderStatus, Recipient, RecipientKind, StatusChange
+from domain.orders import Recipient, RecipientKind
 from providers.banks import bank_a, bank_b
 from providers.base import ProviderConfig
 from providers.circuit import CircuitBreaker
@@ -30,30 +27,10 @@ from streams.dispatch import Dispatch, DispatchConfig
 from streams.ledger_messages import decode_payout_result
 from streams.outbound_calls import OutboundCallLog
 from streams.topics import ORDERS_EVENTS, PAYOUTS_REQUESTED, PAYOUTS_RESULTS, REQUESTS_LOG, TopicNames
-from tests.builders import T0
 from tests.streams.kafka_helpers import max_message_bytes, producer, read_topic
+from tests.streams.payout_orders import CATALOG, VAULT, reserved
 
 pytestmark = pytest.mark.kafka
-VAULT = CardVault({"k1": base64.b64decode(base64.b64encode(b"v" * 32))}, b"token")
-CATALOG = Catalog((
-    Product("card-transfer-eur", ProductType.CARD_TRANSFER, "Visa", "EUR"),
-    Product("virtual-card-eur", ProductType.VIRTUAL_CARD, "Quadra Card", "EUR"),
-    Product("zalando-25", ProductType.GIFT_CERTIFICATE, "Zalando", "EUR", denominations=(2500,),
-            provider_code="zalando-25"),
-    Product("topup-de", ProductType.MOBILE_TOPUP, "Telekom", "EUR"),
-))  # fmt: skip
-
-
-def _reserved(n: int, product_id: str, recipient: Recipient, amount: int = 2500) -> Order:
-    order = Order(
-        id=f"ord_{n:032x}", company_id="cmp_a", idempotency_key=f"k{n}", product_id=product_id,
-        amount=Money(amount, "EUR"), recipient=recipient, end_user=EndUser("u1", email="u1@example.com"),
-        created_at=T0, history=(),
-    )  # fmt: skip
-    order = replace(order, history=(StatusChange(OrderStatus.RECEIVED, "r", T0),))
-    for status in (OrderStatus.APPROVED, OrderStatus.RESERVED):
-        order = order.transition(status, status.value, T0)
-    return order
 
 
 @dataclass
@@ -98,13 +75,13 @@ async def test_one_order_of_each_type_is_paid_exactly_once(kafka_bootstrap: str,
     await harness.sandbox.post("/_control/faults", json={"provider": "bank-a", "mode": "down"})
     card = VAULT.protect("4111111111111111")
     orders = [
-        _reserved(1, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
+        reserved(1, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
                                                     card_last4=card.last4, card_ciphertext=card.ciphertext)),
-        _reserved(2, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
-        _reserved(3, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
-        _reserved(4, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678")),
-        _reserved(5, "topup-de", Recipient(RecipientKind.PHONE, phone="+999123")),  # unknown operator
-        _reserved(6, "card-transfer-eur", Recipient(RecipientKind.PHONE, phone="+4915112345678")),  # no card
+        reserved(2, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        reserved(3, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        reserved(4, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678")),
+        reserved(5, "topup-de", Recipient(RecipientKind.PHONE, phone="+999123")),  # unknown operator
+        reserved(6, "card-transfer-eur", Recipient(RecipientKind.PHONE, phone="+4915112345678")),  # no card
     ]  # fmt: skip
     async with producer(kafka_bootstrap) as p:
         for order in orders + orders[:2]:  # two redelivered: they must not be paid again
@@ -137,10 +114,10 @@ async def test_deliveries_are_sealed_and_every_provider_call_is_logged_without_s
     names = harness.names
     card = VAULT.protect("4111111111111111")
     orders = [
-        _reserved(11, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
+        reserved(11, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token, card_bin=card.bin,
                                                      card_last4=card.last4, card_ciphertext=card.ciphertext)),
-        _reserved(12, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
-        _reserved(13, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        reserved(12, "virtual-card-eur", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
+        reserved(13, "zalando-25", Recipient(RecipientKind.EMAIL, email="u1@example.com")),
     ]  # fmt: skip
     async with producer(kafka_bootstrap) as p:
         for order in orders:
@@ -189,9 +166,9 @@ async def test_a_slow_payout_holds_up_no_later_one(kafka_bootstrap: str, harness
         json={"provider": "bank-a", "mode": "timeout_after_accept", "times": 1, "latency_ms": 1500},
     )
     card = VAULT.protect("4111111111111111")
-    slow = _reserved(21, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token,
+    slow = reserved(21, "card-transfer-eur", Recipient(RecipientKind.CARD, card_token=card.token,
                      card_bin=card.bin, card_last4=card.last4, card_ciphertext=card.ciphertext))  # fmt: skip
-    fast = _reserved(22, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
+    fast = reserved(22, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
     async with producer(kafka_bootstrap) as p:
         for order in (slow, fast):
             await p.send(names(PAYOUTS_REQUESTED), messages.encode_order_event(events_for(order)[-1]), key=b"cmp_a")
@@ -214,7 +191,7 @@ async def test_a_result_the_broker_refuses_is_produced_again_not_skipped(
     after the lift produces the result from the provider's answer, without paying again."""
     names = harness.names
     await max_message_bytes(kafka_bootstrap, names(PAYOUTS_RESULTS), 200)
-    order = _reserved(31, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
+    order = reserved(31, "topup-de", Recipient(RecipientKind.PHONE, phone="+4915112345678"))
     async with producer(kafka_bootstrap) as p:
         await p.send_and_wait(names(PAYOUTS_REQUESTED), messages.encode_order_event(events_for(order)[-1]), key=b"cmp_a")
 

@@ -80,3 +80,51 @@ async def test_cancel_all_stops_every_running_task_before_returning() -> None:
 def test_a_window_holds_at_least_one_record() -> None:
     with pytest.raises(ValueError):
         InFlight(0)
+
+
+async def test_settled_waits_for_the_given_partitions_only_and_says_when_some_still_run() -> None:
+    window: InFlight[int] = InFlight(4)
+    never, later = asyncio.Event(), asyncio.Event()
+    window.start(P0, 0, _value(0, later))
+    window.start(P1, 0, _value(0, never))
+    asyncio.get_running_loop().call_later(0.05, later.set)
+    assert await window.settled({P0}, 2.0) is True
+    assert await window.settled({P1}, 0.05) is False
+    assert await window.settled(None, 0.05) is False  # None: every partition
+    assert await window.settled({TopicPartition("t", 7)}, 0.0) is True  # nothing there
+    await window.cancel_all()
+
+
+async def test_a_dropped_partition_leaves_the_window_and_its_outcomes_are_never_handed_out() -> None:
+    window: InFlight[int] = InFlight(3)
+    never = asyncio.Event()
+    done = window.start(P0, 4, _value(4))
+    handed = window.start(P1, 2, _value(2))
+    running = window.start(P0, 5, _value(5, never))
+    finished = await window.next_finished(1.0)
+    assert finished is not None
+    others = [finished, *window.finished_now()]
+    assert {s.offset for s in others} == {4, 2} and handed in others and done in others
+    window.hand_on(done)  # P0 offset 4 handed on (progress to 5, not taken), 5 still running
+    window.hand_on(handed)
+    assert window.holds({P0}) and not window.holds({P1}) and window.room == 2
+
+    assert await window.drop({P0}) == 1
+    assert running.task.cancelled() and running.dropped
+    assert not window.holds({P0}) and len(window) == 0 and window.room == 3
+    assert window.committable() == {P1: 3}  # P0's progress not taken went with the partition
+    assert await window.next_finished(0.05) is None  # the cancelled task is not handed out
+    window.hand_on(running)  # late hand-on of a dropped slot: ignored
+
+
+async def test_committable_of_some_partitions_takes_only_theirs() -> None:
+    window: InFlight[int] = InFlight(3)
+    for tp in (P0, P1):
+        window.start(tp, 0, _value(0))
+    for _ in range(2):
+        slot = await window.next_finished(1.0)
+        assert slot is not None
+        window.hand_on(slot)
+    assert window.committable({P1}) == {P1: 1}
+    assert window.committable({P1}) == {}
+    assert window.committable() == {P0: 1}
