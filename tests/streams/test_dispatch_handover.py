@@ -112,4 +112,6 @@ async def test_a_rebalance_waits_for_payouts_on_their_way_and_none_is_paid_twice
                for order_id, count in by_order.items() if count}  # fmt: skip
     assert paid_at == {("bank-a", o.id): 1 for o in orders}, paid_at
     results = [decode_payout_result(r.value) for r in records]
-    assert {(r.order.id, r.paid, r.order.provider) for r in results} == {(o.id, True, "bank-a") for o in orders}
+    # One result each: the first dispatcher committed them in the handover, so the second one
+    # started past them instead of redoing them.
+    assert sorted((r.order.id, r.paid, r.order.provider) for r in results) == [(o.id, True, "bank-a") for o in orders]
