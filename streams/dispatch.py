@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Awaitable, Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -234,7 +234,6 @@ class Dispatch:
                                 key=(record.company_id or "-").encode())
             for record in self._call_log.drain()
         ]  # fmt: skip
-
 
 
 class _Commits:
