@@ -25,18 +25,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 import psutil
 
 from bench.broker import open_broker
 from bench.order_client import OrderClient
 from bench.pipeline.cli import _set_webhook
+from bench.pipeline.flow_counts import flow_counts, format_counts
 from bench.pipeline.lag import LagSampler
 from bench.pipeline.observe import EventWatcher, WebhookReceiver
 from bench.pipeline.phases import pipeline_step
 from bench.pipeline.profile import record, summary
 from bench.pipeline.stack import up_process
 from bench.slice import _first_approved
-from streams.topics import ORDERS_EVENTS, TopicNames
+from streams.topics import ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames
 
 # A transactional topic keeps ~1 per partition of lag when caught up (the commit marker).
 CAUGHT_UP = 8
@@ -107,6 +109,7 @@ async def main_async(args: argparse.Namespace) -> int:
             load1 = os.getloadavg()[0]
             if spy is not None:
                 await asyncio.wait_for(spy.wait(), 60)
+            counts = await flow_counts(broker.bootstrap, prefix) if args.counts else None
     finally:
         with contextlib.suppress(Exception):
             await lag.stop()
@@ -130,6 +133,12 @@ async def main_async(args: argparse.Namespace) -> int:
               f"{(used - idle) / completed * 1000:.1f} ms without the idle cost")  # fmt: skip
     if args.profile:
         print(summary(Path(args.profile)))
+    if counts is not None:
+        # Every order of the run, the warm-up's and the start-up probe's too, is in the topics.
+        orders = next((t.records for t in counts.topics if t.topic == ORDERS_REQUESTED.name), 0)
+        print(f"  Kafka and HTTP per order ({orders} orders in the run's topics):")
+        print(format_counts(counts, max(orders, 1)))
+        Path(args.counts).write_bytes(orjson.dumps({"orders": orders, **counts.as_json()}))
     return 0 if completed == args.orders else 1
 
 
@@ -140,6 +149,8 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measured first")
     parser.add_argument("--drain", type=float, default=90.0, help="seconds to wait for the last orders")
     parser.add_argument("--profile", default="", help="py-spy raw stacks of the load to this file")
+    parser.add_argument("--counts", default="", help="count records per topic and HTTP calls per order "
+                        "after the run, print them and write them to this JSON file (bench.pipeline.floor reads it)")
     sys.exit(asyncio.run(main_async(parser.parse_args())))
 
 

@@ -1,0 +1,183 @@
+"""What the transports every order goes through cost by themselves on this machine, at their
+cheapest: no business logic, pre-encoded payloads, large batches, saturated.
+
+- Kafka produce: a transactional producer (as the stages write) sends `messages` pre-encoded
+  records in transactions of `batch`, keyed over four companies' partitions.
+- Kafka consume: a consumer group reads them back (read_committed, `getmany` of up to 10,000,
+  commit per batch).
+- HTTP: an aiohttp client POSTs a small order-shaped JSON body to a bare FastAPI endpoint served
+  by uvicorn as the API is (`bench.pipeline.echo`, in its own process), `concurrency` at once.
+
+Each figure is CPU seconds per unit of the client (this process) plus the server (the broker,
+or the echo process), from psutil, over the whole measurement; wall time gives the rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import orjson
+import psutil
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.baseline import baseline_message
+from bench.broker import KAFKA_TIMEOUT_MS, create_topics
+
+KEYS = (b"cmp_demo", b"cmp_a", b"cmp_b", b"cmp_c")
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    name: str
+    units: int
+    wall_s: float
+    client_cpu_s: float
+    server_cpu_s: float | None  # None: the server's process is not on this machine or unknown
+
+    @property
+    def rate(self) -> float:
+        return self.units / self.wall_s
+
+    @property
+    def client_ms(self) -> float:
+        return self.client_cpu_s / self.units * 1000
+
+    @property
+    def server_ms(self) -> float | None:
+        return None if self.server_cpu_s is None else self.server_cpu_s / self.units * 1000
+
+    @property
+    def total_ms(self) -> float:
+        return self.client_ms + (self.server_ms or 0.0)
+
+
+def _cpu(proc: psutil.Process | None) -> float:
+    if proc is None:
+        return 0.0
+    t = proc.cpu_times()
+    return t.user + t.system
+
+
+class _Meter:
+    """CPU of this process and of a server process, and wall time, from start to stop."""
+
+    def __init__(self, server: psutil.Process | None) -> None:
+        self.me, self.server = psutil.Process(), server
+
+    def __enter__(self) -> _Meter:
+        self.t0, self.c0, self.s0 = time.perf_counter(), _cpu(self.me), _cpu(self.server)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.t0
+        self.client = _cpu(self.me) - self.c0
+        self.served = None if self.server is None else _cpu(self.server) - self.s0
+
+
+async def kafka_costs(
+    bootstrap: str, prefix: str, broker: psutil.Process | None, messages: int, message_bytes: int, batch: int
+) -> tuple[UnitCost, UnitCost]:
+    """(transactional produce, group consume) per record."""
+    topic = f"{prefix}floor.records"
+    await create_topics(bootstrap, [topic], len(KEYS))
+    values = [baseline_message(f"f{i}", 0, message_bytes) for i in range(messages)]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+        transactional_id=f"{prefix}floor-producer", request_timeout_ms=KAFKA_TIMEOUT_MS,
+        max_batch_size=512 * 1024,
+    )  # fmt: skip
+    await asyncio.wait_for(producer.start(), 30)
+    try:
+        with _Meter(broker) as produced:
+            for start in range(0, messages, batch):
+                async with producer.transaction():
+                    for i in range(start, min(start + batch, messages)):
+                        await producer.send(topic, values[i], key=KEYS[i % len(KEYS)])
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"{prefix}floor-reader", enable_auto_commit=False,
+        auto_offset_reset="earliest", isolation_level="read_committed", request_timeout_ms=KAFKA_TIMEOUT_MS,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )  # fmt: skip
+    await asyncio.wait_for(consumer.start(), 30)
+    seen = 0
+    try:
+        await asyncio.wait_for(_assigned(consumer), 60)
+        with _Meter(broker) as consumed:
+            while seen < messages:
+                got = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+                seen += sum(len(rows) for rows in got.values())
+                if got:
+                    await consumer.commit()
+    finally:
+        await consumer.stop()
+    return (
+        UnitCost("kafka produce (transactional)", messages, produced.wall, produced.client, produced.served),
+        UnitCost("kafka consume (group)", seen, consumed.wall, consumed.client, consumed.served),
+    )
+
+
+async def _assigned(consumer: AIOKafkaConsumer) -> None:
+    while not consumer.assignment():
+        await asyncio.sleep(0.05)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def http_cost(requests: int, concurrency: int) -> UnitCost:
+    """aiohttp client → FastAPI/uvicorn echo, per request."""
+    import aiohttp
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "bench.pipeline.echo", str(port)])
+    body = orjson.dumps({"external_id": "x" * 16, "product_id": "card-transfer-eur",
+                         "amount": {"value": 500, "currency": "EUR"},
+                         "recipient": {"type": "card", "card_token": "t" * 24}})  # fmt: skip
+    try:
+        async with aiohttp.ClientSession(
+            f"http://127.0.0.1:{port}", connector=aiohttp.TCPConnector(limit=concurrency),
+            headers={"Content-Type": "application/json"}, trust_env=False,
+        ) as session:  # fmt: skip
+            await _wait_up(session, 30)
+            remaining = requests
+
+            async def worker() -> None:
+                nonlocal remaining
+                while remaining > 0:
+                    remaining -= 1
+                    async with session.post("/v1/orders", data=body) as response:
+                        await response.read()
+                        if response.status != 201:
+                            raise RuntimeError(f"echo answered {response.status}")
+
+            with _Meter(psutil.Process(server.pid)) as m:
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(10)
+    return UnitCost("http request (aiohttp → FastAPI)", requests, m.wall, m.client, m.served)
+
+
+async def _wait_up(session: object, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            async with session.get("/healthz") as response:  # type: ignore[attr-defined]
+                if response.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 - not listening yet
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.1)
