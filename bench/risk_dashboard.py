@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     migrate(ch)
     # The reports_bench defaults: the same order numbers give the same orders. Tables already
     # filled by an earlier run are kept.
-    shape = Shape(int(meta["orders"]), 100, 200, 1_000_000, 0.15, end)
+    # Dirs from before 28 Nov 2026 have no "time_ordered": their chunks spanned every day.
+    shape = Shape(int(meta["orders"]), 100, 200, 1_000_000, 0.15, end, time_ordered=bool(meta.get("time_ordered")))
     generate_fraud(ch, shape, args.chunk, print)
     machine = machine_facts()
     print(f"machine: nproc {machine['nproc']}, load {' '.join(machine.get('loadavg_at_start', []))}; "

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=1_000_000)
     p.add_argument("--dup-fraction", type=float, default=0.15,
                    help="share of completed/failed orders with an older version row")
+    p.add_argument("--random-times", action="store_true",
+                   help="spread every generating chunk over the whole period (the layout before 28 Nov 2026: "
+                        "each part spans every day) instead of time-ordered chunks, as traffic arrives")
     p.add_argument("--chunk", type=int, default=2_000_000, help="orders per INSERT … SELECT")
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=3)
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reusing {args.dir}: {meta}")
     else:
         end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        shape = Shape(args.orders, args.days, args.companies, args.users, args.dup_fraction, end)
+        shape = Shape(args.orders, args.days, args.companies, args.users, args.dup_fraction, end,
+                      time_ordered=not args.random_times)
         print(f"generating {args.orders:,} orders over {args.days} days (until {end:%Y-%m-%d}), "
               f"{args.companies} companies, {args.users:,} end users, into {args.dir}")  # fmt: skip
         t0 = time.perf_counter()
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(s.rows for s in steps if not s.name.startswith("ledger:"))
         print(f"generated {total:,} rows in {gen_s:.1f} s ({total / gen_s:,.0f} rows/s overall)")
         meta_file.write_bytes(orjson.dumps({"end": end.isoformat(), "orders": args.orders,
-                                            "generation_s": gen_s}))  # fmt: skip
+                                            "generation_s": gen_s, "time_ordered": shape.time_ordered}))  # fmt: skip
     print_facts(ch)
     print("ledger check:", check_ledger(ch))
     loop = asyncio.new_event_loop()

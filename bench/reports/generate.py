@@ -25,6 +25,11 @@ class Shape:
     users: int
     dup_fraction: float
     end: datetime  # orders are created in [end - days, end)
+    # Order n's creation time grows with n, so each generating INSERT (a chunk of consecutive
+    # orders) is a slice of time, as traffic arrives: its parts cover that slice only. False:
+    # every chunk spreads over the whole period (each part spans every day, so a read of any
+    # time range opens every part of its partitions; the layout of the runs before 28 Nov 2026).
+    time_ordered: bool = True
 
     @property
     def start_ms(self) -> int:
@@ -40,6 +45,11 @@ def _u(k: int, of: str = "n") -> str:
     return f"(((cityHash64({of}, {k}) % 1000000) + 0.5) / 1000000)"
 
 
+def _created_u(shape: Shape) -> str:
+    """Uniform in (0, 1) either way; time-ordered, increasing with n (sqrt of it: traffic grows)."""
+    return f"((n + {_u(3)}) / {shape.orders})" if shape.time_ordered else _u(3)
+
+
 def order_base(shape: Shape, first: int, count: int) -> str:
     """A subquery with one row per order n in [first, first + count) and every derived field."""
     return f"""
@@ -48,7 +58,7 @@ SELECT
     toUInt64(floor({shape.users} * pow({_u(1)}, 1.6))) AS user_num,
     toUInt32(floor({shape.companies} * pow({_u(2, "user_num")}, 3))) AS company_idx,
     concat('cmp_', lower(hex(cityHash64(company_idx, 77)))) AS company_id,
-    {shape.start_ms} + toUInt64(floor(sqrt({_u(3)}) * {shape.span_ms})) AS created_ms,
+    {shape.start_ms} + toUInt64(floor(sqrt({_created_u(shape)}) * {shape.span_ms})) AS created_ms,
     multiIf({_u(4)} < 0.5, 'card_transfer', {_u(4)} < 0.75, 'mobile_topup',
             {_u(4)} < 0.9, 'gift_certificate', 'virtual_card') AS product_type,
     multiIf(product_type = 'card_transfer', if({_u(5)} < 0.6, 'bank-a', 'bank-b'),

@@ -42,7 +42,9 @@ def _free_port() -> int:
 def shape_of(data: Path) -> Shape:
     meta = orjson.loads((data / "shape.json").read_bytes())
     # reports_bench's defaults: the same order numbers give the same orders.
-    return Shape(int(meta["orders"]), 100, 200, 1_000_000, 0.15, datetime.fromisoformat(meta["end"]))
+    end = datetime.fromisoformat(meta["end"])
+    # Dirs from before 28 Nov 2026 have no "time_ordered": their chunks spanned every day.
+    return Shape(int(meta["orders"]), 100, 200, 1_000_000, 0.15, end, time_ordered=bool(meta.get("time_ordered")))
 
 
 def fill_only(data: Path, chunk: int) -> None:
