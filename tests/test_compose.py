@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -233,8 +235,106 @@ def test_published_port_detection() -> None:
     assert _published_host_ports({"ports": ["8000", {"target": 8000}]}) == []
 
 
-def test_api_port_published(compose: dict[str, Any]) -> None:
-    assert "8000" in _published_host_ports(compose["services"]["api"])
+HAPROXY_CONFIG = "/usr/local/etc/haproxy/haproxy.cfg"  # where the official haproxy image reads it
+_HAPROXY_SECTIONS = {"global", "defaults", "frontend", "backend", "listen", "resolvers"}
+
+
+def _haproxy_sections(text: str) -> dict[str, list[list[str]]]:
+    """'<section> <name>' (or 'global') → the section's lines as words, comments dropped."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if not line[0].isspace() and words[0] in _HAPROXY_SECTIONS:
+            current = sections.setdefault(" ".join(words[:2]), [])
+        else:
+            assert current is not None, f"haproxy line outside a section: {line!r}"
+            current.append(words)
+    return sections
+
+
+def _proxy_config(compose: dict[str, Any]) -> dict[str, list[list[str]]]:
+    mounts = _mounts(compose["services"]["proxy"])
+    assert HAPROXY_CONFIG in mounts, "the proxy must mount its config from the repo"
+    return _haproxy_sections((ROOT / mounts[HAPROXY_CONFIG]).read_text(encoding="utf-8"))
+
+
+def _lines(section: list[list[str]], keyword: str) -> list[list[str]]:
+    return [words for words in section if words[0] == keyword]
+
+
+def test_haproxy_section_parsing() -> None:
+    text = "global\n    log stdout  # note\n\nbackend b\n    balance roundrobin\n"
+    assert _haproxy_sections(text) == {"global": [["log", "stdout"]], "backend b": [["balance", "roundrobin"]]}
+
+
+def test_api_scales_behind_the_proxy(compose: dict[str, Any]) -> None:
+    """`--scale api=N`: no replica publishes a host port; the proxy publishes the API's port and
+    balances over every replica that Docker's DNS returns for `api`."""
+    services = compose["services"]
+    api_port = compose["x-quadra-env"]["QUADRA_API_PORT"]
+    api = services["api"]
+    assert "container_name" not in api
+    assert _published_host_ports(api) == []
+
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("haproxy:") and not proxy["image"].endswith(":latest")
+    assert _published_host_ports(proxy) == [api_port]
+    assert "api" in (proxy.get("depends_on") or {})
+
+    config = _proxy_config(compose)
+    (frontend,) = [name for name in config if name.startswith("frontend ")]
+    binds = [words[1] for words in _lines(config[frontend], "bind")]
+    assert binds == [f":{api_port}"]
+    backends = {words[1] for words in _lines(config[frontend], "default_backend")}
+    backends |= {words[1] for words in _lines(config[frontend], "use_backend")}
+    assert backends, "the frontend forwards to no backend"
+    for backend in backends:
+        servers = _lines(config[f"backend {backend}"], "server-template")
+        assert servers, f"backend {backend}: a server-template finds the replicas as they come and go"
+        for words in servers:
+            count, address = int(words[2]), words[3]
+            assert address == f"api:{api_port}", f"backend {backend} forwards to {address}"
+            assert count >= 2
+            resolvers = config[f"resolvers {words[words.index('resolvers') + 1]}"]
+            assert ["nameserver", "docker", "127.0.0.11:53"] in resolvers  # Docker's embedded DNS
+            assert "check" in words and words[words.index("init-addr") + 1] == "none"
+
+
+def test_proxy_hands_the_client_address_to_the_api(compose: dict[str, Any]) -> None:
+    """IP allowlists and failed-auth limits read the client address (api/deps.py)."""
+    frontend = next(lines for name, lines in _proxy_config(compose).items() if name.startswith("frontend "))
+    dropped = frontend.index(["http-request", "del-header", "X-Forwarded-For"])  # a client's own is not trusted
+    assert ["option", "forwardfor"] in frontend[dropped:]
+    assert _env(compose["services"]["api"]).get("FORWARDED_ALLOW_IPS"), "uvicorn would ignore the header"
+
+
+def test_staff_pages_stick_to_one_api_replica(compose: dict[str, Any]) -> None:
+    """Export jobs live in the memory of the replica that started them (api/staff/export_jobs.py)."""
+    from api.staff.router import router as staff_router
+    from dashboards.app import PREFIX as ADMIN_PREFIX
+
+    config = _proxy_config(compose)
+    frontend = next(lines for name, lines in config.items() if name.startswith("frontend "))
+    for path in (ADMIN_PREFIX, staff_router.prefix):
+        routed = [
+            words[1] for words in _lines(frontend, "use_backend")
+            if words[3:5] == ["{", "path_beg"] and any(path.startswith(p) for p in words[5:-1])
+        ]  # fmt: skip
+        assert len(routed) == 1, f"{path} is not routed to a backend of its own"
+        backend = config[f"backend {routed[0]}"]
+        (cookie,) = _lines(backend, "cookie")
+        assert "insert" in cookie and "dynamic" in cookie, "replicas found by DNS need dynamic cookies"
+        assert _lines(backend, "dynamic-cookie-key")
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed here")
+def test_haproxy_accepts_the_config(compose: dict[str, Any]) -> None:
+    source = ROOT / _mounts(compose["services"]["proxy"])[HAPROXY_CONFIG]
+    checked = subprocess.run(["haproxy", "-c", "-f", str(source)], capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_dockerfile_runs_quadra_as_non_root() -> None:
