@@ -85,9 +85,11 @@ async def _readers(bootstrap: str, prefix: str) -> tuple[dict[str, set[str]], di
 
 
 async def _count(
-    consumer: AIOKafkaConsumer, topic: str, partitions: int, directions: Counter[str] | None
+    consumer: AIOKafkaConsumer, topic: str, partitions: int, directions: Counter[str] | None,
+    attempts: set[str] | None = None,
 ) -> int:
-    """Records of `topic` up to its last stable offset; request-log records counted by direction."""
+    """Records of `topic` up to its last stable offset; request-log records counted by
+    direction, webhook attempts collected by id (each is one HTTP exchange)."""
     parts = [TopicPartition(topic, p) for p in range(partitions)]
     if not parts:
         return 0
@@ -99,10 +101,13 @@ async def _count(
         batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
         for rows in batch.values():
             records += len(rows)
-            if directions is not None:
-                for r in rows:
-                    with contextlib.suppress(Exception):
-                        directions[orjson.loads(r.value)["direction"]] += 1
+            for r in rows if directions is not None or attempts is not None else ():
+                with contextlib.suppress(Exception):
+                    doc = orjson.loads(r.value)
+                    if directions is not None:
+                        directions[doc["direction"]] += 1
+                    if attempts is not None:
+                        attempts.add(doc["attempt_id"])
     return records
 
 
@@ -114,17 +119,18 @@ async def flow_counts(bootstrap: str, prefix: str) -> FlowCounts:
     )  # fmt: skip
     await asyncio.wait_for(consumer.start(), 30)
     directions: Counter[str] = Counter()
+    attempt_ids: set[str] = set()
     flows = []
     try:
         for topic in sorted(readers):
             log = directions if topic.endswith(REQUEST_LOG_SUFFIX) else None
-            records = await asyncio.wait_for(_count(consumer, topic, partitions.get(topic, 0), log), 120)
+            tried = attempt_ids if topic.endswith(WEBHOOK_ATTEMPTS_SUFFIX) else None
+            records = await asyncio.wait_for(_count(consumer, topic, partitions.get(topic, 0), log, tried), 120)
             flows.append(TopicFlow(topic.removeprefix(prefix), records, tuple(sorted(readers[topic]))))
     finally:
         await consumer.stop()
-    attempts = sum(f.records for f in flows if f.topic.endswith(WEBHOOK_ATTEMPTS_SUFFIX))
     http = dict(directions)
-    http.setdefault("webhook", attempts)  # webhook attempts reach the request log through the sink
+    http.setdefault("webhook", len(attempt_ids))  # webhook attempts reach the request log through the sink
     return FlowCounts(tuple(flows), http)
 
 
