@@ -93,7 +93,7 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         produce, consume = await kafka_costs(
             broker.bootstrap, prefix, psutil.Process(pid) if pid else None,
-            args.messages, args.message_bytes, args.batch,
+            args.messages, args.message_bytes, args.batch, warmup=args.messages // 4,
         )  # fmt: skip
         http = await http_cost(args.requests, args.concurrency)
     finally:

@@ -89,7 +89,7 @@ async def _count(
     attempts: set[str] | None = None,
 ) -> int:
     """Records of `topic` up to its last stable offset; request-log records counted by
-    direction, webhook attempts collected by id (each is one HTTP exchange)."""
+    direction, webhook attempts that sent a request collected by id (one HTTP exchange each)."""
     parts = [TopicPartition(topic, p) for p in range(partitions)]
     if not parts:
         return 0
@@ -106,7 +106,7 @@ async def _count(
                     doc = orjson.loads(r.value)
                     if directions is not None:
                         directions[doc["direction"]] += 1
-                    if attempts is not None:
+                    if attempts is not None and doc["url"]:  # attempt 0 (enqueued) sent nothing
                         attempts.add(doc["attempt_id"])
     return records
 

@@ -81,15 +81,24 @@ class _Meter:
 
 
 async def kafka_costs(
-    bootstrap: str, prefix: str, broker: psutil.Process | None, messages: int, message_bytes: int, batch: int
+    bootstrap: str, prefix: str, broker: psutil.Process | None, messages: int, message_bytes: int, batch: int,
+    warmup: int = 0,
 ) -> tuple[UnitCost, UnitCost]:
-    """(transactional produce, group consume) per record."""
-    topic = f"{prefix}floor.records"
+    """(transactional produce, group consume) per record. `warmup` records go through a topic
+    of their own first, untimed: a broker just started compiles its hot paths (JIT) meanwhile."""
+    if warmup:
+        await _produce_consume(bootstrap, f"{prefix}floor.warmup", broker, warmup, message_bytes, batch)
+    return await _produce_consume(bootstrap, f"{prefix}floor.records", broker, messages, message_bytes, batch)
+
+
+async def _produce_consume(
+    bootstrap: str, topic: str, broker: psutil.Process | None, messages: int, message_bytes: int, batch: int
+) -> tuple[UnitCost, UnitCost]:
     await create_topics(bootstrap, [topic], len(KEYS))
     values = [baseline_message(f"f{i}", 0, message_bytes) for i in range(messages)]
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
-        transactional_id=f"{prefix}floor-producer", request_timeout_ms=KAFKA_TIMEOUT_MS,
+        transactional_id=f"{topic}-producer", request_timeout_ms=KAFKA_TIMEOUT_MS,
         max_batch_size=512 * 1024,
     )  # fmt: skip
     await asyncio.wait_for(producer.start(), 30)
@@ -102,7 +111,7 @@ async def kafka_costs(
     finally:
         await producer.stop()
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"{prefix}floor-reader", enable_auto_commit=False,
+        topic, bootstrap_servers=bootstrap, group_id=f"{topic}-reader", enable_auto_commit=False,
         auto_offset_reset="earliest", isolation_level="read_committed", request_timeout_ms=KAFKA_TIMEOUT_MS,
         max_partition_fetch_bytes=4 * 1024 * 1024,
     )  # fmt: skip
@@ -150,7 +159,7 @@ async def http_cost(requests: int, concurrency: int) -> UnitCost:
             headers={"Content-Type": "application/json"}, trust_env=False,
         ) as session:  # fmt: skip
             await _wait_up(session, 30)
-            remaining = requests
+            remaining = requests // 10  # warm-up, untimed: connections open, code paths hot
 
             async def worker() -> None:
                 nonlocal remaining
@@ -161,6 +170,8 @@ async def http_cost(requests: int, concurrency: int) -> UnitCost:
                         if response.status != 201:
                             raise RuntimeError(f"echo answered {response.status}")
 
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            remaining = requests
             with _Meter(psutil.Process(server.pid)) as m:
                 await asyncio.gather(*(worker() for _ in range(concurrency)))
     finally:

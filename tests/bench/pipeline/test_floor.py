@@ -61,8 +61,9 @@ async def test_flow_counts_reads_committed_records_and_the_groups_of_each_topic(
                 await producer.send(decided, b"{}", key=str(i).encode())
             for direction in ("inbound", "inbound", "outbound"):
                 await producer.send(log, orjson.dumps({"direction": direction}), key=b"k")
-            for attempt in ("a1", "a2", "a1"):  # one attempt written twice is one HTTP exchange
-                await producer.send(attempts, orjson.dumps({"attempt_id": attempt}), key=b"k")
+            # Enqueued (no url: nothing sent), then two attempts, one of them written twice.
+            for attempt, url in (("m:0", ""), ("m:1", "https://p"), ("m:2", "https://p"), ("m:1", "https://p")):
+                await producer.send(attempts, orjson.dumps({"attempt_id": attempt, "url": url}), key=b"k")
         await producer.begin_transaction()  # aborted: its records are not counted
         await producer.send(decided, b"{}", key=b"x")
         await producer.abort_transaction()
@@ -84,7 +85,7 @@ async def test_flow_counts_reads_committed_records_and_the_groups_of_each_topic(
     by_topic = {t.topic: t for t in counts.topics}
     assert by_topic["orders.decided"] == TopicFlow("orders.decided", 5, ("ledger",))
     assert by_topic["requests.log"] == TopicFlow("requests.log", 3, ())
-    assert by_topic["webhooks.attempts"].records == 3
+    assert by_topic["webhooks.attempts"].records == 4
     assert counts.http == {"inbound": 2, "outbound": 1, "webhook": 2}
 
 
