@@ -31,6 +31,11 @@ from domain.orders import (
 )
 
 
+# How long a GET of an order this process does not know waits for its order feed to catch up
+# (the feed is normally milliseconds behind; a 404 for a truly unknown order pays at most this).
+FEED_CATCH_UP_S = 2.0
+
+
 class IntakeReplyLike(Protocol):
     admission: Admission
     order: Order | None
@@ -45,6 +50,10 @@ class IntakePort(Protocol):
     ) -> Order: ...
 
     def recent(self, order_id: str) -> Order | None: ...
+
+    async def caught_up(self, timeout: float) -> bool:
+        """Wait until this process has read every order record published before the call
+        (False when `timeout` s were not enough)."""
 
 
 class OrderReader(Protocol):
@@ -135,13 +144,22 @@ class OrderService:
         The feed answers right after creation, before the sink has stored the order; an order it
         shows in flight is also read from the read model, since a feed that falls behind must not
         hide a newer state (the soak saw one show `dispatched` for 15 min after completion)."""
+        order = await self._newest(company_id, order_id)
+        if order is None and await self._intake.caught_up(FEED_CATCH_UP_S):
+            # Another API process may have answered the POST a moment ago: the order is then on
+            # its way to this process's feed, and reaches the read model only at the sink's next
+            # flush. Behind a load balancer a partner's GET right after its POST lands here.
+            order = await self._newest(company_id, order_id)
+        if order is None or order.company_id != company_id:
+            raise errors.not_found("No such order for this key")
+        return order
+
+    async def _newest(self, company_id: str, order_id: str) -> Order | None:
         order = self._intake.recent(order_id)
         if order is None or not order.status.is_terminal:
             stored = await self._reader.find(company_id, order_id)
             if stored is not None and (order is None or stored.version > order.version):
                 order = stored
-        if order is None or order.company_id != company_id:
-            raise errors.not_found("No such order for this key")
         return order
 
     async def list_orders(self, company_id: str, f: TransactionFilter, cursor: str | None, limit: int) -> OrderPage:

@@ -205,6 +205,10 @@ class OrderFeed:
     def recent(self, order_id: str) -> Order | None:
         return self._recent.get(order_id)
 
+    async def sync(self, timeout: float) -> bool:
+        """Wait until every reply and event published before the call has been read."""
+        return await self._tail.sync(timeout)
+
     def remember(self, order: Order) -> Order:
         """Keep the newest version seen; returns the newest known (may be newer than given)."""
         known = self._recent.get(order.id)

@@ -35,3 +35,6 @@ class KafkaIntake:
     def recent(self, order_id: str) -> Order | None:
         return self._feed.recent(order_id)
 
+    async def caught_up(self, timeout: float) -> bool:
+        return await self._feed.sync(timeout)
+

@@ -27,6 +27,8 @@ class InMemoryIntake:
     orders: dict[str, Order] = field(default_factory=dict)
     answering: bool = True
     decide: Decide = approve_all
+    in_transit: dict[str, Order] = field(default_factory=dict)
+    catch_ups: int = 0
 
     async def submit(self, request: OrderRequest, timeout: float) -> IntakeReply | None:
         self.submitted.append(request)
@@ -47,6 +49,13 @@ class InMemoryIntake:
 
     def recent(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
+
+    async def caught_up(self, timeout: float) -> bool:
+        """Orders another API process answered for (`in_transit`) arrive on this one's feed."""
+        self.catch_ups += 1
+        self.orders.update(self.in_transit)
+        self.in_transit.clear()
+        return True
 
 
 @dataclass

@@ -82,6 +82,28 @@ async def test_get_falls_back_to_the_reader_for_older_orders(api: ApiHarness) ->
     assert response.status_code == 200 and response.json()["id"] == created["id"]
 
 
+async def test_get_of_an_order_another_process_just_created_waits_for_this_feed(api: ApiHarness) -> None:
+    """Behind a load balancer the POST and the GET reach two API processes: the second has not
+    read the order from its feed yet, and the sink has not stored it. The GET waits for the
+    feed to catch up instead of answering 404."""
+    created = (await api.client.post("/v1/orders", json=order_body(), headers=_headers())).json()
+    api.intake.in_transit[created["id"]] = api.intake.orders.pop(created["id"])
+
+    response = await api.client.get(f"/v1/orders/{created['id']}")
+    assert response.status_code == 200 and response.json() == created
+    assert api.intake.catch_ups == 1
+
+
+async def test_a_known_order_does_not_wait_and_an_unknown_one_is_404_after_one_catch_up(api: ApiHarness) -> None:
+    created = (await api.client.post("/v1/orders", json=order_body(), headers=_headers())).json()
+    assert (await api.client.get(f"/v1/orders/{created['id']}")).status_code == 200
+    assert api.intake.catch_ups == 0
+    other = created["id"][:-1] + ("0" if created["id"][-1] != "0" else "1")  # well-formed, unknown
+    missing = await api.client.get(f"/v1/orders/{other}")
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+    assert api.intake.catch_ups == 1
+
+
 async def test_get_shows_the_read_models_newer_state_when_the_feed_lags(api: ApiHarness) -> None:
     """The soak's stale feed: the process's feed last saw `dispatched`, the read model (the
     sink's ClickHouse rows) has `completed`; the partner must see `completed`."""
