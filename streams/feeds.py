@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from domain.companies import ApiKey
 from domain.intake import Admission
@@ -206,8 +207,14 @@ class OrderFeed:
         return self._recent.get(order_id)
 
     async def sync(self, timeout: float) -> bool:
-        """Wait until every reply and event published before the call has been read."""
-        return await self._tail.sync(timeout)
+        """Wait until every reply and event published before the call has been read. False
+        when that takes longer than `timeout` or the broker cannot say (a GET that asked
+        answers from what it has, never with a broker error)."""
+        try:
+            return await asyncio.wait_for(self._tail.sync(timeout), timeout)
+        except (TimeoutError, KafkaError) as exc:
+            log.warning("order feed could not catch up: %r", exc)
+            return False
 
     def remember(self, order: Order) -> Order:
         """Keep the newest version seen; returns the newest known (may be newer than given)."""

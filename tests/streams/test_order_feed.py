@@ -51,3 +51,11 @@ async def test_a_feed_that_caught_up_knows_an_order_another_process_answered_for
         assert await other_process.sync(10)
         assert other_process.recent(order.id) == order
         assert await other_process.sync(10)  # nothing new: at once
+
+
+async def test_a_catch_up_that_cannot_finish_in_time_says_so(kafka_bootstrap: str, topic_prefix: str) -> None:
+    names = TopicNames(topic_prefix)
+    await ensure_topics(kafka_bootstrap, names, PARTITIONS, 1)
+    async with feed(kafka_bootstrap, names) as f:
+        assert await f.sync(0) is False
+        assert await f.sync(10) is True
