@@ -41,6 +41,15 @@ _GROWTH = 4
 
 
 @dataclass(frozen=True, slots=True)
+class Candidates:
+    """Distinct (sort value, order id) of matching rows in sort order; `exhausted`: the filter
+    has no row after them (the only case where a round may hold fewer than it asked for)."""
+
+    keys: list[tuple[Any, str]]
+    exhausted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PageSpec:
     """What to read: `column` (created_at or amount_value, whitelisted by the caller) of SQL
     type `kind` sorts the page, ties broken by order_id; `after`: the keyset of the previous
@@ -97,7 +106,7 @@ class PageReader:
                                           spec.want)  # fmt: skip
         table = self._ch.table(table_for(f, spec.columns))
         n = spec.want + spec.want // 4 + 1
-        near: list[tuple[Any, str]] | None = None
+        near: Candidates | None = None
         if amount_orders.applies(f, spec.columns):
             # One company's amount range: grouped from the projection sorted by amount when it
             # looks sparse. A page by time, newest first, looks at this month's candidates
@@ -106,7 +115,7 @@ class PageReader:
             split = _month_split(f, spec)
             if split is not None:
                 near = await self._split_rows(table, f, spec, n, split, near=True)
-            if near is None or len(near) < n:
+            if near is None or (near.exhausted and len(near.keys) < n):
                 after, after_params = _after(spec)
                 found = await amount_orders.page(self._ch, f, spec.columns, self._order_by(spec), after,
                                                  after_params, spec.want, self._amount_cap)  # fmt: skip
@@ -115,10 +124,10 @@ class PageReader:
         for _ in range(ROUNDS):
             candidates = await self._candidates(table, f, spec, n, near)
             near = None
-            if not candidates:
+            if not candidates.keys:
                 return []
-            found = await self._final(table, f, spec, candidates[-1])
-            if len(found) >= spec.want or len(candidates) < n:
+            found = await self._final(table, f, spec, candidates.keys[-1])
+            if len(found) >= spec.want or candidates.exhausted:
                 return found[: spec.want]
             n *= _GROWTH
         return await self._final(table, f, spec, None)
@@ -128,8 +137,8 @@ class PageReader:
         return f"ORDER BY {spec.column} {direction}, order_id {direction}"
 
     async def _candidates(
-        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, near: list[tuple[Any, str]] | None = None
-    ) -> list[tuple[Any, str]]:
+        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, near: Candidates | None = None
+    ) -> Candidates:
         """`near`: this round's candidates on the split's near side, when already read."""
         split = _month_split(f, spec)
         if split is None:
@@ -137,16 +146,19 @@ class PageReader:
             c = conditions(f)
             after, after_params = _after(spec)
             return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after,
-                                              {**c.parameters, **after_params}, n)  # fmt: skip
+                                              {**c.parameters, **after_params}, n, spec.want)  # fmt: skip
         # The latest month first, the rest only when it holds fewer than n (see _month_split).
         found = near if near is not None else await self._split_rows(table, f, spec, n, split, near=True)
-        if len(found) < n:
-            found = found + await self._split_rows(table, f, spec, n - len(found), split, near=False)
+        if found.exhausted and len(found.keys) < n:
+            older = await self._split_rows(table, f, spec, n - len(found.keys), split, near=False,
+                                           enough=spec.want - len(found.keys))  # fmt: skip
+            found = Candidates(found.keys + older.keys, older.exhausted)
         return found
 
     async def _split_rows(
-        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, split: datetime, near: bool
-    ) -> list[tuple[Any, str]]:
+        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, split: datetime, near: bool,
+        enough: int | None = None,
+    ) -> Candidates:
         """Candidates on one side of the split: the page's side (`near`: descending, the newer) or
         the other."""
         c = conditions(f)
@@ -154,21 +166,34 @@ class PageReader:
         newer, older = "created_at >= {split:DateTime64(3, 'UTC')}", "created_at < {split:DateTime64(3, 'UTC')}"
         side = (newer if spec.descending else older) if near else (older if spec.descending else newer)
         params = {**c.parameters, **after_params, "split": split}
-        return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after + (side,), params, n)
+        wanted = spec.want if enough is None else enough
+        return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after + (side,), params, n, wanted)
 
     async def _candidate_rows(
-        self, table: str, f: TransactionFilter, spec: PageSpec, parts: tuple[str, ...], params: dict, n: int
-    ) -> list[tuple[Any, str]]:
+        self, table: str, f: TransactionFilter, spec: PageSpec, parts: tuple[str, ...], params: dict, n: int,
+        enough: int,
+    ) -> Candidates:
+        """Up to `n` distinct (value, order id) in sort order, from `n` rows read. Versions of one
+        order are rows of their own here (the sink writes one per state change; the newest
+        minutes hold several per order until merges drop the old ones): when the rows read hold
+        fewer than `enough` distinct orders (the page's rows still wanted), more rows are read,
+        which is cheaper than another round of both steps, and than `DISTINCT` in SQL, which
+        loses the early stop of a read in order (16 vs 9 ms for 64 candidates of the largest
+        company on 10 M orders). A few repeats are what the round's margin (n > want) is for."""
         clause = ("WHERE " + " AND ".join(parts)) if parts else ""
-        return [
-            (value, order_id)
-            for value, order_id in await self._ch.query(
+        limit = n
+        while True:
+            rows = await self._ch.query(
                 f"SELECT {spec.column}, order_id FROM {table} {clause} {self._order_by(spec)} "
                 "LIMIT {n:UInt32}",
-                {**params, "n": n},
+                {**params, "n": limit},
                 _candidate_settings(f, table),
             )
-        ]
+            found = list(dict.fromkeys((value, order_id) for value, order_id in rows))
+            exhausted = len(rows) < limit
+            if exhausted or len(found) >= min(n, enough):
+                return Candidates(found[:n], exhausted and len(found) <= n)
+            limit *= _GROWTH
 
     async def _final(
         self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None
