@@ -27,6 +27,7 @@ for candidates in the upper end's month first (`_month_split`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -193,7 +194,9 @@ class PageReader:
             exhausted = len(rows) < limit
             if exhausted or len(found) >= min(n, enough):
                 return Candidates(found[:n], exhausted and len(found) <= n)
-            limit *= _GROWTH
+            # As many more rows as the repeats so far suggest, with a margin: a read ahead in
+            # sort order costs by its depth (an amount range is sparse in time).
+            limit *= min(_GROWTH, max(2, math.ceil(1.25 * enough / len(found))))
 
     async def _final(
         self, table: str, f: TransactionFilter, spec: PageSpec, last: tuple[Any, str] | None
