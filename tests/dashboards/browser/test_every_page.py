@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, expect
 
 from domain.staff import Role
@@ -90,13 +91,30 @@ async def test_hostile_input_in_every_form_is_shown_as_text(live_admin: LiveAdmi
                 submit = form.locator("button[type=submit], button:not([type])").first
                 if await submit.count() == 0:
                     break
-                async with page.expect_navigation():
-                    await submit.click()
+                try:
+                    async with page.expect_navigation():
+                        await submit.click()
+                except PlaywrightError as exc:
+                    if not _refused_by_the_http_layer(exc, payload, await form.get_attribute("method")):
+                        raise
+                    # The server's HTTP parser refused the request line (h11 reads at most 16 kB
+                    # of it: uvicorn answers 400 and closes, and the browser may see the close
+                    # before the answer). Nothing reached the app, nothing was written.
+                    continue
                 tried += 1
                 assert await page.locator("[data-xss]").count() == 0, (path, action, payload[:40])
                 assert "Internal error" not in await page.content(), (path, action, payload[:40])
     assert tried > 40
     await live_admin.shots.take(page, "after hostile input")
+
+
+def _refused_by_the_http_layer(exc: PlaywrightError, payload: str, method: str | None) -> bool:
+    """A GET form's 100 kB value makes a URL the HTTP parser refuses before the app sees it."""
+    too_long = (method or "get").lower() == "get" and len(payload) > 16_384
+    return too_long and any(code in str(exc) for code in _REFUSALS)
+
+
+_REFUSALS = ("ERR_HTTP_RESPONSE_CODE_FAILURE", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE")
 
 
 async def _fill_every_field(form, payload: str) -> None:  # type: ignore[no-untyped-def]
