@@ -39,6 +39,13 @@ def paused_broker_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
         yield broker
 
 
+async def _ready(admin: AIOKafkaAdminClient, name: str) -> bool:
+    cluster = await admin.describe_cluster()
+    [described] = await admin.describe_topics([name])
+    leaders = [p["leader"] for p in described.get("partitions", [])]
+    return bool(cluster.get("brokers")) and bool(leaders) and all(leader >= 0 for leader in leaders)
+
+
 @pytest.fixture
 async def topic(paused_broker_home: LocalKafka, request: pytest.FixtureRequest) -> str:
     """A topic of the test's own: an abandoned transaction holds its partition's LSO back."""
@@ -49,6 +56,13 @@ async def topic(paused_broker_home: LocalKafka, request: pytest.FixtureRequest) 
         try:
             await admin.start()
             await admin.create_topics([NewTopic(name, 1, 1)])
+            # Also wait for metadata that names a broker and the partition's leader: a client
+            # that bootstraps from an emptier answer fails its coordinator lookup (seen in CI:
+            # "Did we not perform bootstrap?" from a transactional producer's start).
+            while not await _ready(admin, name):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no leader for {name}")
+                await asyncio.sleep(0.5)
             return name
         except Exception:
             if time.monotonic() > deadline:

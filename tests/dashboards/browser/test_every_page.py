@@ -91,11 +91,12 @@ async def test_hostile_input_in_every_form_is_shown_as_text(live_admin: LiveAdmi
                 submit = form.locator("button[type=submit], button:not([type])").first
                 if await submit.count() == 0:
                     break
+                method = await form.get_attribute("method")  # the form is gone after a failed navigation
                 try:
                     async with page.expect_navigation():
                         await submit.click()
                 except PlaywrightError as exc:
-                    if not _refused_by_the_http_layer(exc, payload, await form.get_attribute("method")):
+                    if not _refused_by_the_http_layer(exc, payload, method):
                         raise
                     # The server's HTTP parser refused the request line (h11 reads at most 16 kB
                     # of it: uvicorn answers 400 and closes, and the browser may see the close
