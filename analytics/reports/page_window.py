@@ -115,7 +115,7 @@ class PageReader:
             # the cost they always had; when they do not, they serve the first round.
             split = _month_split(f, spec)
             if split is not None:
-                near = await self._split_rows(table, f, spec, n, split, near=True)
+                near = await self._split_rows(table, f, spec, n, split, near=True, enough=spec.want)
             if near is None or (near.exhausted and len(near.keys) < n):
                 after, after_params = _after(spec)
                 found = await amount_orders.page(self._ch, f, spec.columns, self._order_by(spec), after,
@@ -149,26 +149,24 @@ class PageReader:
             return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after,
                                               {**c.parameters, **after_params}, n, spec.want)  # fmt: skip
         # The latest month first, the rest only when it holds fewer than n (see _month_split).
-        found = near if near is not None else await self._split_rows(table, f, spec, n, split, near=True)
+        found = near if near is not None else await self._split_rows(table, f, spec, n, split, True, spec.want)
         if found.exhausted and len(found.keys) < n:
-            older = await self._split_rows(table, f, spec, n - len(found.keys), split, near=False,
-                                           enough=spec.want - len(found.keys))  # fmt: skip
+            older = await self._split_rows(table, f, spec, n - len(found.keys), split, False,
+                                           spec.want - len(found.keys))  # fmt: skip
             found = Candidates(found.keys + older.keys, older.exhausted)
         return found
 
     async def _split_rows(
-        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, split: datetime, near: bool,
-        enough: int | None = None,
+        self, table: str, f: TransactionFilter, spec: PageSpec, n: int, split: datetime, near: bool, enough: int
     ) -> Candidates:
         """Candidates on one side of the split: the page's side (`near`: descending, the newer) or
-        the other."""
+        the other; `enough`: the distinct orders still wanted (see _candidate_rows)."""
         c = conditions(f)
         after, after_params = _after(spec)
         newer, older = "created_at >= {split:DateTime64(3, 'UTC')}", "created_at < {split:DateTime64(3, 'UTC')}"
         side = (newer if spec.descending else older) if near else (older if spec.descending else newer)
         params = {**c.parameters, **after_params, "split": split}
-        wanted = spec.want if enough is None else enough
-        return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after + (side,), params, n, wanted)
+        return await self._candidate_rows(table, f, spec, c.fixed + c.changing + after + (side,), params, n, enough)
 
     async def _candidate_rows(
         self, table: str, f: TransactionFilter, spec: PageSpec, parts: tuple[str, ...], params: dict, n: int,

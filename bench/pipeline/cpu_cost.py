@@ -37,16 +37,12 @@ from bench.pipeline.observe import EventWatcher, WebhookReceiver
 from bench.pipeline.phases import pipeline_step
 from bench.pipeline.profile import record, summary
 from bench.pipeline.stack import up_process
+from bench.pipeline.unit_costs import cpu_s
 from bench.slice import _first_approved
 from streams.topics import ORDERS_EVENTS, ORDERS_REQUESTED, TopicNames
 
 # A transactional topic keeps ~1 per partition of lag when caught up (the commit marker).
 CAUGHT_UP = 8
-
-
-def _cpu_s(proc: psutil.Process) -> float:
-    times = proc.cpu_times()
-    return times.user + times.system
 
 
 def _completed(watcher: EventWatcher) -> int:
@@ -88,21 +84,21 @@ async def main_async(args: argparse.Namespace) -> int:
             await pipeline_step(client, f"{run_id}-warm", args.rate, 5, 1000, 60, watcher, hooks)
             await _caught_up(lag, 60)
             await asyncio.sleep(2)
-            idle0, t0 = _cpu_s(proc), time.perf_counter()
+            idle0, t0 = cpu_s(proc), time.perf_counter()
             await asyncio.sleep(args.idle)
-            idle_per_s = (_cpu_s(proc) - idle0) / (time.perf_counter() - t0)
+            idle_per_s = (cpu_s(proc) - idle0) / (time.perf_counter() - t0)
 
             spy = None
             if args.profile:
                 spy = await record(proc.pid, args.orders / args.rate, Path(args.profile))
             load0 = os.getloadavg()[0]
             done_before = _completed(watcher)
-            cpu0, t0 = _cpu_s(proc), time.perf_counter()
+            cpu0, t0 = cpu_s(proc), time.perf_counter()
             step = await pipeline_step(
                 client, run_id, args.rate, args.orders / args.rate, 1000, args.drain, watcher, hooks
             )
             lags = await _caught_up(lag, args.drain)
-            cpu1, t1 = _cpu_s(proc), time.perf_counter()
+            cpu1, t1 = cpu_s(proc), time.perf_counter()
             # Orders whose POST got a 503 (intake's answer came too late) are still decided and
             # paid when intake gets to them: their work is in the CPU, so they are counted.
             all_completed = _completed(watcher) - done_before

@@ -15,12 +15,10 @@ or the echo process), from psutil, over the whole measurement; wall time gives t
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 import psutil
@@ -28,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.baseline import baseline_message
 from bench.broker import KAFKA_TIMEOUT_MS, create_topics
+from bench.pipeline.stack import echo_server, wait_http
 
 KEYS = (b"cmp_demo", b"cmp_a", b"cmp_b", b"cmp_c")
 
@@ -57,7 +56,8 @@ class UnitCost:
         return self.client_ms + (self.server_ms or 0.0)
 
 
-def _cpu(proc: psutil.Process | None) -> float:
+def cpu_s(proc: psutil.Process | None) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 for no process."""
     if proc is None:
         return 0.0
     t = proc.cpu_times()
@@ -71,13 +71,13 @@ class _Meter:
         self.me, self.server = psutil.Process(), server
 
     def __enter__(self) -> _Meter:
-        self.t0, self.c0, self.s0 = time.perf_counter(), _cpu(self.me), _cpu(self.server)
+        self.t0, self.c0, self.s0 = time.perf_counter(), cpu_s(self.me), cpu_s(self.server)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self.t0
-        self.client = _cpu(self.me) - self.c0
-        self.served = None if self.server is None else _cpu(self.server) - self.s0
+        self.client = cpu_s(self.me) - self.c0
+        self.served = None if self.server is None else cpu_s(self.server) - self.s0
 
 
 async def kafka_costs(
@@ -138,27 +138,21 @@ async def _assigned(consumer: AIOKafkaConsumer) -> None:
         await asyncio.sleep(0.05)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def http_cost(requests: int, concurrency: int) -> UnitCost:
-    """aiohttp client → FastAPI/uvicorn echo, per request."""
+    """aiohttp client → FastAPI/uvicorn echo (the http baseline's server), per request."""
     import aiohttp
 
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bench.pipeline.echo", str(port)])
+    server, url = echo_server(Path(tempfile.mkdtemp(prefix="quadra-floor-")))
     body = orjson.dumps({"external_id": "x" * 16, "product_id": "card-transfer-eur",
                          "amount": {"value": 500, "currency": "EUR"},
                          "recipient": {"type": "card", "card_token": "t" * 24}})  # fmt: skip
+    server.start()
     try:
+        await wait_http(url, server, 30)
         async with aiohttp.ClientSession(
-            f"http://127.0.0.1:{port}", connector=aiohttp.TCPConnector(limit=concurrency),
+            url, connector=aiohttp.TCPConnector(limit=concurrency),
             headers={"Content-Type": "application/json"}, trust_env=False,
         ) as session:  # fmt: skip
-            await _wait_up(session, 30)
             remaining = requests // 10  # warm-up, untimed: connections open, code paths hot
 
             async def worker() -> None:
@@ -175,20 +169,5 @@ async def http_cost(requests: int, concurrency: int) -> UnitCost:
             with _Meter(psutil.Process(server.pid)) as m:
                 await asyncio.gather(*(worker() for _ in range(concurrency)))
     finally:
-        server.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(10)
+        await server.stop()
     return UnitCost("http request (aiohttp → FastAPI)", requests, m.wall, m.client, m.served)
-
-
-async def _wait_up(session: object, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            async with session.get("/healthz") as response:  # type: ignore[attr-defined]
-                if response.status == 200:
-                    return
-        except Exception:  # noqa: BLE001 - not listening yet
-            if time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(0.1)
