@@ -75,6 +75,15 @@ class QuadraProcess:
     def key(self) -> str:
         return (self.data_dir / "demo-api-key").read_text().strip()
 
+    def create_staff_user(self, email: str, password: str, role: str) -> None:
+        """`quadra admin create-user`, as an operator would; the broker must be up."""
+        done = subprocess.run(
+            [sys.executable, "-m", "quadra.cli", "admin", "create-user", "--email", email,
+             "--name", email.split("@")[0], "--role", role, "--password-stdin"],
+            cwd=REPO, env=self.env, input=password + "\n", capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
     def terminate(self, timeout: float = 90) -> int:
         """SIGTERM, then the exit code; killed if it outlives `timeout` (the stop budget is 45 s,
         quadra/stopping.py), so a test that fails here leaves nothing running."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -32,6 +33,7 @@ LOG_WAIT_S = 1.0
 # answer waited for the broker itself to take the request-log record).
 PROMPT_S = INTAKE_TIMEOUT_S + LOG_WAIT_S + 4.0
 TERMINAL = {"completed", "failed", "declined"}
+AUDITOR, PASSWORD = "audrey@quadra.example", "a-long-auditor-password"
 
 
 def _body(n: int) -> dict[str, object]:
@@ -76,6 +78,31 @@ async def _terminal(client: httpx.AsyncClient, order_id: str, timeout: float = 4
         await asyncio.sleep(0.5)
 
 
+async def _key_uses_on_record(
+    client: httpx.AsyncClient, staff: dict[str, str], since: datetime, request_ids: set[str], timeout: float = 120
+) -> float:
+    """Waits until the audit log shows a key use for each of these requests; returns how long.
+    The audit agent is the last to resume after an outage: its consumer group waits out the
+    session of its member from before (10 s) before it chains the replayed events."""
+    started = time.monotonic()
+    params: dict[str, str | int] = {"action": "api_key.use", "from": since.isoformat(), "limit": 200}
+    while True:
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            more = {"cursor": cursor} if cursor else {}
+            page = await client.get("/staff/v1/audit", headers=staff, params={**params, **more})
+            assert page.status_code == 200, page.text
+            seen |= {event["request_id"] for event in page.json()["data"]}
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+        if request_ids <= seen:
+            return time.monotonic() - started
+        assert time.monotonic() - started < timeout, f"key uses not on record: {sorted(request_ids - seen)}"
+        await asyncio.sleep(0.5)
+
+
 @pytest.mark.timeout(1200)
 async def test_while_the_broker_is_away_orders_get_503_retry_after_and_nothing_accepted_is_lost(
     own_broker: LocalKafka, tmp_path: Path
@@ -86,11 +113,15 @@ async def test_while_the_broker_is_away_orders_get_503_retry_after_and_nothing_a
     q.env["QUADRA_REQUEST_LOG_WAIT_S"] = str(LOG_WAIT_S)
     await asyncio.to_thread(q.start, 600)  # minutes on a loaded machine
     try:
+        await asyncio.to_thread(q.create_staff_user, AUDITOR, PASSWORD, "finance")
         async with httpx.AsyncClient(base_url=q.url, timeout=60, headers={"Authorization": f"Bearer {q.key}"}) as client:
+            login = await client.post("/staff/v1/login", json={"email": AUDITOR, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            staff = {"Authorization": f"Bearer {login.json()['token']}"}
             # In flight: accepted (intake decided), not yet reserved, paid and told when the broker stops.
             before = await asyncio.gather(*(_accepted(client, f"before-{n}", _body(n), timeout=300) for n in range(8)))
             await asyncio.to_thread(own_broker.stop)
-            away_since = time.monotonic()
+            away_since, away_at = time.monotonic(), datetime.now(UTC)
             # New orders while it is away, one a second, each waited for on its own.
             asked: list[tuple[int, asyncio.Task[tuple[httpx.Response, float]]]] = []
             n = 100
@@ -123,9 +154,14 @@ async def test_while_the_broker_is_away_orders_get_503_retry_after_and_nothing_a
             stats = httpx.get(f"http://127.0.0.1:{q.env['QUADRA_SANDBOX_PORT']}/_control/stats").json()
             paid = {o: c for per in stats["executions"].values() for o, c in per.items()}
             assert set(paid) == {*before, *during} and set(paid.values()) == {1}, paid
+            # The outage's key uses went to the spool, from it to Kafka once the broker was
+            # back, and on through the audit agent and the sink.
+            refused_ids = {r.headers["x-request-id"] for _, r, _ in refused}
+            waited = await _key_uses_on_record(client, staff, away_at, refused_ids)
+            print(f"the outage's key uses were on record {waited:.1f} s after every order completed")
             # A stop asked for while the broker is gone ends within the stop budget
             # (quadra/stopping.py), not after every Kafka client's own timeout (minutes).
-            await asyncio.sleep(1.0)  # the sink's 0.2 s flushes: the checks below read ClickHouse
+            await asyncio.sleep(1.0)  # the sink's 0.2 s flushes: the request-log check below reads ClickHouse
             await asyncio.to_thread(own_broker.stop)
             stopping = time.monotonic()
             assert await asyncio.to_thread(q.terminate, 180) == 0, q.tail()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,22 +14,13 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import free_port
-from tests.e2e.quadra_process import REPO, QuadraProcess
+from tests.e2e.quadra_process import QuadraProcess
 from tests.streams.webhook_receiver import serving_receiver
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e]
 
 MULE_CARD = "4111 1111 1111 1111"
 ANALYST, PASSWORD = "ana@quadra.example", "a-long-analyst-password"
-
-
-def create_analyst(q: QuadraProcess) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "quadra.cli", "admin", "create-user", "--email", ANALYST, "--name", "Ana Lyst",
-         "--role", "risk", "--password-stdin"],
-        cwd=REPO, env=q.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
 
 
 def payout(n: int, user: str, card: str = MULE_CARD) -> dict[str, object]:
@@ -45,7 +34,7 @@ async def test_a_mule_card_burst_is_held_declined_reported_and_then_blocked(
     q = QuadraProcess(tmp_path / "var", free_port(), kafka_bootstrap, topic_prefix)
     await asyncio.to_thread(q.start)
     try:
-        await asyncio.to_thread(create_analyst, q)
+        await asyncio.to_thread(q.create_staff_user, ANALYST, PASSWORD, "risk")
         async with serving_receiver() as partner, httpx.AsyncClient(
             base_url=q.url, timeout=20, headers={"Authorization": f"Bearer {q.key}"}
         ) as client:
