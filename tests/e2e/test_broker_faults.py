@@ -82,8 +82,9 @@ async def _key_uses_on_record(
     client: httpx.AsyncClient, staff: dict[str, str], since: datetime, request_ids: set[str], timeout: float = 120
 ) -> float:
     """Waits until the audit log shows a key use for each of these requests; returns how long.
-    The audit agent is the last to resume after an outage: its consumer group waits out the
-    session of its member from before (10 s) before it chains the replayed events."""
+    The audit agent can be the last to resume after an outage (CI once stopped the broker again
+    before it had chained the replayed events): its new consumer's join likely waits out the
+    session (10 s) of its member from before, which could not leave while the broker was away."""
     started = time.monotonic()
     params: dict[str, str | int] = {"action": "api_key.use", "from": since.isoformat(), "limit": 200}
     while True:
