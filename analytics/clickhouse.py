@@ -49,6 +49,14 @@ class Reads(Protocol):
     ) -> list[tuple]: ...
 
 
+class ColumnReads(Reads, Protocol):
+    """Reads that also return columns (ClickHouse.query_columns): what the transactions report takes."""
+
+    async def query_columns(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[list[Any]]: ...
+
+
 class ClickHouse:
     def __init__(self, client: Any, database: str, embedded: bool = False) -> None:
         if not _IDENTIFIER.match(database):

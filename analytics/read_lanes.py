@@ -7,7 +7,8 @@ For reads only (`query`): inserts, commands and the sink's staging stay on the p
 `ClickHouse`. A lane's query sees what any connection wrote before it started, as on a server.
 The risk dashboard reads its panels through them (analytics/dashboards/reads.py): a render is a
 dozen independent queries, most of them on one core each, and they no longer queue behind the
-sink's inserts and the rollup refresher on the shared connection."""
+sink's inserts and the rollup refresher on the shared connection. The transactions report reads
+its page and its totals through them at once (api/staff/report_service.py)."""
 
 from __future__ import annotations
 
@@ -42,15 +43,32 @@ class ReadLanes:
     async def query(
         self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
     ) -> list[tuple]:
+        lane = await self._take()
+        try:
+            return await lane.query(sql, parameters, settings)
+        finally:
+            self._give_back(lane)
+
+    async def query_columns(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: Mapping[str, Any] | None = None
+    ) -> list[list[Any]]:
+        """ClickHouse.query_columns on a lane."""
+        lane = await self._take()
+        try:
+            return await lane.query_columns(sql, parameters, settings)
+        finally:
+            self._give_back(lane)
+
+    async def _take(self) -> ClickHouse:
         if self._idle is None:
             self._idle = asyncio.Queue()
             for lane in self._lanes:
                 self._idle.put_nowait(lane)
-        lane = await self._idle.get()
-        try:
-            return await lane.query(sql, parameters, settings)
-        finally:
-            self._idle.put_nowait(lane)
+        return await self._idle.get()
+
+    def _give_back(self, lane: ClickHouse) -> None:
+        assert self._idle is not None
+        self._idle.put_nowait(lane)
 
     def close(self) -> None:
         for lane in self._lanes:

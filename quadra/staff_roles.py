@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from analytics.audit_search import ClickHouseAuditSearch
-from analytics.clickhouse import ClickHouse, Reads
+from analytics.clickhouse import ClickHouse, ColumnReads
 from analytics.dashboards.reads import ClickHousePanels
 from analytics.reports.aggregates import ClickHouseAggregates
 from analytics.reports.request_log import ClickHouseRequestLog
@@ -121,15 +121,16 @@ async def start_registry_api(
     return RegistryApi(companies, key_uses, staff, registry, bus)
 
 
-def with_reports(staff: StaffServices, clickhouse: ClickHouse, dashboard_reads: Reads | None = None) -> StaffServices:
-    """The staff services plus the ClickHouse-backed reports, audit-log viewer and risk dashboard
-    (read through `dashboard_reads`, e.g. ReadLanes, when given)."""
+def with_reports(staff: StaffServices, clickhouse: ClickHouse, lanes: ColumnReads | None = None) -> StaffServices:
+    """The staff services plus the ClickHouse-backed reports, audit-log viewer and risk dashboard;
+    the dashboard's panels and the transactions report read through `lanes` (e.g. ReadLanes)
+    when given, so the reads of one render or report run at once."""
     return replace(
         staff,
         reports=ReportService(
-            ClickHouseTransactions(clickhouse), ClickHouseAggregates(clickhouse),
+            ClickHouseTransactions(lanes or clickhouse), ClickHouseAggregates(clickhouse),
             ClickHouseStatements(clickhouse), ClickHouseRequestLog(clickhouse),
         ),
         audit_log=AuditViewer(ClickHouseAuditSearch(clickhouse)),
-        risk_dashboard=RiskDashboard(ClickHousePanels(dashboard_reads or clickhouse)),
+        risk_dashboard=RiskDashboard(ClickHousePanels(lanes or clickhouse)),
     )  # fmt: skip

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ColumnReads
 from analytics.reports.card_orders import PROJECTION_COLUMNS, latest_value
 from analytics.reports.filters import TransactionFilter, conditions
 
@@ -47,7 +47,7 @@ def applies(f: TransactionFilter, columns: str = "") -> bool:
 
 
 def _latest(
-    ch: ClickHouse, f: TransactionFilter, fixed: tuple[str, ...], columns: tuple[str, ...], cap: int
+    ch: ColumnReads, f: TransactionFilter, fixed: tuple[str, ...], columns: tuple[str, ...], cap: int
 ) -> tuple[str, dict[str, Any]]:
     """A subquery: each matching order's latest `columns`, plus `matched_rows` (the rows read,
     at most cap + 1) and `passes` (whether the latest version meets the changing conditions)."""
@@ -70,7 +70,7 @@ def _latest(
 
 
 async def page(
-    ch: ClickHouse, f: TransactionFilter, columns: str, order_by: str, fixed: tuple[str, ...],
+    ch: ColumnReads, f: TransactionFilter, columns: str, order_by: str, fixed: tuple[str, ...],
     fixed_params: dict[str, Any], want: int, cap: int = CAP,
 ) -> list[tuple[Any, ...]] | None:  # fmt: skip
     """`columns` of the first `want` orders in `order_by` (over created_at or amount_value, then
@@ -88,7 +88,7 @@ async def page(
     return [row[:-2] for row in rows if row[-1]]
 
 
-async def totals(ch: ClickHouse, f: TransactionFilter, cap: int = CAP) -> list[list[Any]] | None:
+async def totals(ch: ColumnReads, f: TransactionFilter, cap: int = CAP) -> list[list[Any]] | None:
     """Columns (currency, count, amount, fee) by currency, or None when more than `cap` rows match."""
     sql, params = _latest(ch, f, (), ("currency", "amount_value", "fee_value"), cap)
     columns = await ch.query_columns(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ColumnReads
 from analytics.reports.filters import FIXED_COLUMNS, TransactionFilter, conditions
 
 # The projection's columns (migration 0014): the only ones `latest` can return.
@@ -46,7 +46,7 @@ def latest_value(column: str) -> str:
 
 
 def latest(
-    ch: ClickHouse, f: TransactionFilter, fixed: tuple[str, ...] = (),
+    ch: ColumnReads, f: TransactionFilter, fixed: tuple[str, ...] = (),
     columns: tuple[str, ...] = ("order_id", "created_at", "amount_value", "fee_value", "currency", "version",
                                 "status", "provider"),
 ) -> tuple[str, dict[str, Any]]:  # fmt: skip
@@ -66,7 +66,7 @@ def latest(
     return sql, dict(c.parameters)
 
 
-async def totals(ch: ClickHouse, f: TransactionFilter) -> list[list[Any]]:
+async def totals(ch: ColumnReads, f: TransactionFilter) -> list[list[Any]]:
     """Columns (currency, count, amount, fee), by currency."""
     sql, params = latest(ch, f, columns=("currency", "amount_value", "fee_value"))
     return await ch.query_columns(
@@ -76,7 +76,7 @@ async def totals(ch: ClickHouse, f: TransactionFilter) -> list[list[Any]]:
 
 
 async def page(
-    ch: ClickHouse, f: TransactionFilter, columns: str, order_by: str, fixed: tuple[str, ...],
+    ch: ColumnReads, f: TransactionFilter, columns: str, order_by: str, fixed: tuple[str, ...],
     fixed_params: dict[str, Any], want: int,
 ) -> list[tuple[Any, ...]]:  # fmt: skip
     """`columns` of the first `want` orders in `order_by` (over created_at or amount_value,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ColumnReads
 from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
@@ -50,7 +50,7 @@ def rollup_applies(f: TransactionFilter) -> bool:
 
 
 async def order_sums(
-    ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, *, live: bool = False
+    ch: ColumnReads, keys: Sequence[Key], f: TransactionFilter, *, live: bool = False
 ) -> list[list[Any]]:
     """Columns (*keys, currency, count, amount, fee) of rows ordered by keys then currency
     (ClickHouse.query_columns: keys are Strings, sums integers). `live`: read `orders FINAL`
@@ -106,7 +106,7 @@ def _select(expressions: Any) -> str:
     return "".join(f"{e} AS g{i}, " for i, e in enumerate(expressions))
 
 
-async def _live(ch: ClickHouse, keys: Sequence[Key], f: TransactionFilter, group: str) -> list[list[Any]]:
+async def _live(ch: ColumnReads, keys: Sequence[Key], f: TransactionFilter, group: str) -> list[list[Any]]:
     where = final_clause(f)
     return await ch.query_columns(
         f"SELECT {_select(k.live for k in keys)}currency, count(), sum(amount_value), sum(fee_value) "

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ColumnReads
 from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 
@@ -96,7 +96,7 @@ def _through(spec: PageSpec, last: tuple[Any, str]) -> tuple[str, dict]:
 
 
 class PageReader:
-    def __init__(self, clickhouse: ClickHouse, amount_cap: int = amount_orders.CAP) -> None:
+    def __init__(self, clickhouse: ColumnReads, amount_cap: int = amount_orders.CAP) -> None:
         self._ch = clickhouse
         self._amount_cap = amount_cap  # tests make it small, to read the fallback
 

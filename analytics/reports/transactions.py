@@ -20,7 +20,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from analytics.clickhouse import ClickHouse
+from analytics.clickhouse import ColumnReads
 from analytics.reports import amount_orders
 from analytics.reports.common import check_limit, utc
 from analytics.reports.cursor import cursor_datetime, cursor_int, cursor_str, decode_cursor, encode_cursor
@@ -142,7 +142,7 @@ def decode_key(sort: Sort, token: str) -> TransactionKey:
 class ClickHouseTransactions:
     """Plain async reads over one ClickHouse (the staff report, the partner list, the bench)."""
 
-    def __init__(self, clickhouse: ClickHouse, amount_cap: int = amount_orders.CAP) -> None:
+    def __init__(self, clickhouse: ColumnReads, amount_cap: int = amount_orders.CAP) -> None:
         self._ch = clickhouse
         self._pages = PageReader(clickhouse, amount_cap)
 

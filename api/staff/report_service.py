@@ -4,6 +4,7 @@ tests); cursors are decoded here, so a cursor this API did not hand out is a 400
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,8 +85,11 @@ class ReportService:
         if f.amount_min is not None and f.amount_max is not None and f.amount_max < f.amount_min:
             raise InvalidCommand("`amount_max` must not be below `amount_min`", "amount_max")
         after = None if cursor is None else decode_key(sort, cursor)
-        page = await self._transactions.page(f, sort, after, limit)
-        totals = await self._transactions.totals(f)
+        # Independent reads, at once: on read lanes (quadra up) the totals of a long or dense
+        # range (~200 ms over 10 M orders) no longer wait for the page, nor the page for them.
+        page, totals = await asyncio.gather(
+            self._transactions.page(f, sort, after, limit), self._transactions.totals(f)
+        )
         return TransactionReport(page.items, totals, encode_key(sort, page.next_key))
 
     async def aggregates(self, group_by: Sequence[GroupBy], f: TransactionFilter) -> list[AggregateRow]:

@@ -44,6 +44,19 @@ async def test_a_lane_reads_what_the_process_connection_wrote(clickhouse: ClickH
         lanes.close()
 
 
+async def test_columns_are_read_on_lanes_too(clickhouse: ClickHouse, clickhouse_dsn: str) -> None:
+    """The transactions report's totals read columns (ClickHouse.query_columns) on the lanes."""
+    lanes = ReadLanes.connect(clickhouse_dsn, clickhouse.database, 2)
+    try:
+        started = time.perf_counter()
+        columns = "SELECT number, toString(number) FROM numbers(3) WHERE sleep(0.5) = 0"
+        found = await asyncio.gather(lanes.query_columns(columns), lanes.query("SELECT sleep(0.5)"))
+        assert time.perf_counter() - started < 0.9  # at once, on the two lanes
+        assert found[0] == [[0, 1, 2], ["0", "1", "2"]]
+    finally:
+        lanes.close()
+
+
 def test_no_lanes_is_refused() -> None:
     with pytest.raises(ValueError):
         ReadLanes([])
