@@ -9,11 +9,16 @@ why that equals the live answer); partial days at the edges, dirty days and days
 rollup are read live, as few created_at ranges in the same query, from `orders_by_time` (the
 same rows sorted by time, migration 0006) unless one company is pinned: a day of every company
 is a few granules there, but hundreds in `orders`, whose granules are per company. Any other
-condition (amount, end user, card, external id) needs single orders: the whole period is read
-live from `orders`, as before the rollups. A card's totals for one company are read from the
-`orders` projection sorted by (company, last 4) instead (analytics/reports/card_orders.py), and
-an amount range's for one company from the one sorted by (company, amount) when it matches at
-most amount_orders.CAP rows (analytics/reports/amount_orders.py).
+condition (end user, card, external id) needs single orders: the whole period is read live
+from `orders`, as before the rollups. A card's totals for one company are read from the `orders`
+projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
+
+An amount range is read from order_amounts_daily, the same groups by amount band (migration
+0017), when at least one band lies wholly in it: whole bands of clean days from there, the
+pieces of bands at the range's ends on those days and the range on the other days from single
+orders. Otherwise (or to see whether that is cheaper first: one company's range that matches at
+most amount_orders.CAP rows) from the `orders` projection sorted by (company, amount)
+(analytics/reports/amount_orders.py), and else live.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from analytics.clickhouse import ColumnReads
 from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
-from analytics.rollups.definitions import ORDERS
+from analytics.rollups.amount_bands import cover
+from analytics.rollups.definitions import ORDER_AMOUNTS, ORDERS
+from analytics.rollups.plan import day_ranges
 from analytics.rollups.ranges import computation_condition, range_condition
 from analytics.rollups.state import period_split
 
@@ -43,10 +50,13 @@ class Key:
 
 def rollup_applies(f: TransactionFilter) -> bool:
     """Whether every condition of the filter is on a column orders_daily keeps."""
-    return (
-        f.amount_min is None and f.amount_max is None and f.end_user_id is None
-        and f.card_last4 is None and f.external_id is None
-    )  # fmt: skip
+    return f.amount_min is None and f.amount_max is None and banded_applies(f)
+
+
+def banded_applies(f: TransactionFilter) -> bool:
+    """Whether every condition of the filter is on a column order_amounts_daily keeps (an
+    amount range is whole bands there plus pieces from single orders)."""
+    return f.end_user_id is None and f.card_last4 is None and f.external_id is None
 
 
 async def order_sums(
@@ -64,33 +74,63 @@ async def order_sums(
             found = await amount_orders.totals(ch, f)
             if found is not None:  # else too many rows match for one grouped read
                 return found
+        if not live and banded_applies(f) and cover(f.amount_min, f.amount_max).whole:
+            return await _from_rollup(ch, keys, f, group, banded=True)
         return await _live(ch, keys, f, group)
-    split = await period_split(ch, ORDERS, f.created_from, f.created_to)
+    return await _from_rollup(ch, keys, f, group)
+
+
+async def _from_rollup(
+    ch: ColumnReads, keys: Sequence[Key], f: TransactionFilter, group: str, banded: bool = False
+) -> list[list[Any]]:
+    """orders_daily's clean whole days plus the rest live; `banded`: order_amounts_daily's whole
+    bands of the amount range instead, plus its pieces of bands on those days from single orders."""
+    rollup = ORDER_AMOUNTS if banded else ORDERS
+    split = await period_split(ch, rollup, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period
-    c = conditions(undated)
+    unbanded = replace(undated, amount_min=None, amount_max=None)  # the bands stand for the range
+    c = conditions(unbanded)
+    table = ch.table(table_for(f, ""))
     parts, params = [], dict(c.parameters)
     if split.rollup_days:
         stored, stored_params = computation_condition(split.rollup_days)
-        where = " AND ".join([stored, *c.fixed, *c.changing])
+        where = [stored, *c.fixed, *c.changing]
+        params |= stored_params
+        amounts = cover(f.amount_min, f.amount_max) if banded else None
+        if amounts is not None and amounts.first_band is not None:
+            where.append("amount_band >= {first_band:Int64}")
+            params["first_band"] = amounts.first_band
+        if amounts is not None and amounts.last_band is not None:
+            where.append("amount_band <= {last_band:Int64}")
+            params["last_band"] = amounts.last_band
         parts.append(
             f"SELECT {_select(k.rollup for k in keys)}currency, sum(orders) AS n, sum(amount) AS a, "
-            f"sum(fee) AS fe FROM {ch.table(ORDERS.target)} WHERE {where} GROUP BY {group}"
+            f"sum(fee) AS fe FROM {ch.table(rollup.target)} WHERE {' AND '.join(where)} GROUP BY {group}"
         )
-        params |= stored_params
+        if amounts is not None and amounts.pieces:
+            # The same days from single orders, in the pieces only (the days' time and the
+            # amounts are fixed columns: PREWHERE, before FINAL).
+            days, days_params = range_condition("created_at", day_ranges(d for d, _ in split.rollup_days), "day")
+            pieces = " OR ".join(
+                f"(amount_value >= {{piece{i}_low:Int64}} AND amount_value <= {{piece{i}_high:Int64}})"
+                for i in range(len(amounts.pieces))
+            )
+            for i, (low, high) in enumerate(amounts.pieces):
+                params |= {f"piece{i}_low": low, f"piece{i}_high": high}
+            part, part_params = _live_part(table, keys, unbanded, (days, f"({pieces})"), group)
+            parts.append(part)
+            params |= days_params | part_params
     if split.live:
         ranges, range_params = range_condition("created_at", split.live, "live")
-        w = final_clause(undated, (ranges,))
-        table = ch.table(table_for(f, ""))
-        parts.append(
-            f"SELECT {_select(k.live for k in keys)}currency, count() AS n, sum(amount_value) AS a, "
-            f"sum(fee_value) AS fe FROM {table} FINAL {w.sql} GROUP BY {group}"
-        )
-        params |= range_params
+        part, part_params = _live_part(table, keys, undated, (ranges,), group)  # the whole amount range
+        parts.append(part)
+        params |= range_params | part_params
     if not parts:
         return []  # an empty period
-    if any(k.day for k in keys):
+    if any(k.day for k in keys) and not banded:
         # Rollup days and live ranges never share a day, so no group is in both parts: no
-        # second aggregation (a 90-day aggregate by day and company is ~18,000 groups).
+        # second aggregation (a 90-day aggregate by day and company is ~18,000 groups). The
+        # pieces of bands share the rollup's days.
         return await ch.query_columns(
             f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY {group}", params, FINAL_SETTINGS
         )
@@ -99,6 +139,18 @@ async def order_sums(
         f"GROUP BY {group} ORDER BY {group}",
         params,
         FINAL_SETTINGS,
+    )
+
+
+def _live_part(
+    table: str, keys: Sequence[Key], f: TransactionFilter, fixed: tuple[str, ...], group: str
+) -> tuple[str, dict[str, Any]]:
+    """`f`'s orders (latest state) that also meet `fixed` (conditions on fixed columns) summed."""
+    w = final_clause(f, fixed)
+    return (
+        f"SELECT {_select(k.live for k in keys)}currency, count() AS n, sum(amount_value) AS a, "
+        f"sum(fee_value) AS fe FROM {table} FINAL {w.sql} GROUP BY {group}",
+        w.parameters,
     )
 
 

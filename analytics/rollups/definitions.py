@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from analytics.rollups.amount_bands import AMOUNT_BAND
+
 # What an entry does to available and to reserved (statements and ledger_daily sum the same).
 AVAILABLE_DELTA = "multiIf(target = 'available', amount, source = 'available', -amount, 0)"
 RESERVED_DELTA = "multiIf(target = 'reserved', amount, source = 'reserved', -amount, 0)"
@@ -87,6 +89,20 @@ ORDERS = Rollup(
     target="orders_daily",
     keys=("company_id", "currency", "product_type", "product_id", "provider", "status", "sandbox"),
     measures=(("orders", "count()"), ("amount", "sum(amount_value)"), ("fee", "sum(fee_value)")),
+)
+
+# The same groups by amount band as well (analytics/rollups/amount_bands.py, migration 0017): the
+# totals and aggregates of an amount range. A day of it is computed from the same rows as
+# orders_daily's, marked by the same marks, but on its own: the two tables never mix in a read.
+ORDER_AMOUNTS = Rollup(
+    name="order_amounts",
+    source=ORDERS.source,
+    time_column=ORDERS.time_column,
+    target="order_amounts_daily",
+    keys=(*ORDERS.keys, "amount_band"),
+    measures=ORDERS.measures,
+    computed=MappingProxyType({"amount_band": AMOUNT_BAND}),
+    marked_by=(ORDERS.name,),
 )
 
 LEDGER = Rollup(
@@ -182,4 +198,4 @@ SUSPECTS = Rollup(
 
 # The sink marks both decision rollups for every batch of decisions (marks.MarkDays).
 DECISION_ROLLUPS = (DECISIONS, RULE_HITS)
-ROLLUPS = (ORDERS, LEDGER, *DECISION_ROLLUPS, SUSPECTS)
+ROLLUPS = (ORDERS, ORDER_AMOUNTS, LEDGER, *DECISION_ROLLUPS, SUSPECTS)

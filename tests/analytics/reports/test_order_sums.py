@@ -14,7 +14,7 @@ from analytics.migrate import migrate
 from analytics.reports.aggregates import GroupBy, aggregate_orders
 from analytics.reports.filters import TransactionFilter as F
 from analytics.reports.transactions import ClickHouseTransactions
-from analytics.rollups.definitions import ORDERS
+from analytics.rollups.definitions import ORDER_AMOUNTS, ORDERS
 from analytics.rollups.refresh import build_missing, refresh_dirty
 from analytics.rollups.state import day_states, period_split
 from tests.analytics.reports.rows import order
@@ -48,8 +48,17 @@ FILTERS = {
     "sandbox": F(sandbox=True, created_from=DAY0, created_to=END),
     "not sandbox": F(sandbox=False, company_ids=("cmp_b",), statuses=("completed",), created_from=DAY0),
     "no such company": F(company_ids=("x' OR 1=1 --",), created_from=DAY0, created_to=END),
-    # Conditions the rollup does not keep: live, and equal by construction.
+    # Amount ranges: whole bands from order_amounts_daily, the pieces of bands at the ends
+    # (and the dirty days) from single orders; none whole: live. Amounts are 100 + 13n.
     "amount range": F(amount_min=500, amount_max=2_000, created_from=DAY0, created_to=END),
+    "amounts, both ends in pieces": F(amount_min=250, amount_max=1_234, created_from=DAY0 + D + 5 * H),
+    "amounts from a band's start": F(amount_min=1_000, created_from=DAY0 + D + 5 * H, created_to=END - H),
+    "amounts up to a band's end": F(amount_max=999, company_ids=("cmp_b", "cmp_a"), statuses=("completed",)),
+    "amounts, a piece with its top amount": F(amount_min=100, amount_max=2_700, providers=("bank_a", "topups")),
+    "amounts inside one band": F(amount_min=1_100, amount_max=1_900, created_from=DAY0, created_to=END),
+    "one amount": F(amount_min=1_400, amount_max=1_400),
+    "amounts reversed": F(amount_min=2_000, amount_max=1_000),
+    # Conditions the rollup does not keep: live, and equal by construction.
     "end user": F(end_user_id="user-1", created_from=DAY0, created_to=END),
     "card last4": F(card_last4="0001", created_from=DAY0, created_to=END),
     # One company's card: from the projection, argMax by version instead of FINAL.
@@ -94,14 +103,26 @@ async def ch(clickhouse: ClickHouse) -> ClickHouse:
 
 
 async def _rolled_up_days(ch: ClickHouse) -> int:
-    return len((await period_split(ch, ORDERS, DAY0, END)).rollup_days)
+    """Days both rollups answer (they are computed and dirtied alike)."""
+    counts = {len((await period_split(ch, r, DAY0, END)).rollup_days) for r in (ORDERS, ORDER_AMOUNTS)}
+    assert len(counts) == 1, counts
+    return counts.pop()
+
+
+async def _build(ch: ClickHouse) -> None:
+    for rollup in (ORDERS, ORDER_AMOUNTS):
+        await build_missing(ch, rollup)
+
+
+async def _refresh(ch: ClickHouse) -> int:
+    return sum([(await refresh_dirty(ch, rollup)).days for rollup in (ORDERS, ORDER_AMOUNTS)])
 
 
 async def test_rollup_answers_equal_live_answers_through_late_changes_and_refreshes(ch: ClickHouse) -> None:
     assert await _differences(ch) == []  # no rollup yet: everything live
-    await build_missing(ch, ORDERS)  # every day from the first to the last: computed after the marks
+    await _build(ch)  # every day from the first to the last: computed after the marks
     assert await _rolled_up_days(ch) == DAYS
-    assert (await refresh_dirty(ch, ORDERS)).days == 0
+    assert await _refresh(ch) == 0
     assert await _differences(ch) == []
 
     # Late changes on old days: a completed order is refunded-failed (a newer version), an old
@@ -113,13 +134,14 @@ async def test_rollup_answers_equal_live_answers_through_late_changes_and_refres
         order(999, created_at=DAY0 + 2 * D + 3 * H, amount_value=5_000, provider="bank_a"),
     ]
     await store(ch, "orders", late)
-    states = await day_states(ch, ORDERS)
-    dirty = {d for d, s in states.items() if s.dirty}
-    assert dirty == {latest["created_at"].date(), DAY0.date(), (DAY0 + 2 * D).date()}
+    for rollup in (ORDERS, ORDER_AMOUNTS):
+        states = await day_states(ch, rollup)
+        dirty = {d for d, s in states.items() if s.dirty}
+        assert dirty == {latest["created_at"].date(), DAY0.date(), (DAY0 + 2 * D).date()}
     assert await _rolled_up_days(ch) == DAYS - 3
     assert await _differences(ch) == []  # dirty days are read live
 
-    await refresh_dirty(ch, ORDERS)
+    assert await _refresh(ch) == 6
     assert await _rolled_up_days(ch) == DAYS
     assert await _differences(ch) == []
 
@@ -142,7 +164,27 @@ async def test_the_rollup_is_what_answers_for_clean_days_and_never_for_dirty_one
     await store(ch, "orders", [order(1000, created_at=DAY0 + D + H)])
     assert await aggregate_orders(ch, [GroupBy.DAY], f) == await aggregate_orders(ch, [GroupBy.DAY], f, live=True)
     # A filter the rollup cannot answer ignores it too.
-    amounts = replace(f, amount_min=0)
-    assert await aggregate_orders(ch, [GroupBy.DAY], amounts) == await aggregate_orders(
-        ch, [GroupBy.DAY], amounts, live=True
-    )
+    user = replace(f, end_user_id="user-1")
+    assert await aggregate_orders(ch, [GroupBy.DAY], user) == await aggregate_orders(ch, [GroupBy.DAY], user, live=True)
+
+
+async def test_an_amount_range_reads_its_whole_bands_from_the_rollup_and_its_pieces_from_orders(ch: ClickHouse) -> None:
+    await _build(ch)
+    f = F(amount_min=900, amount_max=1_400, created_from=DAY0, created_to=END)  # bands 900 to 1000; 1001-1400
+    tx = ClickHouseTransactions(ch)
+    before = await tx.totals(f)
+    assert before == await tx.totals(f, live=True)
+    stamp = (await day_states(ch, ORDER_AMOUNTS))[(DAY0 + D).date()].computed_from
+    columns = ("day", "computed_from", *ORDER_AMOUNTS.keys, "orders", "amount", "fee")
+
+    def forged(band: int) -> tuple:
+        return ((DAY0 + D).date(), stamp, "cmp_z", "EUR", "card_transfer", "p", "bank_a", "completed", 0, band,
+                1, 5, 0)  # fmt: skip
+
+    # A band inside the range is read from the rollup (a forged row there shows) …
+    await ch.insert(ORDER_AMOUNTS.target, [forged(900)], columns)
+    assert await tx.totals(f) != before
+    await ch.command(f"DELETE FROM {ch.table(ORDER_AMOUNTS.target)} WHERE company_id = 'cmp_z'")
+    # … a band only partly inside it, from single orders (a forged row there does not).
+    await ch.insert(ORDER_AMOUNTS.target, [forged(1_001)], columns)
+    assert await tx.totals(f) == before
