@@ -35,7 +35,7 @@ from domain.cards import CardVault
 from quadra.fraud_api_roles import partner_fraud_reports, with_fraud_desk
 from quadra.order_detail_roles import with_order_pages
 from quadra.fraud_roles import start_fraud_check, start_pattern_detector
-from quadra.sink_routes import sink_routes
+from quadra.sink_routes import sink_routes, split_log_routes
 from quadra.money_roles import start_balance_api, start_order_agents
 from quadra.export_roles import with_exports
 from quadra.rule_api_roles import with_fraud_rules
@@ -140,23 +140,14 @@ async def _start_roles(
 
     if Role.SINK in roles:
         assert clickhouse is not None
-        sink = Sink(
-            SinkConfig(
-                bootstrap, f"{settings.topic_prefix}quadra-sink",
-                settings.sink_batch_rows, settings.sink_flush_interval_s,
-                json_min_messages=settings.sink_json_min_messages,
-            ),  # fmt: skip
-            clickhouse,
-            sink_routes(names),
-        )
-        await sink.start()
-        sink_task = asyncio.create_task(sink.run(), name="sink")
-
-        async def stop_sink() -> None:
-            await sink.stop()
-            await sink_task
-
-        started.stops.append(("sink", stop_sink))
+        main_routes, log_routes = split_log_routes(sink_routes(names), names)
+        for group, interval, routes in (
+            ("quadra-sink", settings.sink_flush_interval_s, main_routes),
+            ("quadra-sink-logs", settings.sink_log_flush_interval_s, log_routes),
+        ):
+            config = SinkConfig(bootstrap, f"{settings.topic_prefix}{group}", settings.sink_batch_rows, interval,
+                                json_min_messages=settings.sink_json_min_messages)  # fmt: skip
+            await _start_sink(Sink(config, clickhouse, routes), group, started)
         _start_refresher(settings, clickhouse, started)
         started.stops.append(("pattern detectors", await start_pattern_detector(settings, names, bootstrap, clickhouse)))
 
@@ -192,6 +183,17 @@ async def _start_roles(
     if Role.API in roles:
         assert clickhouse is not None and products is not None
         await _start_api(settings, names, bootstrap, clickhouse, products, seed_demo, started)
+
+
+async def _start_sink(sink: Sink, name: str, started: Started) -> None:
+    await sink.start()
+    task = asyncio.create_task(sink.run(), name=name)
+
+    async def stop_sink() -> None:
+        await sink.stop()
+        await task
+
+    started.stops.append((name, stop_sink))
 
 
 def _start_refresher(settings: Settings, clickhouse: ClickHouse, started: Started) -> None:

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     # (bench/pipeline/sink_flush.py, docs/performance.md).
     sink_batch_rows: int = Field(50_000, ge=1, le=1_000_000)
     sink_flush_interval_s: float = Field(0.5, gt=0, le=60)
+    # The request log's own sink (quadra.sink_routes LOG_TOPICS: a consumer group of its own)
+    # flushes less often: a row per HTTP exchange, and each insert of a few rows leaves a part
+    # that ClickHouse merges into the newest one (under 1 MiB it merges eagerly): ~180 ms of
+    # CPU per back-office page view when every view was its own insert (bench/README.md,
+    # session 25).
+    sink_log_flush_interval_s: float = Field(2.0, gt=0, le=60)
     sink_json_min_messages: int = Field(500, ge=0, le=1_000_000)
     # Daily rollups (the sink process refreshes them): how often dirty days are recomputed,
     # and how long a day must have received nothing before it is (a day still receiving rows,

@@ -21,6 +21,17 @@ from streams.sink import SinkRoute, TableTarget
 from streams.topics import AUDIT_LOG, BATCH_LINES, BATCHES, LEDGER_ENTRIES, ORDERS_EVENTS, REQUESTS_LOG, TopicNames
 
 
+# Topics the sink writes on a slower cadence (quadra.settings sink_log_flush_interval_s): one row
+# per HTTP exchange, read only by the request-log search, where a row a second later is fine.
+LOG_TOPICS = (REQUESTS_LOG,)
+
+
+def split_log_routes(routes: list[SinkRoute], names: TopicNames) -> tuple[list[SinkRoute], list[SinkRoute]]:
+    """(every other route, the routes of LOG_TOPICS)."""
+    logs = {names(t) for t in LOG_TOPICS}
+    return [r for r in routes if r.topic not in logs], [r for r in routes if r.topic in logs]
+
+
 def sink_routes(names: TopicNames) -> list[SinkRoute]:
     # orders and ledger_entries mark the days they touch: the daily rollups' dirty days.
     return [

@@ -80,6 +80,7 @@ class FaultStack:
             "QUADRA_KAFKA_BOOTSTRAP": bootstrap, "QUADRA_TOPIC_PREFIX": prefix,
             CRASH_DIR: str(self.faults),
             "QUADRA_SINK_FLUSH_INTERVAL_S": "0.2",
+            "QUADRA_SINK_LOG_FLUSH_INTERVAL_S": "0.2",
             # The money path and its faults, not velocity rules (one end user orders often here).
             "QUADRA_FRAUD_BUILTIN_RULES": "false",
             "QUADRA_INTAKE_REPLY_TIMEOUT_S": "3",  # a dead intake answers 503 sooner

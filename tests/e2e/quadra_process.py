@@ -29,6 +29,7 @@ class QuadraProcess:
             "QUADRA_API_PORT": str(port),
             "QUADRA_TOPIC_PREFIX": topic_prefix,
             "QUADRA_SINK_FLUSH_INTERVAL_S": "0.2",
+            "QUADRA_SINK_LOG_FLUSH_INTERVAL_S": "0.2",
             "QUADRA_SANDBOX_PORT": str(free_port()),  # payouts go through the in-process sandbox
             # Many tests share one key of one `quadra up` (schemathesis drives it hard): the
             # rate limit itself is tested in tests/api/test_rate_limit_routes.py.
