@@ -13,12 +13,12 @@ condition (end user, card, external id) needs single orders: the whole period is
 from `orders`, as before the rollups. A card's totals for one company are read from the `orders`
 projection sorted by (company, last 4) instead (analytics/reports/card_orders.py).
 
-An amount range is read from order_amounts_daily, the same groups by amount band (migration
-0017), when at least one band lies wholly in it: whole bands of clean days from there, the
-pieces of bands at the range's ends on those days and the range on the other days from single
-orders. Otherwise (or to see whether that is cheaper first: one company's range that matches at
-most amount_orders.CAP rows) from the `orders` projection sorted by (company, amount)
-(analytics/reports/amount_orders.py), and else live.
+An amount range: one company's is first tried from the `orders` projection sorted by (company,
+amount), one read when it matches at most amount_orders.CAP rows (analytics/reports/
+amount_orders.py). Otherwise, when at least one amount band lies wholly in the range, from
+order_amounts_daily, the same groups by amount band (migration 0017): whole bands of clean days
+from there, the pieces of bands at the range's ends on those days and the whole range on the
+other days from single orders. Else live.
 """
 
 from __future__ import annotations
