@@ -31,7 +31,7 @@ from analytics.clickhouse import ColumnReads
 from analytics.reports import amount_orders, card_orders
 from analytics.reports.filters import FINAL_SETTINGS, TransactionFilter, conditions, final_clause
 from analytics.reports.page_window import table_for
-from analytics.rollups.amount_bands import cover
+from analytics.rollups.amount_bands import Cover, cover
 from analytics.rollups.definitions import ORDER_AMOUNTS, ORDERS
 from analytics.rollups.plan import day_ranges
 from analytics.rollups.ranges import computation_condition, range_condition
@@ -74,18 +74,20 @@ async def order_sums(
             found = await amount_orders.totals(ch, f)
             if found is not None:  # else too many rows match for one grouped read
                 return found
-        if not live and banded_applies(f) and cover(f.amount_min, f.amount_max).whole:
-            return await _from_rollup(ch, keys, f, group, banded=True)
+        amounts = cover(f.amount_min, f.amount_max)
+        if not live and banded_applies(f) and amounts.whole:
+            return await _from_rollup(ch, keys, f, group, amounts)
         return await _live(ch, keys, f, group)
     return await _from_rollup(ch, keys, f, group)
 
 
 async def _from_rollup(
-    ch: ColumnReads, keys: Sequence[Key], f: TransactionFilter, group: str, banded: bool = False
+    ch: ColumnReads, keys: Sequence[Key], f: TransactionFilter, group: str, amounts: Cover | None = None
 ) -> list[list[Any]]:
-    """orders_daily's clean whole days plus the rest live; `banded`: order_amounts_daily's whole
-    bands of the amount range instead, plus its pieces of bands on those days from single orders."""
-    rollup = ORDER_AMOUNTS if banded else ORDERS
+    """orders_daily's clean whole days plus the rest live; with `amounts` (the filter's amount
+    range as bands): order_amounts_daily's whole bands instead, plus the pieces of bands on those
+    days from single orders."""
+    rollup = ORDERS if amounts is None else ORDER_AMOUNTS
     split = await period_split(ch, rollup, f.created_from, f.created_to)
     undated = replace(f, created_from=None, created_to=None)  # the split bounds the period
     unbanded = replace(undated, amount_min=None, amount_max=None)  # the bands stand for the range
@@ -96,7 +98,6 @@ async def _from_rollup(
         stored, stored_params = computation_condition(split.rollup_days)
         where = [stored, *c.fixed, *c.changing]
         params |= stored_params
-        amounts = cover(f.amount_min, f.amount_max) if banded else None
         if amounts is not None and amounts.first_band is not None:
             where.append("amount_band >= {first_band:Int64}")
             params["first_band"] = amounts.first_band
@@ -111,13 +112,11 @@ async def _from_rollup(
             # The same days from single orders, in the pieces only (the days' time and the
             # amounts are fixed columns: PREWHERE, before FINAL).
             days, days_params = range_condition("created_at", day_ranges(d for d, _ in split.rollup_days), "day")
-            pieces = " OR ".join(
-                f"(amount_value >= {{piece{i}_low:Int64}} AND amount_value <= {{piece{i}_high:Int64}})"
-                for i in range(len(amounts.pieces))
-            )
+            pieces = []
             for i, (low, high) in enumerate(amounts.pieces):
+                pieces.append(f"(amount_value >= {{piece{i}_low:Int64}} AND amount_value <= {{piece{i}_high:Int64}})")
                 params |= {f"piece{i}_low": low, f"piece{i}_high": high}
-            part, part_params = _live_part(table, keys, unbanded, (days, f"({pieces})"), group)
+            part, part_params = _live_part(table, keys, unbanded, (days, f"({' OR '.join(pieces)})"), group)
             parts.append(part)
             params |= days_params | part_params
     if split.live:
@@ -127,7 +126,7 @@ async def _from_rollup(
         params |= range_params | part_params
     if not parts:
         return []  # an empty period
-    if any(k.day for k in keys) and not banded:
+    if any(k.day for k in keys) and amounts is None:
         # Rollup days and live ranges never share a day, so no group is in both parts: no
         # second aggregation (a 90-day aggregate by day and company is ~18,000 groups). The
         # pieces of bands share the rollup's days.

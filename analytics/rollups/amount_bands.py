@@ -57,13 +57,15 @@ class Cover:
 
 
 def cover(low: int | None, high: int | None) -> Cover:
-    first = None if low is None else (band_of(low) if band_of(low) == low else band_last(band_of(low)) + 1)
-    last = None
+    first = last = None
+    if low is not None:
+        band = band_of(low)
+        first = band if band == low else band_last(band) + 1
     if high is not None:
         band = band_of(high)
         last = band if band_last(band) == high else band_of(band - 1)
-    if low is not None and high is not None and (first is None or last is None or first > last):
-        return Cover(False, None, None, ((low, high),))
+    if first is not None and last is not None and first > last:
+        return Cover(False, None, None, ((low, high),))  # both bounds given: no band fits between
     pieces = []
     if low is not None and first is not None and low < first:
         pieces.append((low, first - 1))
