@@ -58,5 +58,22 @@ async def max_message_bytes(bootstrap: str, topic: str, size: int) -> None:
     await admin.start()
     try:
         await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(size)})])
+        # The answer comes once the controller committed the change; the broker applies it from
+        # its copy of the metadata log a moment later (CI saw a write refused after the lift).
+        # Its own description of the topic shows the value once its image has it.
+        deadline = time.monotonic() + 30
+        while await _topic_config(admin, topic, "max.message.bytes") != str(size):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic}: max.message.bytes not {size} after 30 s")
+            await asyncio.sleep(0.05)
     finally:
         await admin.close()
+
+
+async def _topic_config(admin: AIOKafkaAdminClient, topic: str, name: str) -> str | None:
+    [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic, {name: None})])
+    for _code, _message, _kind, _resource, entries in response.resources:
+        for entry in entries:
+            if entry[0] == name:
+                return entry[1]
+    return None
