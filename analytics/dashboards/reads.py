@@ -15,7 +15,8 @@ from analytics.clickhouse import Reads
 from analytics.dashboards.panels import Panel, PanelQuery
 from analytics.dashboards.rollup_panels import ROLLUP_PANELS, PanelRead
 from analytics.dashboards.sql import api_dialect
-from analytics.dashboards.suspect_panels import SUSPECT_PANELS, SharedSteps, TopPanel
+from analytics.dashboards.suspect_panels import SUSPECT_PANELS, SharedSteps, Steps, TopPanel
+from analytics.dashboards.suspect_whole_days import KeptSteps, WholeDays
 from analytics.reports.common import utc
 from analytics.rollups.state import hour_splits
 
@@ -57,15 +58,19 @@ class ClickHousePanels:
     """`clickhouse`: a `ClickHouse`, or `ReadLanes` (analytics/read_lanes.py) to run a render's
     queries a few at a time. `live`: every panel from its own SQL, as Grafana runs it, never a
     rollup (the bench's baseline; it counts a decision stored twice twice until ClickHouse
-    merges the copies). `query_settings`: under every query's own (QUERY_SETTINGS)."""
+    merges the copies). `query_settings`: under every query's own (QUERY_SETTINGS). The top
+    lists' whole days are kept between renders (suspect_whole_days.py) unless `keep_whole_days`
+    is False."""
 
     def __init__(
-        self, clickhouse: Reads, live: bool = False, query_settings: Mapping[str, Any] = QUERY_SETTINGS
+        self, clickhouse: Reads, live: bool = False, query_settings: Mapping[str, Any] = QUERY_SETTINGS,
+        keep_whole_days: bool = True,
     ) -> None:
         self._ch: Reads = _WithSettings(clickhouse, query_settings) if query_settings else clickhouse
         self._live = live
         self._dialect = api_dialect(clickhouse.database)
         self._rendered: dict[str, str] = {}
+        self._whole_days = WholeDays() if keep_whole_days and not live else None
 
     def sql(self, panel: Panel) -> str:
         if panel.id not in self._rendered:
@@ -88,7 +93,11 @@ class ClickHousePanels:
 
         # The top lists' steps one query each for all of them when they take two (suspect_panels.py).
         tops = [r for r in from_rollups.values() if isinstance(r, TopPanel) and r.two_steps(q)]
-        shared = SharedSteps(self._ch, q, splits, params, tops) if len(tops) > 1 else None
+        shared: Steps | None = None
+        if len(tops) > 1 and self._whole_days is not None and KeptSteps.applies(q, splits):
+            shared = KeptSteps(self._ch, q, splits, params, tops, self._whole_days)
+        elif len(tops) > 1:
+            shared = SharedSteps(self._ch, q, splits, params, tops)
 
         async def one(panel: Panel) -> list[tuple[Any, ...]]:
             read = from_rollups.get(panel.id)

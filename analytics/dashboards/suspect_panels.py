@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from analytics.clickhouse import Reads
 from analytics.dashboards.decision_parts import COMPANY, SETTINGS, Parts, parts_of, union
@@ -104,10 +104,11 @@ def _parts(q: PanelQuery, splits: Splits) -> _Parts:
 
 
 def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_group: str,
-           join: bool, also: str = "", stored_first: str = "") -> str:  # fmt: skip
+           join: bool, also: str = "", stored_first: str = "", injected: str | None = None) -> str:  # fmt: skip
     """The rollup's rows (`stored_select`) and the live rows grouped by `live_group`, with the
     scores joined when `join`; `also`: a further condition on both (on the list's columns);
-    `stored_first`: a condition on the rollup's rows to read before their other columns."""
+    `stored_first`: a condition on the rollup's rows to read before their other columns;
+    `injected`: a SELECT of further rows (with the rollup's select list), as they are."""
     p = src.parts
     extra = f" AND {also}" if also else ""
     pre = f"PREWHERE {stored_first} " if stored_first else ""
@@ -121,7 +122,21 @@ def _union(ch: Reads, src: _Parts, stored_select: str, live_select: str, live_gr
             f"SELECT {live_select} FROM {ch.table(SUSPECTS.source)} FINAL {scores} {p.live}{where} "
             f"GROUP BY {live_group}"
         )
-    return union(*rows, live)
+    return union(*rows, injected, live)
+
+
+def edges_of(q: PanelQuery, splits: Splits) -> _Parts:
+    """A range's parts without its whole days (their rollup rows read elsewhere)."""
+    src = _parts(q, splits)
+    return replace(src, parts=replace(src.parts, whole=None))
+
+
+def whole_days_of(q: PanelQuery, splits: Splits) -> _Parts | None:
+    """A range's whole days alone (None: it has none)."""
+    src = _parts(q, splits)
+    if src.parts.whole is None:
+        return None
+    return replace(src, parts=replace(src.parts, partial=None, live=None))
 
 
 def candidates_sql(
@@ -148,6 +163,14 @@ def shared_candidates_sql(
     if len(tops) < 2:
         raise ValueError("one list: candidates_sql")
     src = _parts(q, splits)
+    having = f"c >= [{', '.join(str(int(a)) for a in at_least)}][k + 1]"
+    ranked = f"SELECT k, h, rank() OVER (PARTITION BY k ORDER BY c DESC) AS r FROM ({hash_counts_sql(ch, src, tops, having)})"
+    return f"SELECT k, assumeNotNull(h) FROM ({ranked}) WHERE r <= {TOP}", src.parts.params
+
+
+def hash_counts_sql(ch: Reads, src: _Parts, tops: Sequence[TopList], having: str = "") -> str:
+    """Rows (list index k, hash h, count c) of each list's hashes in `src` (and `having`, on k,
+    h and c). Read with GROUPING_SETTINGS."""
     names = [f"h{i}" for i in range(len(tops))]
 
     def hashes(of: str) -> str:
@@ -160,13 +183,11 @@ def shared_candidates_sql(
                     f"{hashes('live_hash')}, count() AS n", ", ".join(names), False)  # fmt: skip
     # In a list's grouping set the other lists' hashes are NULL (the default of their type).
     which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
-    grouped = (
+    return (
         f"SELECT {which} AS k, coalesce({', '.join(names)}) AS h, sum(n) AS c FROM ({counts}) "
         f"GROUP BY GROUPING SETS ({', '.join(f'({h})' for h in names)}) "
-        f"HAVING h IS NOT NULL AND c >= [{', '.join(str(int(a)) for a in at_least)}][k + 1]"
+        f"HAVING h IS NOT NULL{f' AND {having}' if having else ''}"
     )
-    ranked = f"SELECT k, h, rank() OVER (PARTITION BY k ORDER BY c DESC) AS r FROM ({grouped})"
-    return f"SELECT k, assumeNotNull(h) FROM ({ranked}) WHERE r <= {TOP}", src.parts.params
 
 
 def top_sql(
@@ -189,14 +210,20 @@ def top_sql(
     return f"{outer}, h FROM ({inner}) GROUP BY {keys}, h {order}", src.parts.params
 
 
-def shared_groups_sql(ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList]) -> tuple[str, dict[str, Any]]:
+def shared_groups_sql(
+    ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[TopList], src: _Parts | None = None,
+    injected: str | None = None,
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """Step 2 of two or more lists in one read of their common rows: each list's groups whose
     hash is in its parameter `c<i>` (Array(UInt64)), as top_sql(candidates=True) finds them,
     as rows (list index, its keys padded with '' to the longest list's, hash, declined,
-    in_review, max_score), in each list's order. Read with GROUPING_SETTINGS."""
-    src = _parts(q, splits)
+    in_review, max_score), in each list's order. Read with GROUPING_SETTINGS. `src`: other
+    parts than the range's; `injected`: further rows, a SELECT of `group_columns(tops)`, the
+    lists' hashes (h<i>, NULL where the row is not the list's), dn, rn and m (as
+    _union's stored_select here)."""
+    src = _parts(q, splits) if src is None else src
     names = [f"h{i}" for i in range(len(tops))]
-    columns = list(dict.fromkeys(k for t in tops for k in t.keys))
+    columns = group_columns(tops)
 
     def hashes(of: str) -> str:
         return ", ".join(
@@ -209,7 +236,7 @@ def shared_groups_sql(ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[T
     first = " OR ".join(f"{t.stored_hash} IN {{c{i}:Array(UInt64)}}" for i, t in enumerate(tops))
     inner = _union(ch, src, f"{', '.join(columns)}, {hashes('stored_hash')}, declined AS dn, in_review AS rn, max_score AS m",
                    f"{', '.join(columns)}, {hashes('live_hash')}, {_COUNTS}, max(d.score) AS m",
-                   ", ".join([*columns, *names]), True, f"({found})", f"({first})")  # fmt: skip
+                   ", ".join([*columns, *names]), True, f"({found})", f"({first})", injected)  # fmt: skip
     which = "multiIf(" + "".join(f"grouping({h}) = 0, {i}, " for i, h in enumerate(names[:-1])) + f"{len(names) - 1})"
     width = max(len(t.keys) for t in tops)
     def key(t: TopList, j: int) -> str:
@@ -228,6 +255,19 @@ def shared_groups_sql(ch: Reads, q: PanelQuery, splits: Splits, tops: Sequence[T
         f"HAVING h IS NOT NULL) ORDER BY k, declined + in_review DESC, max_score DESC, {keys}",
         src.parts.params,
     )
+
+
+def group_columns(tops: Sequence[TopList]) -> list[str]:
+    """The columns of every list's groups, each once, in the lists' order."""
+    return list(dict.fromkeys(k for t in tops for k in t.keys))
+
+
+class Steps(Protocol):
+    """A render's steps of its lists, read once for all of them (SharedSteps, KeptSteps)."""
+
+    def __contains__(self, panel: object) -> bool: ...
+
+    async def groups(self, panel: TopPanel) -> list[tuple[Any, ...]] | None: ...
 
 
 class SharedSteps:
@@ -262,12 +302,20 @@ class SharedSteps:
             return [None] * len(self._panels)
         chosen = {f"c{i}": hs if go else [] for i, (hs, go) in enumerate(zip(hashes, going, strict=True))}
         rows = await self._ch.query(self._groups, {**self._params, **chosen}, settings=GROUPING_SETTINGS)
-        width = len(rows[0]) - 5 if rows else 0  # k, the padded keys, h, declined, in_review, max_score
-        out: list[list[tuple[Any, ...]] | None] = []
-        for i, (panel, go) in enumerate(zip(self._panels, going, strict=True)):
-            n = len(panel.top.keys)
-            out.append([(*r[1 : 1 + n], *r[2 + width : 5 + width], r[1 + width]) for r in rows if r[0] == i] if go else None)
-        return out
+        return lists_of(rows, self._panels, going)
+
+
+def lists_of(
+    rows: Sequence[tuple[Any, ...]], panels: Sequence[TopPanel], going: Sequence[bool]
+) -> list[list[tuple[Any, ...]] | None]:
+    """shared_groups_sql's rows as each list's (its keys, declined, in_review, max_score, hash);
+    None for the lists not `going` to step 2."""
+    width = len(rows[0]) - 5 if rows else 0  # k, the padded keys, h, declined, in_review, max_score
+    out: list[list[tuple[Any, ...]] | None] = []
+    for i, (panel, go) in enumerate(zip(panels, going, strict=True)):
+        n = len(panel.top.keys)
+        out.append([(*r[1 : 1 + n], *r[2 + width : 5 + width], r[1 + width]) for r in rows if r[0] == i] if go else None)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +340,7 @@ class TopPanel:
 
     async def rows(
         self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
-        shared: SharedSteps | None = None,
+        shared: Steps | None = None,
     ) -> Sequence[tuple[Any, ...]]:
         """`shared`: the render's steps of every list, when it holds this one."""
         by_columns, parts_params = top_sql(ch, q, splits, self.top)

@@ -65,13 +65,13 @@ def _at(rnd: random.Random, days: int) -> datetime:
 Order = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]  # order versions, decisions
 
 
-def random_orders(rnd: random.Random, n: int, days: int, prefix: str = "ord") -> Order:
+def random_orders(rnd: random.Random, n: int, days: int, prefix: str = "ord", end_users: int = 12) -> Order:
     """Each order's versions (received, the fraud check's outcome, sometimes completed) and,
     for most, its decision (its `at` is the order's created_at, as intake stamps it)."""
     versions, decisions = [], []
     for i in range(n):
         order_id, company, at = f"{prefix}_{i}", rnd.choice(COMPANIES), _at(rnd, days)
-        outcome, end_user, recipient = rnd.choice(OUTCOMES), f"eu_{rnd.randrange(12)}", _recipient(rnd)
+        outcome, end_user, recipient = rnd.choice(OUTCOMES), f"eu_{rnd.randrange(end_users)}", _recipient(rnd)
         versions.append(_order(order_id, company, at, "received", 1, end_user, recipient))
         versions.append(_order(order_id, company, at, outcome, 2, end_user, recipient))
         if outcome == "approved":
