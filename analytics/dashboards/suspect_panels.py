@@ -342,22 +342,22 @@ class TopPanel:
         self, ch: Reads, q: PanelQuery, splits: Splits, params: Mapping[str, Any],
         shared: Steps | None = None,
     ) -> Sequence[tuple[Any, ...]]:
-        """`shared`: the render's steps of every list, when it holds this one."""
+        """`shared`: the render's steps of every list, when it holds this one (SharedSteps holds
+        the lists that take two steps, KeptSteps any range's lists)."""
         by_columns, parts_params = top_sql(ch, q, splits, self.top)
         params = {**params, **parts_params}  # the same parts in every query of the list
-        if self.two_steps(q):
-            found: Sequence[tuple[Any, ...]] | None = None
-            if shared is not None and self in shared:
-                found = await shared.groups(self)
-            else:
-                sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
-                hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
-                if self.takes_step_two(hashes):
-                    sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
-                    found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
-            if found is not None and len({r[-1] for r in found}) == len(found):
-                return [r[:-1] for r in found[:TOP]]
-            # else step 1 sent it here, or two of its groups share a hash: by columns
+        found: Sequence[tuple[Any, ...]] | None = None
+        if shared is not None and self in shared:
+            found = await shared.groups(self)
+        elif self.two_steps(q):
+            sql, _ = candidates_sql(ch, q, splits, self.top, self.at_least)
+            hashes = [h for (h,) in await ch.query(sql, params, settings=_SETTINGS)]
+            if self.takes_step_two(hashes):
+                sql, _ = top_sql(ch, q, splits, self.top, candidates=True)
+                found = await ch.query(sql, {**params, "candidates": hashes}, settings=_SETTINGS)
+        if found is not None and len({r[-1] for r in found}) == len(found):
+            return [r[:-1] for r in found[:TOP]]
+        # one query, or step 1 sent it here, or two of its groups share a hash: by columns
         return await ch.query(by_columns, params, settings=_SETTINGS)
 
 

@@ -1,6 +1,7 @@
 """The top-suspects lists' two steps (suspect_panels.py) with their whole days kept in the
-process between renders: a live dashboard re-reads the same ~28 whole days of every company
-every refresh, and grouping their ~200,000 rows was half of a 30-day render's CPU.
+process between renders: a live dashboard re-reads the same ~28 whole days every refresh, and
+grouping their rows was half of a 30-day render's CPU (every company's ~200,000) or a third (the
+largest company's, by columns). Any range with whole days, of every company or one, reads so.
 
 Why it is exact: a whole day is read as the rollup's rows of one computation, (day,
 computed_from), and those rows never change: a recompute writes a new computed_from, and the
@@ -168,6 +169,10 @@ class KeptSteps:
     async def _read(self) -> list[list[tuple[Any, ...]] | None]:
         tops = [p.top for p in self._panels]
         kept = await asyncio.gather(*(self._kept(t) for t in tops))
+        if all(len(k.counts) < TOP for k in kept):
+            # Likely short of TOP hashes counting KEPT_AT_LEAST (one company's quiet month):
+            # by columns, without reading the edges first (which could only rarely help).
+            return [None] * len(self._panels)
         edges_src = edges_of(self._q, self._splits)
         edges: list[dict[int, int]] = [{} for _ in tops]
         if edges_src.parts.partial is not None or edges_src.parts.live is not None:

@@ -13,7 +13,7 @@ from analytics.clickhouse import ClickHouse
 from analytics.dashboards.panels import PanelQuery
 from analytics.dashboards.reads import ClickHousePanels
 from analytics.dashboards.risk import TOP, TOP_END_USERS, TOP_RECIPIENTS
-from analytics.dashboards.suspect_panels import END_USERS, RECIPIENTS, SharedSteps, TopPanel
+from analytics.dashboards.suspect_panels import END_USERS, RECIPIENTS, SharedSteps, Steps, TopPanel
 from analytics.dashboards.suspect_whole_days import KeptSteps, WholeDays, candidates
 from analytics.migrate import migrate
 from analytics.rollups.definitions import SUSPECTS
@@ -22,7 +22,7 @@ from analytics.rollups.state import hour_splits
 from api.staff.risk_dashboard_service import Bucket
 from tests.analytics.dashboards.suspect_history import random_orders, replays, store
 from tests.analytics.dashboards.test_suspect_panels import _Counting
-from tests.analytics.rollups.decision_history import DAY0, D, H
+from tests.analytics.rollups.decision_history import COMPANIES, DAY0, D, H
 
 DAYS = 10
 TWENTY = {h: 30 - h for h in range(TOP)}  # hashes 0…19 counting 30…11: the 20th counts 11
@@ -68,14 +68,16 @@ async def ch(clickhouse: ClickHouse) -> ClickHouse:
 
 
 def _queries(rnd: random.Random, n: int) -> list[PanelQuery]:
-    """Every company's ranges of 2 to DAYS + 1 days (whole days in all), some on hour edges."""
+    """Ranges of 2 to DAYS + 1 days (whole days in all), some on hour edges, of every company
+    (two in three) or of one."""
     out = []
     for _ in range(n):
         span = timedelta(hours=rnd.randrange(48, 24 * (DAYS + 1)))
         start = DAY0 - D + timedelta(milliseconds=rnd.randrange(86_400_000 * 2))
         if rnd.random() < 0.3:
             start = start.replace(minute=0, second=0, microsecond=0)
-        out.append(PanelQuery(start, start + span, Bucket.for_range(span).seconds, None))
+        company = rnd.choice((None, None, *COMPANIES))
+        out.append(PanelQuery(start, start + span, Bucket.for_range(span).seconds, company))
     return out
 
 
@@ -89,10 +91,15 @@ async def _renders(ch: ClickHouse, whole: WholeDays, queries: list[PanelQuery]) 
         counting = _Counting(ch)
         for q in queries:
             splits = await hour_splits(ch, (SUSPECTS,), q.time_from, q.time_to)
-            params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds, "company_id": ""}
+            params = {"from": q.time_from, "to": q.time_to, "bucket_s": q.bucket_seconds,
+                      "company_id": q.company_id or ""}  # fmt: skip
             # As reads.ClickHousePanels: a range without clean whole days reads the rollup's steps.
-            steps = (KeptSteps(counting, q, splits, params, reads, whole) if KeptSteps.applies(q, splits)
-                     else SharedSteps(counting, q, splits, params, reads))  # type: ignore[arg-type]  # fmt: skip
+            two_steps = [r for r in reads if r.two_steps(q)]
+            steps: Steps | None = None
+            if KeptSteps.applies(q, splits):
+                steps = KeptSteps(counting, q, splits, params, reads, whole)  # type: ignore[arg-type]
+            elif len(two_steps) > 1:
+                steps = SharedSteps(counting, q, splits, params, two_steps)  # type: ignore[arg-type]
             for panel, read in zip((TOP_END_USERS, TOP_RECIPIENTS), reads, strict=True):
                 got = await read.rows(counting, q, splits, params, steps)  # type: ignore[arg-type]
                 assert list(got) == await raw.rows(panel, q), (render, q, panel.id)
