@@ -91,9 +91,9 @@ class ClickHousePanels:
         rollups = {r.name: r for read in from_rollups.values() for r in read.rollups}
         splits = await hour_splits(self._ch, tuple(rollups.values()), q.time_from, q.time_to) if rollups else {}
 
-        # The top lists' steps: with their whole days kept (any range that has some), else one
-        # query each for all of them when they take two (suspect_panels.py).
-        lists = [r for r in from_rollups.values() if isinstance(r, TopPanel)]
+        # The top lists' steps: with their whole days kept (long ranges that have some, of every
+        # company or one), else one query each for all of them when they take two (suspect_panels.py).
+        lists = [r for r in from_rollups.values() if isinstance(r, TopPanel) and r.long(q)]
         tops = [r for r in lists if r.two_steps(q)]
         shared: Steps | None = None
         if len(lists) > 1 and self._whole_days is not None and KeptSteps.applies(q, splits):

@@ -328,8 +328,13 @@ class TopPanel:
     two_steps_after: timedelta = TWO_STEPS_AFTER
     at_least: int = AT_LEAST
 
+    def long(self, q: PanelQuery) -> bool:
+        """Longer than `two_steps_after`: from there the steps pay off, and keeping the whole
+        days between renders (KeptSteps) too; below, one query by columns costs less."""
+        return q.time_to - q.time_from > self.two_steps_after
+
     def two_steps(self, q: PanelQuery) -> bool:
-        return q.company_id is None and q.time_to - q.time_from > self.two_steps_after
+        return q.company_id is None and self.long(q)
 
     def takes_step_two(self, hashes: Sequence[int]) -> bool:
         """Whether step 1's `hashes` go to step 2. Fewer than TOP counting at_least: the list

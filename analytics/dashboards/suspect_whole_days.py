@@ -1,7 +1,9 @@
 """The top-suspects lists' two steps (suspect_panels.py) with their whole days kept in the
 process between renders: a live dashboard re-reads the same ~28 whole days every refresh, and
 grouping their rows was half of a 30-day render's CPU (every company's ~200,000) or a third (the
-largest company's, by columns). Any range with whole days, of every company or one, reads so.
+largest company's, by columns). Ranges longer than a week (TopPanel.long) with whole days, of
+every company or of one, read so; at a week or less one query by columns costs less (the
+candidates of a week are too many: every hash counting 2 ties at the 20th).
 
 Why it is exact: a whole day is read as the rollup's rows of one computation, (day,
 computed_from), and those rows never change: a recompute writes a new computed_from, and the
