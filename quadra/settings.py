@@ -126,8 +126,11 @@ class Settings(BaseSettings):
     rollup_refresh_interval_s: float = Field(30.0, gt=0, le=3600)
     rollup_quiet_s: float = Field(60.0, ge=0, le=86_400)
     # Connections the risk dashboard reads its panels on at once (analytics/read_lanes.py), and
-    # the order detail its sources, besides the process's own; 1: one after another.
-    dashboard_read_lanes: int = Field(2, ge=1, le=8)
+    # the order detail its sources, besides the process's own; 1: one after another. Three on
+    # two cores: a 30-day render of every company on the 10 M bench data took ~155-160 ms on 3,
+    # ~165-195 on 2 and ~165-175 on 4 (session 26): one lane's Python (binding, decoding) overlaps
+    # the others' ClickHouse work.
+    dashboard_read_lanes: int = Field(3, ge=1, le=8)
 
     # Fraud: the model directory the intake scores with (written by `quadra train`; re-read
     # when its manifest changes, checked every fraud_model_poll_s; unset or empty: rules and
