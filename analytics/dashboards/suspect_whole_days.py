@@ -12,8 +12,9 @@ the whole days held is keyed by the (day, computed_from) pairs of the range's wh
 a day that turns dirty or is recomputed changes the key.
 
 Per list and key, the process keeps
-- the hashes whose count over the whole days is at least KEPT_AT_LEAST, with their counts (a
-  few thousand of ~175,000 end users); every other hash counts at most KEPT_AT_LEAST - 1 there;
+- the hashes whose count over the whole days is at least KEPT_AT_LEAST, with their counts
+  (~22,000 of ~175,000 end users in 30 days of the bench data); every other hash counts at most
+  KEPT_AT_LEAST - 1 there;
 - the whole days' groups (keys, declined, in_review, highest score) of each hash that was
   ever a candidate, read when it first is.
 
@@ -47,7 +48,7 @@ from analytics.dashboards.suspect_panels import (
 )  # fmt: skip
 from analytics.rollups.definitions import SUSPECTS
 
-KEPT_AT_LEAST = 2  # 30 days of the bench data: ~22,000 of ~175,000 end users count 2 or more
+KEPT_AT_LEAST = 2
 KEYS_KEPT = 12  # (list, whole days) kept: six ranges' two lists; the least recently used goes first
 
 
