@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.clickhouse import ColumnReads
-from analytics.reports.card_orders import PROJECTION_COLUMNS, latest_value
+from analytics.reports.card_orders import PROJECTION_COLUMNS
 from analytics.reports.filters import TransactionFilter, conditions
 
 # Matching rows (all versions) read at most. On 10 M orders the largest company's 1,000.00-
@@ -59,13 +59,12 @@ def _latest(
         f"SELECT {read_columns}, count() OVER () AS matched_rows FROM "
         f"(SELECT {read_columns} FROM {ch.table('orders')} WHERE {where} LIMIT {{cap_rows:UInt32}})"
     )
-    inner = ", ".join(latest_value(col) for col in wanted if col != "order_id")
-    outer = ", ".join("order_id" if col == "order_id" else f"l_{col} AS {col}" for col in wanted)
+    # Each order's latest version as FINAL takes it (card_orders says why that is exact). A
+    # sort and LIMIT BY rather than card_orders' argMax grouping: ClickHouse plans it faster
+    # (the median company's page on 10 M orders: 29 against 41 ms of CPU, most of it planning).
+    latest = f"SELECT * FROM ({read}) ORDER BY order_id, version DESC LIMIT 1 BY order_id"
     passes = " AND ".join(c.changing) or "1"
-    sql = (
-        f"SELECT {outer}, l_matched_rows AS matched_rows, ({passes}) AS passes FROM "
-        f"(SELECT order_id, {inner}, max(matched_rows) AS l_matched_rows FROM ({read}) GROUP BY order_id)"
-    )
+    sql = f"SELECT {', '.join(wanted)}, matched_rows, ({passes}) AS passes FROM ({latest})"
     return sql, {**c.parameters, "cap_rows": cap + 1}
 
 
