@@ -5,8 +5,8 @@ company's whole `orders FINAL` (totals).
 The company's orders are sorted by time in `orders`, so a sparse amount range reads every
 granule of the company (the median company's page: three queries over ~25 granules of ~19
 parts, ~130 ms of CPU on 10 M orders); the projection holds only the range's rows and every
-page column, so a page or the totals are one read that groups each order's versions as FINAL
-would, the same grouping as a card's (card_orders.latest says why it is exact).
+page column, so a page or the totals are one read that keeps each order's latest version as
+FINAL would, as a card's read does (card_orders.latest says why it is exact).
 
 A card has a few orders; an amount range may match millions, and grouping costs per row. So
 the read takes at most CAP + 1 matching rows (any: it stops early) and counts them, and the
