@@ -97,11 +97,15 @@ def candidates(kept: Mapping[int, int], edges: Mapping[int, int], kept_at_least:
     return sorted(h for h, c in known.items() if c + (0 if h in kept else unknown) >= threshold)
 
 
+def _whole_condition(top: TopList, whole: str) -> str:
+    """The whole days' rows of the list (its own condition too)."""
+    return f"{whole} AND {top.where}" if top.where else whole
+
+
 def _whole_counts_sql(ch: Reads, top: TopList, whole: str) -> str:
-    also = f" AND {top.where}" if top.where else ""
     return (
         f"SELECT {top.stored_hash} AS h, sum(declined + in_review) AS c FROM {ch.table(SUSPECTS.target)} "
-        f"WHERE {whole}{also} GROUP BY h HAVING c >= {int(KEPT_AT_LEAST)}"
+        f"WHERE {_whole_condition(top, whole)} GROUP BY h HAVING c >= {int(KEPT_AT_LEAST)}"
     )
 
 
@@ -109,11 +113,10 @@ def _whole_groups_sql(ch: Reads, top: TopList, whole: str) -> str:
     """The whole days' groups of the hashes in {candidates:Array(UInt64)}: keys, hash, declined,
     in_review, the highest score (as stored: the panels round it once all parts are in)."""
     keys = ", ".join(top.keys)
-    also = f" AND {top.where}" if top.where else ""
     return (
         f"SELECT {keys}, {top.stored_hash} AS h, sum(declined), sum(in_review), max(max_score) "
         f"FROM {ch.table(SUSPECTS.target)} PREWHERE {top.stored_hash} IN {{candidates:Array(UInt64)}} "
-        f"WHERE {whole}{also} GROUP BY {keys}, h"
+        f"WHERE {_whole_condition(top, whole)} GROUP BY {keys}, h"
     )
 
 
@@ -141,6 +144,7 @@ class KeptSteps:
             raise ValueError("KeptSteps: two lists and a range with whole days (KeptSteps.applies)")
         self._ch, self._q, self._splits, self._whole = ch, q, splits, whole
         self._panels = tuple(panels)
+        self._edges = edges_of(q, splits)
         self._whole_where = whole_src.parts.whole or ""
         self._params = {**params, **whole_src.parts.params}
         days = tuple(tuple(d) for d in whole_src.parts.params["whole_days"])
@@ -176,10 +180,9 @@ class KeptSteps:
             # Likely short of TOP hashes counting KEPT_AT_LEAST (one company's quiet month):
             # by columns, without reading the edges first (which could only rarely help).
             return [None] * len(self._panels)
-        edges_src = edges_of(self._q, self._splits)
         edges: list[dict[int, int]] = [{} for _ in tops]
-        if edges_src.parts.partial is not None or edges_src.parts.live is not None:
-            rows = await self._ch.query(hash_counts_sql(self._ch, edges_src, tops), self._params,
+        if self._edges.parts.partial is not None or self._edges.parts.live is not None:
+            rows = await self._ch.query(hash_counts_sql(self._ch, self._edges, tops), self._params,
                                         settings=GROUPING_SETTINGS)  # fmt: skip
             for k, h, c in rows:
                 edges[k][h] = c
@@ -189,7 +192,7 @@ class KeptSteps:
             return [None] * len(self._panels)
         hashes = [c if go and c is not None else [] for c, go in zip(chosen, going, strict=True)]
         await asyncio.gather(*(self._whole_groups(t, k, hs) for t, k, hs in zip(tops, kept, hashes, strict=True)))
-        sql, _ = shared_groups_sql(self._ch, self._q, self._splits, tops, edges_src, _injected(tops))
+        sql, _ = shared_groups_sql(self._ch, self._q, self._splits, tops, self._edges, _injected(tops))
         columns = group_columns(tops)
         kept_rows = [
             (i, *[row[t.keys.index(c)] if c in t.keys else "" for c in columns], h, *row[len(t.keys):])

@@ -74,9 +74,10 @@ async def order_sums(
             found = await amount_orders.totals(ch, f)
             if found is not None:  # else too many rows match for one grouped read
                 return found
-        amounts = cover(f.amount_min, f.amount_max)
-        if not live and banded_applies(f) and amounts.whole:
-            return await _from_rollup(ch, keys, f, group, amounts)
+        if not live and banded_applies(f):
+            amounts = cover(f.amount_min, f.amount_max)
+            if amounts.whole:
+                return await _from_rollup(ch, keys, f, group, amounts)
         return await _live(ch, keys, f, group)
     return await _from_rollup(ch, keys, f, group)
 
